@@ -1,0 +1,5 @@
+"""`python -m ccterm` runs the CLI."""
+
+from ccterm.cli import main
+
+main()

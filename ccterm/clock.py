@@ -1,0 +1,100 @@
+"""Time, in one place: the only module that reads the wall clock.
+
+Everything that decides by time (retries, callbacks, schedules, the simulated
+trunk, pacing) takes a Clock, so the same code runs live, in tests with a clock
+a test advances, and in `ccterm simulate` on virtual time. Times are UTC epoch
+seconds (floats) everywhere inside; they are shown in local time at the edges.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch, UTC."""
+        ...
+
+
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+class Scheduler(Protocol):
+    """Runs callbacks later. asyncio's event loop satisfies it; so does VirtualClock."""
+
+    def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+@dataclass(order=True)
+class _Timer:
+    when: float
+    seq: int
+    callback: Callable[[], object] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class VirtualClock:
+    """A clock and scheduler that only moves when told to: for tests and simulation."""
+
+    def __init__(self, start: float = 1_767_225_600.0) -> None:  # 2026-01-01T00:00:00Z
+        self._now = start
+        self._timers: list[_Timer] = []
+        self._seq = itertools.count()
+
+    def now(self) -> float:
+        return self._now
+
+    def call_later(self, delay: float, callback: Callable[[], object]) -> _Timer:
+        timer = _Timer(self._now + max(0.0, delay), next(self._seq), callback)
+        heapq.heappush(self._timers, timer)
+        return timer
+
+    def next_due(self) -> float | None:
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0].when if self._timers else None
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward, firing every timer that falls due on the way, in order."""
+        self.advance_to(self._now + seconds)
+
+    def advance_to(self, when: float) -> None:
+        while True:
+            due = self.next_due()
+            if due is None or due > when:
+                break
+            timer = heapq.heappop(self._timers)
+            self._now = max(self._now, timer.when)
+            timer.callback()
+        self._now = max(self._now, when)
+
+
+def utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def local(ts: float) -> datetime:
+    """The moment in the machine's local time zone, for display."""
+    return datetime.fromtimestamp(ts, UTC).astimezone()
+
+
+def format_local(ts: float | None, *, seconds: bool = False) -> str:
+    if ts is None:
+        return "-"
+    return local(ts).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

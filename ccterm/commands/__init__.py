@@ -1,0 +1,1 @@
+"""The admin and supervisor commands behind `ccterm`: thin clients of the daemon."""

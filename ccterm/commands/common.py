@@ -1,0 +1,145 @@
+"""What every command shares: --config, talking to the daemon, times, and plain-text output."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ccterm import config as config_mod
+from ccterm.client import DaemonClient
+from ccterm.clock import SystemClock, format_local
+from ccterm.config import Config
+from ccterm.errors import UsageError
+
+T = TypeVar("T")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="config.toml to use (default: $CCTERM_CONFIG, else ./config.toml).",
+        envvar=config_mod.ENV_VAR,
+        show_envvar=False,
+        dir_okay=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def load_config(path: Path | None) -> Config:
+    return config_mod.load(path)
+
+
+def run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def request(cfg: Config, op: str, args: dict[str, Any] | None = None) -> Any:
+    """One request to the daemon, synchronously, for one-shot commands."""
+
+    async def go() -> Any:
+        async with DaemonClient(cfg.daemon.socket) as client:
+            return await client.request(op, args)
+
+    return run(go())
+
+
+def with_client(cfg: Config, body: Callable[[DaemonClient], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with DaemonClient(cfg.daemon.socket) as client:
+            return await body(client)
+
+    return run(go())
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def echo(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
+def note(text: str) -> None:
+    """A remark for the person at the terminal: stderr, so stdout stays clean for pipes."""
+    sys.stderr.write(text + "\n")
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: set[int] | None = None
+) -> str:
+    """Plain aligned columns: readable in a terminal, stable in a pipe or a test."""
+    right = right or set()
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        parts = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(parts).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+_RELATIVE = re.compile(r"\+\s*(\d+)\s*([mhdw])", re.IGNORECASE)
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_when(text: str, *, now: float | None = None, what: str = "time") -> float:
+    """'now', '+30m', '+2h', '+1d', '2026-12-01 09:00' (local), or ISO 8601 with an offset."""
+    now = SystemClock().now() if now is None else now
+    value = text.strip()
+    if value.lower() == "now":
+        return now
+    match = _RELATIVE.fullmatch(value)
+    if match:
+        return now + int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    try:
+        moment = datetime.fromisoformat(value.replace("/", "-"))
+    except ValueError:
+        raise UsageError(
+            f"{what}: '{text}' is not a time",
+            "write 'now', '+2h', '2026-12-01 09:00' (local time) or an ISO time with offset",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()  # naive means the machine's local time
+    return moment.timestamp()
+
+
+def parse_minutes(text: str, what: str) -> int:
+    """'30', '30m', '2h', '1d' -> minutes."""
+    match = re.fullmatch(r"\s*(\d+)\s*([mhd]?)\s*", text, re.IGNORECASE)
+    if not match:
+        raise UsageError(f"{what}: '{text}' is not a delay like 30m, 2h or 1d")
+    number, unit = int(match.group(1)), (match.group(2) or "m").lower()
+    return number * {"m": 1, "h": 60, "d": 1440}[unit]
+
+
+def when(ts: float | None) -> str:
+    return format_local(ts)
+
+
+def ago(seconds: float) -> str:
+    return str(timedelta(seconds=int(seconds)))
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    """Ask before something destructive; without a terminal, --yes is required."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"{question} — refusing without confirmation", "pass --yes to confirm")
+    if not typer.confirm(question, default=False, err=True):
+        raise typer.Exit(1)

@@ -1,0 +1,170 @@
+"""`ccterm daemon`: the composition root. Picks the trunk, opens the store, serves the socket.
+
+Under systemd (Type=notify) it reports READY once the socket accepts clients,
+pings the watchdog from the event loop (so a stuck loop gets restarted), keeps
+STATUS current and says STOPPING on SIGTERM, then closes everything in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import IO
+
+from ccterm import __version__
+from ccterm.clock import Clock, SystemClock
+from ccterm.config import Config
+from ccterm.daemon.center import Center
+from ccterm.daemon.ops import Ops
+from ccterm.daemon.server import Server
+from ccterm.daemon.systemd import Notifier, watchdog_interval
+from ccterm.errors import CctermError, ConfigError
+from ccterm.sip.simulated import SimProfile, SimulatedTrunk
+from ccterm.sip.trunk import Trunk
+from ccterm.store.db import Store
+
+log = logging.getLogger("ccterm.daemon")
+
+
+def make_trunk(config: Config, loop: asyncio.AbstractEventLoop) -> Trunk:
+    """The one place that chooses between the real and the simulated trunk."""
+    if config.trunk.kind == "sim":
+        s = config.sim
+        profile = SimProfile(
+            p_human=s.p_human,
+            p_machine=s.p_machine,
+            p_busy=s.p_busy,
+            p_invalid=s.p_invalid,
+            answer_min=s.answer_min,
+            answer_max=s.answer_max,
+            talk_mean=s.talk_mean,
+        )
+        return SimulatedTrunk(profile, loop, seed=s.seed)
+    raise ConfigError(
+        f"{config.path}: [trunk] kind: 'sip' is not available in this version yet",
+        'use kind = "sim" (the simulated trunk) until the SIP trunk lands',
+    )
+
+
+def _lock_database(path: Path) -> IO[str]:
+    """One daemon per database: a second one would interleave writes with the first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 - held for the run
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise CctermError(
+            f"another ccterm daemon is using {path}", "stop it first (systemctl stop ccterm)"
+        ) from None
+    return handle
+
+
+def setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    # journald stamps time itself; a terminal run gets its own stamp.
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    if not os.environ.get("JOURNAL_STREAM"):
+        fmt = "%(asctime)s " + fmt
+    handler.setFormatter(logging.Formatter(fmt))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+
+
+async def serve(
+    config: Config, *, clock: Clock | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run until `stop` is set or SIGTERM/SIGINT arrives."""
+    clock = clock or SystemClock()
+    loop = asyncio.get_running_loop()
+    stop = stop or asyncio.Event()
+    notifier = Notifier()
+    lock = _lock_database(config.daemon.database)
+    tasks: list[asyncio.Task[None]] = []
+    store: Store | None = None
+    server: Server | None = None
+    trunk: Trunk | None = None
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        config.daemon.recordings.mkdir(parents=True, exist_ok=True)
+        store = await Store.open(config.daemon.database, clock)
+        await _sync_users(store, config)
+        trunk = make_trunk(config, loop)
+        server = Server(config)
+        center = Center(store, clock, server)
+        server.handler = Ops(
+            config=config,
+            store=store,
+            clock=clock,
+            trunk=trunk,
+            publish=server.publish,
+            center=center,
+        )
+        trunk.set_listener(center.on_trunk_event)
+        await trunk.start()
+        await server.start()
+        tasks.append(asyncio.create_task(center.run(), name="center"))
+        interval = watchdog_interval()
+        if interval:
+            tasks.append(asyncio.create_task(_watchdog(notifier, interval), name="watchdog"))
+        log.info(
+            "ccterm %s serving %s (trunk: %s)", __version__, config.daemon.socket, config.trunk.kind
+        )
+        notifier.ready(f"serving {config.daemon.socket}, trunk {config.trunk.kind}")
+        await stop.wait()
+        log.info("stopping")
+        notifier.stopping("stopping")
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if server is not None:
+            server.publish("daemon.stopping", {})
+            await server.close()
+        if trunk is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(trunk.stop(), 10)
+        if store is not None:
+            await store.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+        notifier.close()
+        lock.close()
+
+
+async def _sync_users(store: Store, config: Config) -> None:
+    """The users table mirrors config.toml, so reports can join on it."""
+    now = store.clock.now()
+    async with store.transaction() as db:
+        await db.execute("DELETE FROM users")
+        await db.executemany(
+            "INSERT INTO users (name, role, grp, phone, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [(u.name, str(u.role), u.group, u.phone, now) for u in config.users],
+        )
+
+
+async def _watchdog(notifier: Notifier, interval: float) -> None:
+    while True:
+        notifier.watchdog()
+        await asyncio.sleep(interval)
+
+
+def run(config: Config) -> int:
+    setup_logging(config.daemon.log_level)
+    try:
+        asyncio.run(serve(config))
+    except CctermError as exc:
+        log.error("%s%s", exc.message, f" ({exc.hint})" if exc.hint else "")
+        return exc.exit_code
+    return 0

@@ -1,0 +1,538 @@
+"""The daemon's operations: each op names the least role that may call it.
+
+A handler receives the caller's session (identity included) and the request's
+args, checks what that identity may touch (a supervisor only their group's
+campaigns) and answers with JSON-able data. Errors are CctermErrors: they go
+back to the client with code, message and hint.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ccterm import __version__, wire
+from ccterm.clock import Clock
+from ccterm.config import Config
+from ccterm.daemon.server import Identity, Session
+from ccterm.errors import Forbidden, NotFound, UsageError
+from ccterm.model import Campaign, CampaignSettings, Role, suggest
+from ccterm.numbers import Invalid, NumberBook
+from ccterm.sip.trunk import Trunk
+from ccterm.store import campaigns, dnc, imports, reports
+from ccterm.store.db import Store
+
+OpHandler = Callable[["Ops", Session, dict[str, Any]], Awaitable[Any]]
+Publish = Callable[[str, dict[str, Any], Callable[[Identity], bool] | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class OpSpec:
+    role: Role
+    handler: OpHandler
+    summary: str
+
+
+OPS: dict[str, OpSpec] = {}
+
+
+def op(name: str, role: Role, summary: str) -> Callable[[OpHandler], OpHandler]:
+    def register(fn: OpHandler) -> OpHandler:
+        OPS[name] = OpSpec(role, fn, summary)
+        return fn
+
+    return register
+
+
+# -- argument helpers: a bad request names the argument, never a KeyError --------------
+
+
+def arg_str(
+    args: dict[str, Any], key: str, *, default: str | None = None, limit: int = 1000
+) -> str:
+    value = args.get(key, default)
+    if value is None:
+        raise UsageError(f"missing argument '{key}'")
+    if not isinstance(value, str):
+        raise UsageError(f"argument '{key}' must be text")
+    if len(value) > limit:
+        raise UsageError(f"argument '{key}' is longer than {limit} characters")
+    return value
+
+
+def arg_int(args: dict[str, Any], key: str, *, default: int | None = None, lo: int = 0) -> int:
+    value = args.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"argument '{key}' must be a whole number")
+    if value < lo:
+        raise UsageError(f"argument '{key}' must be at least {lo}")
+    return value
+
+
+def arg_time(args: dict[str, Any], key: str) -> float | None:
+    value = args.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UsageError(f"argument '{key}' must be a time (epoch seconds)")
+    return float(value)
+
+
+def arg_list(args: dict[str, Any], key: str, *, limit: int = 100_000) -> list[Any]:
+    value = args.get(key)
+    if not isinstance(value, list):
+        raise UsageError(f"argument '{key}' must be a list")
+    if len(value) > limit:
+        raise UsageError(f"argument '{key}' has more than {limit} items; send it in parts")
+    return value
+
+
+def arg_dict(args: dict[str, Any], key: str) -> dict[str, Any]:
+    value = args.get(key, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"argument '{key}' must be an object")
+    return value
+
+
+# -- who may touch what ------------------------------------------------------------------
+
+
+def may_manage(identity: Identity, campaign: Campaign) -> bool:
+    if identity.role is Role.ADMIN:
+        return True
+    return identity.role is Role.SUPERVISOR and identity.group in campaign.settings.groups
+
+
+def require_manage(identity: Identity, campaign: Campaign) -> None:
+    if not may_manage(identity, campaign):
+        raise Forbidden(
+            f"campaign '{campaign.name}' belongs to another group",
+            f"you ({identity.user}) manage the campaigns of group '{identity.group}'",
+        )
+
+
+def require_visible(identity: Identity, campaign: Campaign) -> None:
+    if not campaign.visible_to(identity.role, identity.user, identity.group):
+        # Same words as a missing campaign: what one may not see, one may not probe either.
+        raise NotFound(f"no campaign named '{campaign.name}'")
+
+
+def check_groups(identity: Identity, settings: CampaignSettings) -> CampaignSettings:
+    """A supervisor's campaigns belong to their group, and to no other."""
+    if identity.role is not Role.SUPERVISOR:
+        return settings
+    if not settings.groups:
+        return settings.merged({"groups": [identity.group]})
+    if set(settings.groups) != {identity.group}:
+        raise Forbidden(
+            "a supervisor can only give campaigns to their own group",
+            f"use --group {identity.group}, or ask an admin",
+        )
+    return settings
+
+
+def campaign_audience(campaign: Campaign) -> Callable[[Identity], bool]:
+    return lambda who: campaign.visible_to(who.role, who.user, who.group)
+
+
+class Ops:
+    """Dispatches requests; holds what the handlers need and nothing else."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        store: Store,
+        clock: Clock,
+        trunk: Trunk,
+        publish: Publish,
+        center: Any = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.trunk = trunk
+        self.publish = publish
+        self.center = center
+        self.started = time.monotonic()
+        self.book = NumberBook(config.dialer.region)
+        self._import_ids = itertools.count(1)
+
+    async def __call__(self, session: Session, name: str, args: dict[str, Any]) -> Any:
+        spec = OPS.get(name)
+        if spec is None:
+            raise UsageError(f"unknown op '{name}'{suggest(name, sorted(OPS))}", code="unknown_op")
+        who = session.identity
+        if not who.role.at_least(spec.role):
+            raise Forbidden(
+                f"{spec.summary} needs the {spec.role} role; you ({who.user}) are {_a(who.role)}",
+                "ask an admin to change your role in config.toml"
+                if spec.role is not Role.ADMIN
+                else 'run it as root or as a user with role = "admin"',
+            )
+        return await spec.handler(self, session, args)
+
+    def book_for(self, region: str | None) -> NumberBook:
+        if not region or region.upper() == self.book.region:
+            return self.book
+        return NumberBook(region)
+
+    async def visible_campaign(self, who: Identity, name: str) -> Campaign:
+        campaign = await campaigns.get(self.store, name)
+        require_visible(who, campaign)
+        return campaign
+
+    async def managed_campaign(self, who: Identity, name: str) -> Campaign:
+        campaign = await self.visible_campaign(who, name)
+        require_manage(who, campaign)
+        return campaign
+
+    def campaign_changed(self, campaign: Campaign) -> None:
+        self.publish("campaign.changed", campaign.to_wire(), campaign_audience(campaign))
+
+
+def _a(role: Role) -> str:
+    return f"an {role}" if str(role)[0] in "aeiou" else f"a {role}"
+
+
+# -- session ---------------------------------------------------------------------------
+
+
+@op("hello", Role.AGENT, "hello")
+async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    protocol = args.get("protocol", wire.PROTOCOL_VERSION)
+    if protocol != wire.PROTOCOL_VERSION:
+        raise UsageError(
+            f"this daemon speaks protocol {wire.PROTOCOL_VERSION}, the client {protocol}",
+            "install the same ccterm version on both sides",
+            code="protocol",
+        )
+    session.subscribed = bool(args.get("subscribe", True))
+    who = session.identity
+    visible = [
+        c.to_wire()
+        for c in await campaigns.list_all(ops.store)
+        if c.visible_to(who.role, who.user, who.group)
+    ]
+    return {
+        "protocol": wire.PROTOCOL_VERSION,
+        "version": __version__,
+        **who.to_wire(),
+        "seq": session.seq,
+        "snapshot": {
+            "campaigns": visible,
+            "trunk": {"kind": ops.config.trunk.kind, "state": str(ops.trunk.state)},
+        },
+    }
+
+
+@op("status", Role.AGENT, "status")
+async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    counts: dict[str, int] = {}
+    for c in await campaigns.list_all(ops.store):
+        if c.visible_to(who.role, who.user, who.group):
+            counts[str(c.status)] = counts.get(str(c.status), 0) + 1
+    out: dict[str, Any] = {
+        "version": __version__,
+        "uptime_s": round(time.monotonic() - ops.started, 1),
+        **who.to_wire(),
+        "trunk": {"kind": ops.config.trunk.kind, "state": str(ops.trunk.state)},
+        "campaigns": counts,
+    }
+    if who.role.at_least(Role.SUPERVISOR) and ops.center is not None:
+        out["sessions"] = ops.center.session_count()
+    if who.role is Role.ADMIN:
+        out["database"] = str(ops.store.path)
+        out["socket"] = str(ops.config.daemon.socket)
+    return out
+
+
+# -- campaigns ---------------------------------------------------------------------------
+
+
+@op("campaign.list", Role.AGENT, "listing campaigns")
+async def campaign_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    items = []
+    for c in await campaigns.list_all(ops.store):
+        if c.visible_to(who.role, who.user, who.group):
+            items.append(c.to_wire())
+    return {"campaigns": items}
+
+
+@op("campaign.show", Role.AGENT, "showing a campaign")
+async def campaign_show(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    campaign = await ops.visible_campaign(session.identity, arg_str(args, "name"))
+    report = await reports.campaign_report(ops.store, campaign)
+    return {"campaign": campaign.to_wire(), "progress": report["progress"]}
+
+
+@op("campaign.create", Role.SUPERVISOR, "creating a campaign")
+async def campaign_create(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    name = _campaign_name(arg_str(args, "name", limit=200))
+    settings = check_groups(who, CampaignSettings().merged(arg_dict(args, "settings")))
+    start_at = arg_time(args, "start_at") or ops.clock.now()
+    end_at = arg_time(args, "end_at")
+    if end_at is not None and end_at <= start_at:
+        raise UsageError("the end must come after the start")
+    campaign = await campaigns.create(
+        ops.store, name=name, settings=settings, start_at=start_at, end_at=end_at, actor=who.user
+    )
+    ops.campaign_changed(campaign)
+    return {"campaign": campaign.to_wire()}
+
+
+def _campaign_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise UsageError("a campaign needs a name")
+    if any(ch in name for ch in "\n\r\t"):
+        raise UsageError("a campaign name is one line of text")
+    return name
+
+
+@op("campaign.edit", Role.SUPERVISOR, "editing a campaign")
+async def campaign_edit(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    current = await ops.managed_campaign(who, arg_str(args, "name"))
+    changes = arg_dict(args, "settings")
+    if "groups" in changes:
+        check_groups(who, current.settings.merged({"groups": changes["groups"]}))
+    rename = args.get("rename")
+    campaign = await campaigns.edit(
+        ops.store,
+        current.name,
+        changes=changes,
+        start_at=arg_time(args, "start_at"),
+        end_at=arg_time(args, "end_at"),
+        clear_end=bool(args.get("clear_end", False)),
+        rename=_campaign_name(arg_str(args, "rename", limit=200)) if rename is not None else None,
+        actor=who.user,
+    )
+    ops.campaign_changed(campaign)
+    return {"campaign": campaign.to_wire()}
+
+
+async def _act(ops: Ops, session: Session, args: dict[str, Any], action: str) -> dict[str, Any]:
+    current = await ops.managed_campaign(session.identity, arg_str(args, "name"))
+    campaign = await campaigns.act(ops.store, current.name, action, actor=session.identity.user)
+    ops.campaign_changed(campaign)
+    return {"campaign": campaign.to_wire(), "was": str(current.status)}
+
+
+@op("campaign.start", Role.SUPERVISOR, "starting a campaign")
+async def campaign_start(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return await _act(ops, session, args, "start")
+
+
+@op("campaign.pause", Role.SUPERVISOR, "pausing a campaign")
+async def campaign_pause(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return await _act(ops, session, args, "pause")
+
+
+@op("campaign.stop", Role.SUPERVISOR, "stopping a campaign")
+async def campaign_stop(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return await _act(ops, session, args, "stop")
+
+
+@op("campaign.copy", Role.SUPERVISOR, "copying a campaign")
+async def campaign_copy(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    source = await ops.managed_campaign(session.identity, arg_str(args, "name"))
+    new_name = _campaign_name(arg_str(args, "new_name", limit=200))
+    campaign = await campaigns.copy(ops.store, source.name, new_name, actor=session.identity.user)
+    ops.campaign_changed(campaign)
+    return {"campaign": campaign.to_wire()}
+
+
+# -- import ----------------------------------------------------------------------------
+
+
+@op("import.begin", Role.SUPERVISOR, "importing a list")
+async def import_begin(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    name = _campaign_name(arg_str(args, "campaign", limit=200))
+    region = arg_str(args, "region", default=ops.book.region, limit=3).upper()
+    ops.book_for(region)  # an unknown region is refused here, before any row is sent
+    columns = [str(c) for c in arg_list(args, "columns", limit=1000)]
+    existing = None
+    async with ops.store.connection() as db:
+        existing = await campaigns.find(db, name)
+    if existing is not None:
+        require_visible(who, existing)
+        require_manage(who, existing)
+    pending: dict[int, dict[str, Any]] = session.state.setdefault("imports", {})
+    if len(pending) >= 2:
+        raise UsageError("this connection has imports in progress already; finish them first")
+    staging = await imports.begin(ops.store)
+    import_id = next(ops._import_ids)
+    pending[import_id] = {
+        "staging": staging,
+        "campaign": name,
+        "file_name": arg_str(args, "file_name", limit=4096),
+        "columns": columns,
+        "region": region,
+        "dry_run": bool(args.get("dry_run", False)),
+    }
+
+    async def cleanup() -> None:
+        if import_id in pending:
+            del pending[import_id]
+            await imports.drop(ops.store, staging)
+
+    session.on_close.append(cleanup)
+    return {"import_id": import_id}
+
+
+def _pending(session: Session, args: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    import_id = arg_int(args, "import_id")
+    pending = session.state.get("imports", {})
+    if import_id not in pending:
+        raise NotFound(f"no import {import_id} in progress on this connection")
+    return import_id, pending[import_id]
+
+
+@op("import.rows", Role.SUPERVISOR, "importing a list")
+async def import_rows(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    _, job = _pending(session, args)
+    rows = arg_list(args, "rows", limit=50_000)
+    try:
+        await imports.add(ops.store, job["staging"], rows)
+    except sqlite3.Error as exc:
+        raise UsageError(f"a row of this batch is malformed ({exc})") from None
+    return {"received": job["staging"].received}
+
+
+@op("import.commit", Role.SUPERVISOR, "importing a list")
+async def import_commit(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    import_id, job = _pending(session, args)
+    del session.state["imports"][import_id]
+    settings = check_groups(who, CampaignSettings())
+
+    def authorize(campaign: Campaign) -> None:
+        require_visible(who, campaign)
+        require_manage(who, campaign)
+
+    result = await imports.commit(
+        ops.store,
+        job["staging"],
+        campaign_name=job["campaign"],
+        new_settings=settings,
+        file_name=job["file_name"],
+        columns=job["columns"],
+        region=job["region"],
+        rows=arg_int(args, "rows"),
+        invalid=arg_int(args, "invalid"),
+        file_duplicates=arg_int(args, "duplicates"),
+        actor=who.user,
+        authorize=authorize,
+        dry_run=job["dry_run"],
+    )
+    if not job["dry_run"] and result.campaign is not None:
+        ops.campaign_changed(result.campaign)
+        ops.publish("import.finished", result.to_wire(), campaign_audience(result.campaign))
+    return result.to_wire()
+
+
+@op("import.abort", Role.SUPERVISOR, "importing a list")
+async def import_abort(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    import_id, job = _pending(session, args)
+    del session.state["imports"][import_id]
+    await imports.drop(ops.store, job["staging"])
+    return {"aborted": import_id}
+
+
+# -- do-not-call -----------------------------------------------------------------------
+
+
+def _normalise(ops: Ops, raw_numbers: list[Any]) -> tuple[list[str], list[dict[str, str]]]:
+    good: list[str] = []
+    bad: list[dict[str, str]] = []
+    for raw in raw_numbers:
+        if not isinstance(raw, str):
+            bad.append({"number": repr(raw), "reason": "not text"})
+            continue
+        parsed = ops.book.parse(raw)
+        if isinstance(parsed, Invalid):
+            bad.append({"number": raw, "reason": parsed.reason})
+        elif parsed.e164 not in good:
+            good.append(parsed.e164)
+    return good, bad
+
+
+@op("dnc.add", Role.AGENT, "adding to the do-not-call list")
+async def dnc_add(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    limit = 10 if who.role is Role.AGENT else 50_000
+    numbers, bad = _normalise(ops, arg_list(args, "numbers", limit=limit))
+    reason = arg_str(args, "reason", default="", limit=500)
+    if who.role is Role.AGENT and not reason:
+        reason = "customer asked"
+    added = await dnc.add(ops.store, numbers, reason=reason, actor=who.user) if numbers else 0
+    if added:
+        ops.publish("dnc.changed", {"added": added}, lambda w: w.role.at_least(Role.SUPERVISOR))
+    return {"added": added, "already": len(numbers) - added, "invalid": bad, "numbers": numbers}
+
+
+@op("dnc.remove", Role.SUPERVISOR, "removing from the do-not-call list")
+async def dnc_remove(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    numbers, bad = _normalise(ops, arg_list(args, "numbers", limit=50_000))
+    removed = await dnc.remove(ops.store, numbers, actor=session.identity.user) if numbers else 0
+    if removed:
+        ops.publish("dnc.changed", {"removed": removed}, lambda w: w.role.at_least(Role.SUPERVISOR))
+    return {"removed": removed, "not_listed": len(numbers) - removed, "invalid": bad}
+
+
+@op("dnc.list", Role.SUPERVISOR, "reading the do-not-call list")
+async def dnc_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    total, rows = await dnc.entries(
+        ops.store,
+        search=arg_str(args, "search", default="", limit=100),
+        limit=min(arg_int(args, "limit", default=100), 100_000),
+        offset=arg_int(args, "offset", default=0),
+    )
+    return {"total": total, "entries": [dict(r) for r in rows]}
+
+
+@op("dnc.check", Role.SUPERVISOR, "reading the do-not-call list")
+async def dnc_check(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    numbers, bad = _normalise(ops, arg_list(args, "numbers", limit=10_000))
+    listed = await dnc.listed(ops.store, numbers)
+    return {
+        "listed": sorted(listed),
+        "not_listed": [n for n in numbers if n not in listed],
+        "invalid": bad,
+    }
+
+
+# -- reports and users -------------------------------------------------------------------
+
+
+@op("report.campaign", Role.SUPERVISOR, "reading reports")
+async def report_campaign(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    campaign = await ops.managed_campaign(session.identity, arg_str(args, "name"))
+    return await reports.campaign_report(ops.store, campaign)
+
+
+@op("user.list", Role.SUPERVISOR, "listing users")
+async def user_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    online = ops.center.online_users() if ops.center is not None else set()
+    users = [
+        {
+            "name": u.name,
+            "role": str(u.role),
+            "group": u.group,
+            "phone": u.phone,
+            "online": u.name in online,
+        }
+        for u in ops.config.users
+        if who.role is Role.ADMIN or u.group == who.group
+    ]
+    return {"users": users}

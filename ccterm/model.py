@@ -1,0 +1,343 @@
+"""Domain values shared by the daemon and the clients: pure data, no I/O.
+
+A campaign's settings are validated here, once, so the CLI, the daemon and the
+store all agree on what a valid campaign is and say the same thing when it is not.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from ccterm.errors import UsageError
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_ROLE_RANK = {Role.AGENT: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
+
+
+class CampaignStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FINISHED = "finished"
+
+
+class DialMode(StrEnum):
+    MANUAL = "manual"  # preview: the agent picks and dials
+    POWER = "power"  # progressive: K lines per free agent
+    PREDICTIVE = "predictive"
+    PRECISE = "precise"  # predictive that always keeps one agent idle
+    INBOUND = "inbound"
+
+
+class LeadOrder(StrEnum):
+    OLDEST = "oldest"  # creation time, old first
+    NEWEST = "newest"  # creation time, new first
+    LAST_ATTEMPT = "last_attempt"  # the longest-untried first
+    PRIORITY = "priority"  # highest supervisor priority first
+    FEWEST_ATTEMPTS = "fewest_attempts"
+
+
+class DialOrder(StrEnum):
+    CUSTOMER_FIRST = "customer_first"
+    AGENT_FIRST = "agent_first"
+
+
+class LeadState(StrEnum):
+    READY = "ready"  # may be dialled now
+    WAITING = "waiting"  # a retry or callback time not yet come
+    DIALING = "dialing"  # taken by a dialer or an agent
+    DONE = "done"  # handled: never dialled again in this campaign
+    EXHAUSTED = "exhausted"  # the attempt cap was reached
+
+
+class Disposition(StrEnum):
+    DONE = "done"
+    CALLBACK = "callback"  # "new contact": the agent sets the next call's time
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    BUSY = "busy"
+    WRONG_NUMBER = "wrong_number"
+    FAX = "fax"
+
+
+class NumberMark(StrEnum):
+    """Marks that hold for a number everywhere, in every campaign."""
+
+    WRONG_NUMBER = "wrong_number"
+    FAX = "fax"
+
+
+RETRYABLE = (Disposition.NO_ANSWER, Disposition.VOICEMAIL, Disposition.BUSY)
+MIN_RING_TIMEOUT = 15  # FCC/FTC safe harbor: 15 s or four rings
+
+
+def suggest(word: str, options: Any) -> str:
+    """' (did you mean 'x'?)' for the nearest option, or ''."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parse_choice(enum: type[StrEnum], key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise UsageError(f"{key}: expected one of {', '.join(enum)}, got {value!r}")
+    norm = value.strip().lower().replace("-", "_")
+    try:
+        return enum(norm)
+    except ValueError:
+        raise UsageError(
+            f"{key}: '{value}' is not one of {', '.join(enum)}{suggest(norm, list(enum))}"
+        ) from None
+
+
+def _int(key: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise UsageError(f"{key}: expected a whole number, got {value!r}")
+    try:
+        number = int(value) if not isinstance(value, float) else value
+    except ValueError:
+        raise UsageError(f"{key}: expected a whole number, got {value!r}") from None
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise UsageError(f"{key}: expected a whole number, got {value!r}")
+        number = int(number)
+    if not lo <= number <= hi:
+        raise UsageError(f"{key}: {number}{unit} is outside {lo}..{hi}{unit}")
+    return number
+
+
+def _float(key: str, value: Any, lo: float, hi: float) -> float:
+    if isinstance(value, bool):
+        raise UsageError(f"{key}: expected a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{key}: expected a number, got {value!r}") from None
+    if not math.isfinite(number) or not lo <= number <= hi:
+        raise UsageError(f"{key}: {value} is outside {lo}..{hi}")
+    return number
+
+
+def _names(key: str, value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [v for v in value.split(",")]
+    if not isinstance(value, list | tuple):
+        raise UsageError(f"{key}: expected a list of names, got {value!r}")
+    out: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise UsageError(f"{key}: expected names, got {item!r}")
+        item = item.strip()
+        if item and item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+DEFAULT_RETRY_MINUTES: dict[str, int] = {"no_answer": 120, "voicemail": 120, "busy": 120}
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSettings:
+    """What a supervisor sets on a campaign; the dialer reads it, the store keeps it as JSON."""
+
+    mode: DialMode = DialMode.MANUAL
+    caller_id: str = ""  # empty: the trunk's caller_id
+    groups: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
+    ring_timeout: int = 25
+    wrapup_seconds: int = 15
+    max_attempts: int = 5
+    lead_order: LeadOrder = LeadOrder.OLDEST
+    retry_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETRY_MINUTES))
+    target_seconds: int = 30
+    tags: tuple[str, ...] = ()
+    dial_ratio: float = 1.0
+    dial_order: DialOrder = DialOrder.CUSTOMER_FIRST
+    abandon_cap: float = 0.03
+    script: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["groups"] = list(self.groups)
+        out["agents"] = list(self.agents)
+        out["tags"] = list(self.tags)
+        out["retry_minutes"] = dict(self.retry_minutes)
+        return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in out.items()}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> CampaignSettings:
+        return cls().merged(json.loads(text))
+
+    def merged(self, changes: Mapping[str, Any]) -> CampaignSettings:
+        """A copy with `changes` applied, every value validated; unknown keys are errors."""
+        known = {f.name for f in fields(self)}
+        updates: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key not in known:
+                raise UsageError(f"unknown campaign setting '{key}'{suggest(key, sorted(known))}")
+            updates[key] = _validate_setting(key, value, self)
+        return replace(self, **updates)
+
+
+def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:
+    if key == "mode":
+        return parse_choice(DialMode, key, value)
+    if key == "lead_order":
+        return parse_choice(LeadOrder, key, value)
+    if key == "dial_order":
+        return parse_choice(DialOrder, key, value)
+    if key == "ring_timeout":
+        if (
+            not isinstance(value, bool)
+            and isinstance(value, int | float)
+            and value < MIN_RING_TIMEOUT
+        ):
+            raise UsageError(
+                f"ring_timeout: {value} s is below the legal minimum of {MIN_RING_TIMEOUT} s",
+                "regulators treat a shorter ring as an abandoned call; use 15 or more",
+            )
+        return _int(key, value, MIN_RING_TIMEOUT, 180, " s")
+    if key == "wrapup_seconds":
+        return _int(key, value, 0, 3600, " s")
+    if key == "max_attempts":
+        return _int(key, value, 1, 100)
+    if key == "target_seconds":
+        return _int(key, value, 0, 86_400, " s")
+    if key == "dial_ratio":
+        return _float(key, value, 1.0, 10.0)
+    if key == "abandon_cap":
+        return _float(key, value, 0.0, 0.03)
+    if key in ("groups", "agents", "tags"):
+        return _names(key, value)
+    if key == "caller_id":
+        if not isinstance(value, str):
+            raise UsageError(f"caller_id: expected a phone number, got {value!r}")
+        return value.strip()
+    if key == "script":
+        if not isinstance(value, str):
+            raise UsageError(f"script: expected text, got {value!r}")
+        return value
+    if key == "retry_minutes":
+        if not isinstance(value, Mapping):
+            raise UsageError(f"retry_minutes: expected disposition=minutes pairs, got {value!r}")
+        merged = dict(current.retry_minutes)
+        allowed = [str(d) for d in RETRYABLE]
+        for code, minutes in value.items():
+            norm = str(code).strip().lower().replace("-", "_")
+            if norm not in allowed:
+                raise UsageError(
+                    f"retry_minutes: '{code}' is not one of {', '.join(allowed)}"
+                    f"{suggest(norm, allowed)}"
+                )
+            merged[norm] = _int(f"retry_minutes.{norm}", minutes, 1, 60 * 24 * 90, " min")
+        return merged
+    raise UsageError(f"unknown campaign setting '{key}'")  # pragma: no cover - guarded above
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: int
+    name: str
+    status: CampaignStatus
+    settings: CampaignSettings
+    start_at: float
+    end_at: float | None
+    created_at: float
+    updated_at: float
+    created_by: str = ""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": str(self.status),
+            "start_at": self.start_at,
+            "end_at": self.end_at,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "created_by": self.created_by,
+            "settings": self.settings.to_dict(),
+        }
+
+    @classmethod
+    def from_wire(cls, data: Mapping[str, Any]) -> Campaign:
+        return cls(
+            id=int(data["id"]),
+            name=str(data["name"]),
+            status=CampaignStatus(data["status"]),
+            settings=CampaignSettings().merged(data["settings"]),
+            start_at=float(data["start_at"]),
+            end_at=None if data.get("end_at") is None else float(data["end_at"]),
+            created_at=float(data["created_at"]),
+            updated_at=float(data["updated_at"]),
+            created_by=str(data.get("created_by", "")),
+        )
+
+    def visible_to(self, role: Role, user: str, group: str) -> bool:
+        """Admins see all; supervisors their group's campaigns; agents the ones they work."""
+        if role is Role.ADMIN:
+            return True
+        if role is Role.SUPERVISOR:
+            return group in self.settings.groups
+        return group in self.settings.groups or user in self.settings.agents
+
+
+def transition(
+    status: CampaignStatus, action: str, *, start_at: float, end_at: float | None, now: float
+) -> CampaignStatus:
+    """The status after a supervisor's start/pause/stop, or a Conflict saying why not."""
+    from ccterm.errors import Conflict
+
+    if status is CampaignStatus.FINISHED:
+        raise Conflict(
+            "the campaign is finished and stays finished",
+            "copy it to run it again: ccterm campaign copy NAME NEW_NAME",
+        )
+    if action == "start":
+        if end_at is not None and end_at <= now:
+            raise Conflict(
+                "its end time has passed", "move it: ccterm campaign edit NAME --end ..."
+            )
+        return CampaignStatus.RUNNING
+    if action == "pause":
+        if status is CampaignStatus.STOPPED:
+            raise Conflict("the campaign is stopped", "start it first")
+        return CampaignStatus.PAUSED
+    if action == "stop":
+        return CampaignStatus.STOPPED
+    raise UsageError(
+        f"unknown campaign action '{action}'{suggest(action, ['start', 'pause', 'stop'])}"
+    )
+
+
+def scheduled_status(
+    status: CampaignStatus, *, start_at: float, end_at: float | None, now: float
+) -> CampaignStatus:
+    """What the clock alone does: Scheduled -> Running at start, any -> Finished at end."""
+    if status is not CampaignStatus.FINISHED and end_at is not None and end_at <= now:
+        return CampaignStatus.FINISHED
+    if status is CampaignStatus.SCHEDULED and start_at <= now:
+        return CampaignStatus.RUNNING
+    return status

@@ -1,0 +1,147 @@
+"""A trunk that needs no network: seeded, realistic outcomes on any Scheduler.
+
+It powers the demo, fast tests and `ccterm simulate`. With the same seed and
+the same calls it plays out the same way, on asyncio's loop or on a VirtualClock.
+It is never a substitute for the SIP tests, which run against sipp.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+
+from ccterm.clock import Cancellable, Scheduler
+from ccterm.sip.trunk import (
+    CallAnswered,
+    CallEnded,
+    CallRinging,
+    Listener,
+    Outcome,
+    TrunkEvent,
+    TrunkState,
+    TrunkStateChanged,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SimProfile:
+    """Odds and timings of what happens when a number is dialled."""
+
+    p_human: float = 0.30
+    p_machine: float = 0.15
+    p_busy: float = 0.05
+    p_invalid: float = 0.05
+    answer_min: float = 4.0  # seconds of ringing before an answer
+    answer_max: float = 20.0
+    ringing_after: float = 1.0  # seconds until 180 Ringing
+    busy_seconds: float = 5.0
+    invalid_seconds: float = 2.0
+    talk_mean: float = 120.0  # a person stays on the line, lognormal
+    talk_cv: float = 0.8
+    greeting_seconds: float = 30.0  # a machine's greeting and beep, then it records silence
+
+
+@dataclass
+class _Call:
+    call_id: str
+    answered: bool = False
+    timers: list[Cancellable] = field(default_factory=list)
+
+
+class SimulatedTrunk:
+    def __init__(self, profile: SimProfile, scheduler: Scheduler, seed: int = 1) -> None:
+        self.profile = profile
+        self._scheduler = scheduler
+        self._rng = random.Random(seed)
+        self._listener: Listener | None = None
+        self._state = TrunkState.DOWN
+        self._calls: dict[str, _Call] = {}
+
+    @property
+    def state(self) -> TrunkState:
+        return self._state
+
+    @property
+    def active_calls(self) -> int:
+        return len(self._calls)
+
+    def set_listener(self, listener: Listener) -> None:
+        self._listener = listener
+
+    def _emit(self, event: TrunkEvent) -> None:
+        if self._listener is not None:
+            self._listener(event)
+
+    async def start(self) -> None:
+        self._state = TrunkState.UP
+        self._emit(TrunkStateChanged(TrunkState.UP, "simulated trunk"))
+
+    async def stop(self) -> None:
+        for call_id in list(self._calls):
+            self._end(call_id, Outcome.FAILED, 503, "trunk stopped")
+        self._state = TrunkState.DOWN
+        self._emit(TrunkStateChanged(TrunkState.DOWN, "stopped"))
+
+    def _later(self, call: _Call, delay: float, action: object) -> None:
+        call.timers.append(self._scheduler.call_later(delay, action))  # type: ignore[arg-type]
+
+    def originate(self, call_id: str, number: str, *, caller_id: str, ring_timeout: float) -> None:
+        if call_id in self._calls:
+            raise ValueError(f"call id {call_id} is already in use")
+        p, rng = self.profile, self._rng
+        call = self._calls[call_id] = _Call(call_id)
+        u = rng.random()
+        ring_s = rng.uniform(p.answer_min, p.answer_max)
+        sigma2 = math.log(1 + p.talk_cv**2)
+        talk_s = rng.lognormvariate(math.log(p.talk_mean) - sigma2 / 2, math.sqrt(sigma2))
+        if self._state is not TrunkState.UP:
+            self._later(call, 0.0, lambda: self._end(call_id, Outcome.FAILED, 503, "trunk down"))
+            return
+        human = p.p_human
+        machine = human + p.p_machine
+        busy = machine + p.p_busy
+        invalid = busy + p.p_invalid
+        if u < invalid and u >= busy:
+            self._later(call, p.invalid_seconds, lambda: self._end(call_id, Outcome.INVALID, 404))
+            return
+        if u < busy and u >= machine:
+            self._later(call, p.busy_seconds, lambda: self._end(call_id, Outcome.BUSY, 486))
+            return
+        self._later(call, min(p.ringing_after, ring_s), lambda: self._emit(CallRinging(call_id)))
+        if u < machine and ring_s < ring_timeout:
+            is_machine = u >= human
+            hold = p.greeting_seconds if is_machine else talk_s
+            self._later(call, ring_s, lambda: self._answer(call_id, is_machine, hold))
+        else:
+            self._later(
+                call,
+                ring_timeout,
+                lambda: self._end(call_id, Outcome.NO_ANSWER, 487, "ring timeout"),
+            )
+
+    def _answer(self, call_id: str, machine: bool, hold: float) -> None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return
+        call.answered = True
+        call.timers.clear()
+        self._emit(CallAnswered(call_id, machine=machine))
+        self._later(call, hold, lambda: self._end(call_id, Outcome.ANSWERED, 200, "remote hangup"))
+
+    def _end(self, call_id: str, outcome: Outcome, code: int | None, cause: str = "") -> None:
+        call = self._calls.pop(call_id, None)
+        if call is None:
+            return
+        for timer in call.timers:
+            timer.cancel()
+        self._emit(CallEnded(call_id, outcome, code, cause))
+
+    def hangup(self, call_id: str) -> None:
+        call = self._calls.get(call_id)
+        if call is None:
+            return
+        if call.answered:
+            self._end(call_id, Outcome.ANSWERED, 200, "local hangup")
+        else:
+            self._end(call_id, Outcome.CANCELLED, 487, "cancelled")

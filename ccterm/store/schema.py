@@ -1,0 +1,163 @@
+"""The database schema, versioned with PRAGMA user_version; each step runs once, in order.
+
+Leads (a contact's membership in a campaign) carry their own pick order: the
+partial index `leads_ready` holds only leads that may be dialled now, sorted by
+(rank_major, rank_minor), so the next lead is one index seek at any list size.
+Leads waiting for a retry or callback sit in `leads_waiting` by time and are
+promoted when due.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # v1: the foundation
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor', 'admin')),
+        grp TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        updated_at REAL NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL,
+        role TEXT NOT NULL,
+        pid INTEGER,
+        client TEXT NOT NULL DEFAULT '',
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        end_reason TEXT
+    );
+
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('scheduled', 'running', 'paused', 'stopped', 'finished')),
+        settings TEXT NOT NULL CHECK (json_valid(settings)),
+        start_at REAL NOT NULL,
+        end_at REAL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        created_by TEXT NOT NULL DEFAULT ''
+    );
+    CREATE UNIQUE INDEX campaigns_name ON campaigns (name COLLATE NOCASE);
+
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+        file_name TEXT NOT NULL,
+        columns TEXT NOT NULL DEFAULT '[]',
+        region TEXT NOT NULL,
+        rows INTEGER NOT NULL DEFAULT 0,
+        imported INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        invalid INTEGER NOT NULL DEFAULT 0,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        user TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX imports_campaign ON imports (campaign_id);
+
+    CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        e164 TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL DEFAULT '',
+        fields TEXT NOT NULL DEFAULT '{}',
+        timezone TEXT NOT NULL DEFAULT '',
+        import_id INTEGER REFERENCES imports (id),
+        created_at REAL NOT NULL
+    );
+
+    CREATE TABLE leads (
+        id INTEGER PRIMARY KEY,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+        contact_id INTEGER NOT NULL REFERENCES contacts (id),
+        state TEXT NOT NULL DEFAULT 'ready'
+            CHECK (state IN ('ready', 'waiting', 'dialing', 'done', 'exhausted')),
+        blocked INTEGER NOT NULL DEFAULT 0,
+        priority INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at REAL,
+        next_at REAL NOT NULL DEFAULT 0,
+        callback_at REAL,
+        callback_agent TEXT,
+        last_disposition TEXT,
+        rank_major INTEGER NOT NULL DEFAULT 0,
+        rank_minor INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        UNIQUE (contact_id, campaign_id)  -- also finds a number's leads in every campaign
+    );
+    CREATE INDEX leads_ready ON leads (campaign_id, rank_major, rank_minor)
+        WHERE state = 'ready' AND blocked = 0;
+    CREATE INDEX leads_waiting ON leads (next_at) WHERE state = 'waiting';
+    CREATE INDEX leads_campaign ON leads (campaign_id, state);
+
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        lead_id INTEGER NOT NULL REFERENCES leads (id),
+        campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+        contact_id INTEGER NOT NULL REFERENCES contacts (id),
+        e164 TEXT NOT NULL,
+        agent TEXT,
+        mode TEXT NOT NULL DEFAULT '',
+        started_at REAL NOT NULL,
+        answered_at REAL,
+        ended_at REAL,
+        outcome TEXT,
+        sip_code INTEGER,
+        recording TEXT
+    );
+    CREATE INDEX attempts_lead ON attempts (lead_id);
+    CREATE INDEX attempts_campaign ON attempts (campaign_id, started_at);
+
+    CREATE TABLE dispositions (
+        id INTEGER PRIMARY KEY,
+        attempt_id INTEGER REFERENCES attempts (id),
+        lead_id INTEGER NOT NULL REFERENCES leads (id),
+        code TEXT NOT NULL,
+        agent TEXT,
+        note TEXT NOT NULL DEFAULT '',
+        tags TEXT NOT NULL DEFAULT '[]',
+        at REAL NOT NULL
+    );
+    CREATE INDEX dispositions_lead ON dispositions (lead_id);
+
+    CREATE TABLE callbacks (
+        id INTEGER PRIMARY KEY,
+        lead_id INTEGER NOT NULL REFERENCES leads (id),
+        due_at REAL NOT NULL,
+        agent TEXT,
+        created_by TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE INDEX callbacks_open ON callbacks (due_at) WHERE done_at IS NULL;
+
+    CREATE TABLE dnc (
+        e164 TEXT PRIMARY KEY,
+        reason TEXT NOT NULL DEFAULT '',
+        added_by TEXT NOT NULL DEFAULT '',
+        added_at REAL NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE number_marks (
+        e164 TEXT PRIMARY KEY,
+        mark TEXT NOT NULL CHECK (mark IN ('wrong_number', 'fax')),
+        set_by TEXT NOT NULL DEFAULT '',
+        set_at REAL NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE event_log (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

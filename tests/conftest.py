@@ -1,0 +1,212 @@
+"""Shared fixtures: a real daemon (in this process or as a child), configs, other Unix users."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccterm import config as config_mod
+from ccterm.client import DaemonClient
+from ccterm.config import Config
+from ccterm.daemon.main import serve
+
+ROOT = Path(__file__).resolve().parent.parent
+IS_ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root to act as other Unix users")
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    """A directory other Unix users can traverse (pytest's tmp_path is 0700 under root)."""
+    path = Path(tempfile.mkdtemp(prefix="ccterm-test-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+USERS = """
+[[users]]
+name = "nobody"
+role = "agent"
+group = "sales"
+
+[[users]]
+name = "daemon"
+role = "supervisor"
+group = "sales"
+
+[[users]]
+name = "bin"
+role = "supervisor"
+group = "support"
+"""
+
+
+def write_config(directory: Path, *, users: str = USERS, extra: str = "") -> Path:
+    """A config on the simulated trunk with everything inside `directory`.
+
+    Test users are system accounts that exist on any Debian machine: nobody
+    (agent, sales), daemon (supervisor, sales), bin (supervisor, support).
+    """
+    text = (
+        textwrap.dedent(
+            f"""\
+        [daemon]
+        socket = "ccterm.sock"
+        database = "ccterm.db"
+        recordings = "recordings"
+        socket_group = "nogroup"
+        log_level = "debug"
+
+        [trunk]
+        kind = "sim"
+        caller_id = "+48221234567"
+
+        [dialer]
+        region = "PL"
+        {extra}
+        """
+        )
+        + users
+    )
+    path = directory / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config(workdir: Path) -> Config:
+    return config_mod.load(write_config(workdir))
+
+
+class RunningDaemon:
+    def __init__(self, config: Config, stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+        self.config = config
+        self.stop = stop
+        self.task = task
+
+    @property
+    def socket(self) -> Path:
+        return self.config.daemon.socket
+
+    async def client(self) -> DaemonClient:
+        client = DaemonClient(self.socket)
+        await client.connect()
+        return client
+
+    async def request(self, op: str, args: dict[str, Any] | None = None) -> Any:
+        async with DaemonClient(self.socket) as client:
+            return await client.request(op, args)
+
+
+async def start_daemon(config: Config) -> RunningDaemon:
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(config, stop=stop), name="test-daemon")
+    for _ in range(200):
+        if config.daemon.socket.exists():
+            try:
+                async with DaemonClient(config.daemon.socket) as client:
+                    await client.request("status")
+                return RunningDaemon(config, stop, task)
+            except Exception:
+                pass
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    raise RuntimeError("daemon did not start")
+
+
+@pytest.fixture
+async def daemon(config: Config) -> AsyncIterator[RunningDaemon]:
+    running = await start_daemon(config)
+    try:
+        yield running
+    finally:
+        running.stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(running.task, 15)
+
+
+# A stdlib-only client, so another Unix user can run it without reading our venv
+# (which may sit under a home directory they cannot enter).
+_RAW_CLIENT = """
+import json, socket, sys
+path, op, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+try:
+    s.sendall(json.dumps({"id": 1, "op": op, "args": args}).encode() + b"\\n")
+except BrokenPipeError:
+    pass  # refused at connect: the refusal is already waiting to be read
+buf = b""
+while not buf.endswith(b"\\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode().strip())
+"""
+
+
+def _python_for_others() -> str:
+    return "/usr/bin/python3" if Path("/usr/bin/python3").exists() else sys.executable
+
+
+def request_as(
+    user: str, socket: Path, op: str, args: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One request as another Unix user (root only): the daemon sees that uid on its socket.
+
+    Returns the daemon's reply frame: {"ok": True, "result": ...} or {"ok": False, "error": ...}.
+    """
+    done = subprocess.run(
+        [_python_for_others(), "-c", _RAW_CLIENT, str(socket), op, json.dumps(args or {})],
+        user=user,
+        group="nogroup",
+        extra_groups=[],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd="/",
+    )
+    assert done.returncode == 0, done.stderr
+    out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return out
+
+
+def ccterm(
+    *args: str,
+    config: Path | None = None,
+    check: bool = False,
+    timeout: float = 120,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `ccterm` command line, as a user would."""
+    cmd = [sys.executable, "-m", "ccterm", *args]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("CCTERM_CONFIG", None)
+    stdin: dict[str, Any] = {"input": input} if input is not None else {"stdin": subprocess.DEVNULL}
+    done = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=timeout, env=full_env, **stdin
+    )
+    if check:
+        assert done.returncode == 0, f"{cmd}\nstdout:{done.stdout}\nstderr:{done.stderr}"
+    return done

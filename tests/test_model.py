@@ -1,0 +1,94 @@
+"""Campaign settings and status rules: validated once, the same for the CLI and the daemon."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccterm.errors import Conflict, UsageError
+from ccterm.model import (
+    Campaign,
+    CampaignSettings,
+    CampaignStatus,
+    DialMode,
+    LeadOrder,
+    Role,
+    scheduled_status,
+    transition,
+)
+
+S = CampaignStatus
+
+
+def test_settings_round_trip_and_defaults() -> None:
+    s = CampaignSettings()
+    assert s.retry_minutes == {"no_answer": 120, "voicemail": 120, "busy": 120}
+    assert s.ring_timeout >= 15 and s.abandon_cap == 0.03
+    assert CampaignSettings.from_json(s.to_json()) == s
+
+
+def test_merged_validates_every_value() -> None:
+    s = CampaignSettings().merged(
+        {
+            "mode": "power",
+            "lead_order": "fewest-attempts",
+            "retry_minutes": {"busy": 30},
+            "agents": "anna, bob",
+            "dial_ratio": 2,
+        }
+    )
+    assert s.mode is DialMode.POWER and s.lead_order is LeadOrder.FEWEST_ATTEMPTS
+    assert s.retry_minutes["busy"] == 30 and s.retry_minutes["no_answer"] == 120
+    assert s.agents == ("anna", "bob") and s.dial_ratio == 2.0
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"ring_timeout": 10}, "below the legal minimum of 15"),
+        ({"ring_timout": 30}, "did you mean 'ring_timeout'"),
+        ({"mode": "predictve"}, "did you mean 'predictive'"),
+        ({"abandon_cap": 0.05}, "outside 0.0..0.03"),
+        ({"max_attempts": 0}, "outside 1..100"),
+        ({"retry_minutes": {"fax": 10}}, "'fax' is not one of"),
+        ({"dial_ratio": "x"}, "expected a number"),
+        ({"wrapup_seconds": 1.5}, "expected a whole number"),
+    ],
+)
+def test_bad_settings_are_refused_with_a_reason(changes: dict, words: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        CampaignSettings().merged(changes)
+    assert words in caught.value.message
+
+
+def test_status_transitions() -> None:
+    now = 1000.0
+    assert transition(S.SCHEDULED, "start", start_at=2000, end_at=None, now=now) is S.RUNNING
+    assert transition(S.RUNNING, "pause", start_at=0, end_at=None, now=now) is S.PAUSED
+    assert transition(S.PAUSED, "start", start_at=0, end_at=None, now=now) is S.RUNNING
+    assert transition(S.RUNNING, "stop", start_at=0, end_at=None, now=now) is S.STOPPED
+    assert transition(S.STOPPED, "start", start_at=0, end_at=None, now=now) is S.RUNNING
+    with pytest.raises(Conflict):
+        transition(S.FINISHED, "start", start_at=0, end_at=None, now=now)
+    with pytest.raises(Conflict):
+        transition(S.PAUSED, "start", start_at=0, end_at=900, now=now)  # its end has passed
+    with pytest.raises(Conflict):
+        transition(S.STOPPED, "pause", start_at=0, end_at=None, now=now)
+
+
+def test_the_clock_starts_and_finishes_campaigns() -> None:
+    assert scheduled_status(S.SCHEDULED, start_at=10, end_at=None, now=5) is S.SCHEDULED
+    assert scheduled_status(S.SCHEDULED, start_at=10, end_at=None, now=10) is S.RUNNING
+    assert scheduled_status(S.PAUSED, start_at=10, end_at=20, now=20) is S.FINISHED
+    assert scheduled_status(S.PAUSED, start_at=10, end_at=None, now=99) is S.PAUSED
+
+
+def test_visibility_by_role_and_group() -> None:
+    c = Campaign(
+        1, "x", S.RUNNING, CampaignSettings(groups=("sales",), agents=("zoe",)), 0, None, 0, 0
+    )
+    assert c.visible_to(Role.ADMIN, "root", "")
+    assert c.visible_to(Role.SUPERVISOR, "sam", "sales")
+    assert not c.visible_to(Role.SUPERVISOR, "sue", "support")
+    assert c.visible_to(Role.AGENT, "ann", "sales")
+    assert c.visible_to(Role.AGENT, "zoe", "support")
+    assert not c.visible_to(Role.AGENT, "bob", "support")
