@@ -18,6 +18,15 @@ from ccterm.commands.common import echo, note, run
 from ccterm.errors import CctermError, DaemonUnavailable
 
 SAMPLE_CAMPAIGN = "sample"
+DEMO_DNC = ["+48665681518", "+48608648876"]  # two people on the sample list
+
+
+def _command_name() -> str:
+    """How the user can run ccterm again: plain 'ccterm' if it is on PATH."""
+    here = Path(sys.argv[0])
+    if here.name == "ccterm" and shutil.which("ccterm") != str(here.resolve()):
+        return str(here)
+    return "ccterm"
 
 
 def sample_list() -> Path:
@@ -103,16 +112,25 @@ def run_demo(directory: Path | None, *, wait: bool) -> None:
         wait_ready(base / "ccterm.sock", process, log_path)
         sample = base / sample_list().name  # a copy: the reject report is written beside it
         shutil.copyfile(sample_list(), sample)
+        run(
+            call(
+                base / "ccterm.sock",
+                "dnc.add",
+                {"numbers": DEMO_DNC, "reason": "demo: asked not to be called"},
+            )
+        )
+        echo(f"On the do-not-call list first: {', '.join(DEMO_DNC)} (imported, never dialled).")
         echo(f"Importing the sample list ({sample.name}) into campaign '{SAMPLE_CAMPAIGN}':")
         import_command(sample, campaign=SAMPLE_CAMPAIGN, config=config_path)
         echo("")
         report_command(SAMPLE_CAMPAIGN, config=config_path)
         echo("")
+        me = _command_name()
         echo("Try it from another terminal:")
         echo(f"  export CCTERM_CONFIG={config_path}")
-        echo(f"  ccterm report {SAMPLE_CAMPAIGN}")
-        echo(f"  ccterm campaign show {SAMPLE_CAMPAIGN}")
-        echo("  ccterm dnc add +48 601 234 567 --reason 'asked on the phone'")
+        echo(f"  {me} report {SAMPLE_CAMPAIGN}")
+        echo(f"  {me} campaign show {SAMPLE_CAMPAIGN}")
+        echo(f"  {me} dnc add '+48 601 234 567' --reason 'asked on the phone'")
         echo(f"Daemon log: {log_path}")
         if wait:
             echo("The daemon runs until you press Ctrl-C.")
