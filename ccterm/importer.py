@@ -422,8 +422,8 @@ def _phone_index(
             f"{path}: no column '{wanted}'{suggest(key, header)}; the columns are {shown}",
             f"pass --phone-column with one of those names or a number 1..{len(header)}",
         )
-    index = _find_column(normalized, PHONE_HEADERS, set())
-    if index is None:
+    found = _find_column(normalized, PHONE_HEADERS, set())
+    if found is None:
         for i, cell in enumerate(normalized):
             if cell.startswith(_PHONE_PREFIXES):
                 return i
@@ -436,7 +436,7 @@ def _phone_index(
             f"{path}: no phone column among {shown}",
             "name the column 'phone', or pass --phone-column NAME or --phone-column NUMBER",
         )
-    return index
+    return found
 
 
 def _find_column(normalized: list[str], names: tuple[str, ...], taken: set[int]) -> int | None:
@@ -473,7 +473,12 @@ def read_batches(layout: CsvLayout, book: NumberBook, *, batch_size: int = 5000)
 
     row = 0
     try:
-        with open(path, encoding=layout.encoding, newline="") as f:
+        # open(path, encoding=...) builds exactly this stack; building it here keeps the
+        # byte stream typed as what it is, a BufferedReader, whose tell() is bytes_read.
+        with (
+            open(path, "rb") as raw,
+            io.TextIOWrapper(raw, encoding=layout.encoding, newline="") as f,
+        ):
             reader = csv.reader(f, delimiter=layout.delimiter)
             row, _ = _find_header(reader)
             leads: list[list[Any]] = []
@@ -517,10 +522,10 @@ def read_batches(layout: CsvLayout, book: NumberBook, *, batch_size: int = 5000)
                     timezone = "|".join(number.timezones)
                     leads.append([row, number.e164, name, fields, timezone, priority])
                 if rows >= batch_size:
-                    yield Batch(leads, rejects, duplicates, rows, f.buffer.tell())
+                    yield Batch(leads, rejects, duplicates, rows, raw.tell())
                     leads, rejects, duplicates, rows = [], [], 0, 0
             if rows:
-                yield Batch(leads, rejects, duplicates, rows, f.buffer.tell())
+                yield Batch(leads, rejects, duplicates, rows, raw.tell())
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             f"{path}: is not valid {layout.encoding} near row {row + 1}: {exc.reason}",

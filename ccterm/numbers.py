@@ -14,6 +14,7 @@ reject reasons are words for the library's own verdicts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -119,6 +120,9 @@ _REGION_ALIASES: Final = {"UK": "GB", "EN": "GB", "EL": "GR"}
 
 # A desc as the type check uses it: (possible lengths or None for "any", pattern).
 _Desc = tuple[frozenset[int] | None, re.Pattern[str]]
+# _Rules.number_type's per-length plan: (alternation, type of each group), or, with no
+# alternation, () for "never valid" and None for "check in steps".
+_Typer = tuple[re.Pattern[str], tuple[int, ...]] | tuple[None, tuple[()] | None]
 
 
 def _desc(desc: PhoneNumberDesc | None) -> _Desc | None:
@@ -165,6 +169,8 @@ class _Rules:
 
     def __init__(self, md: PhoneMetadata) -> None:
         general = md.general_desc
+        # Both are set in every region's metadata (the library itself relies on it).
+        assert general is not None and md.country_code is not None
         self.cc: int = md.country_code
         self.general = _desc(general)
         self.general_pattern = self.general[1] if self.general is not None else None
@@ -184,7 +190,7 @@ class _Rules:
         self.idd = (
             re.compile(md.international_prefix) if md.international_prefix is not None else None
         )
-        self.typers: dict[int, tuple[re.Pattern[str] | None, tuple[int, ...] | None]] = {}
+        self.typers: dict[int, _Typer] = {}
 
     def number_type(self, nsn: str) -> int:
         """_number_type_helper: the first of its checks that passes, in its order.
@@ -196,15 +202,15 @@ class _Rules:
         typer = self.typers.get(len(nsn))
         if typer is None:
             typer = self.typers[len(nsn)] = self._typer(len(nsn))
+        if typer[0] is None:  # narrows `typer`: an alternation comes with its kinds
+            return self._number_type_in_steps(nsn) if typer[1] is None else _UNKNOWN
         pattern, kinds = typer
-        if pattern is None:
-            return self._number_type_in_steps(nsn) if kinds is None else _UNKNOWN
         match = pattern.fullmatch(nsn)
         if match is None:
             return _UNKNOWN
         return kinds[match.lastindex or 0]
 
-    def _typer(self, length: int) -> tuple[re.Pattern[str] | None, tuple[int, ...] | None]:
+    def _typer(self, length: int) -> _Typer:
         """(alternation, type of each group) for numbers of `length`; (None, ()) = never valid.
 
         Fixed line that is also mobile comes first as fixed-with-a-mobile-look-ahead, so
@@ -383,10 +389,13 @@ def _single_zone(cc: int) -> tuple[str, ...] | None:
 _COUNTRIES: dict[int, _Country | None] = {}
 
 _make = object.__new__
-_set_e164 = Number.e164.__set__  # type: ignore[attr-defined]
-_set_region = Number.region.__set__  # type: ignore[attr-defined]
-_set_kind = Number.kind.__set__  # type: ignore[attr-defined]
-_set_timezones = Number.timezones.__set__  # type: ignore[attr-defined]
+# The slots' member descriptors, whose __set__ fills a slot even on a frozen instance.
+# Read from the class __dict__ (mypy only knows `Number.e164` as an instance's str),
+# with the setter's real signature spelled out.
+_set_e164: Callable[[Number, str], None] = Number.__dict__["e164"].__set__
+_set_region: Callable[[Number, str], None] = Number.__dict__["region"].__set__
+_set_kind: Callable[[Number, str], None] = Number.__dict__["kind"].__set__
+_set_timezones: Callable[[Number, tuple[str, ...]], None] = Number.__dict__["timezones"].__set__
 
 
 def _new_number(e164: str, region: str, kind: str, timezones: tuple[str, ...]) -> Number:
@@ -430,8 +439,8 @@ class NumberBook:
         md = PhoneMetadata.metadata_for_region(code, None)
         assert md is not None  # every supported region has metadata
         self._rules = _Rules(md)
-        self._cc_text = str(md.country_code)
-        self._country = _country(md.country_code)
+        self._cc_text = str(self._rules.cc)
+        self._country = _country(self._rules.cc)
         self._idd = self._rules.idd
 
     def __repr__(self) -> str:
@@ -540,9 +549,11 @@ class NumberBook:
             return Invalid(self._parse_error(exc, raw))
         if not phonenumbers.is_valid_number(parsed):
             return Invalid(_invalid_reason(parsed))
+        region = phonenumbers.region_code_for_number(parsed)
+        assert region is not None  # is_valid_number found the number valid for this region
         return Number(
             phonenumbers.format_number(parsed, PhoneNumberFormat.E164),
-            phonenumbers.region_code_for_number(parsed),
+            region,
             _KIND[phonenumbers.number_type(parsed)],
             tuple(time_zones_for_number(parsed)),
         )
@@ -594,11 +605,13 @@ def _region_and_type(country: _Country, nsn: str) -> tuple[str, int]:
 
 def _invalid_reason(parsed: phonenumbers.PhoneNumber) -> str:
     """Why a parsed number is not valid: its length, else its digits, for its region."""
+    cc = parsed.country_code
+    assert cc is not None  # parse() always sets the country code
     region = phonenumbers.region_code_for_number(parsed) or (
-        phonenumbers.region_code_for_country_code(parsed.country_code)
+        phonenumbers.region_code_for_country_code(cc)
     )
     result = phonenumbers.is_possible_number_with_reason(parsed)
-    return _reason(region, parsed.country_code, result)
+    return _reason(region, cc, result)
 
 
 def _reason(region: str, cc: int, result: int) -> str:

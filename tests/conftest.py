@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,27 @@ def ccterm(
     if check:
         assert done.returncode == 0, f"{cmd}\nstdout:{done.stdout}\nstderr:{done.stderr}"
     return done
+
+
+@pytest.fixture
+def live(workdir: Path) -> Iterator[Path]:
+    """A daemon running as its own process, as under systemd; yields its config path."""
+    cfg = write_config(workdir)
+    log = open(workdir / "daemon.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ccterm", "daemon", "--config", str(cfg)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    for _ in range(100):
+        if ccterm("status", config=cfg).returncode == 0:
+            break
+        time.sleep(0.1)
+    else:
+        raise RuntimeError((workdir / "daemon.log").read_text())
+    try:
+        yield cfg
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()

@@ -6,8 +6,6 @@ import csv
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,30 +33,6 @@ SECOND = (
     "Bad,+48 601,Nowhere\n"  # invalid
     "Olga Again,+48601234571,Gdynia\n"  # duplicate within the file
 )
-
-
-@pytest.fixture
-def live(workdir: Path) -> Iterator[Path]:
-    """A daemon running as its own process, as under systemd; yields its config path."""
-    cfg = write_config(workdir)
-    log = open(workdir / "daemon.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ccterm", "daemon", "--config", str(cfg)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(100):
-        if ccterm("status", config=cfg).returncode == 0:
-            break
-        time.sleep(0.1)
-    else:
-        raise RuntimeError((workdir / "daemon.log").read_text())
-    try:
-        yield cfg
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 def counts(result: subprocess.CompletedProcess[str]) -> dict[str, int]:

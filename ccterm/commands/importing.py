@@ -53,6 +53,15 @@ def _progress(layout: CsvLayout, enabled: bool) -> Any:
     )
 
 
+def _saving(tally: Tally, enabled: bool) -> AbstractContextManager[Any]:
+    """A spinner while the daemon commits: a big list takes a few seconds there."""
+    if not enabled:
+        return nullcontext(None)
+    from rich.console import Console
+
+    return Console(stderr=True).status(f"Saving {tally.leads:,} rows in one transaction ...")
+
+
 async def _stream(
     client: DaemonClient | None,
     import_id: int | None,
@@ -128,15 +137,16 @@ async def _run(
             tally = await _stream(client, import_id, layout, book, progress)
         if client is None:
             return {}, tally, False
-        result = await client.request(
-            "import.commit",
-            {
-                "import_id": import_id,
-                "rows": tally.rows,
-                "invalid": len(tally.rejects),
-                "duplicates": tally.file_duplicates,
-            },
-        )
+        with _saving(tally, show_progress and not dry_run):
+            result = await client.request(
+                "import.commit",
+                {
+                    "import_id": import_id,
+                    "rows": tally.rows,
+                    "invalid": len(tally.rejects),
+                    "duplicates": tally.file_duplicates,
+                },
+            )
         return result, tally, True
     finally:
         if client is not None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ccterm.clock import Clock
-from ccterm.daemon.server import Identity, Server
+from ccterm.daemon.server import Identity, Server, campaign_audience
 from ccterm.sip.trunk import TrunkEvent, TrunkStateChanged
 from ccterm.store import campaigns
 from ccterm.store.db import Store
@@ -50,11 +50,7 @@ class Center:
         """One pass of clock-driven work; each step commits on its own."""
         for campaign in await campaigns.apply_clock(self.store):
             log.info("campaign %s is now %s", campaign.name, campaign.status)
-            self.publish(
-                "campaign.changed",
-                campaign.to_wire(),
-                lambda who, c=campaign: c.visible_to(who.role, who.user, who.group),
-            )
+            self.publish("campaign.changed", campaign.to_wire(), campaign_audience(campaign))
         async with self.store.connection() as db:  # one UPDATE: atomic by itself
             await promote_due(db, self.clock.now())
 

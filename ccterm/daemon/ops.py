@@ -9,6 +9,7 @@ back to the client with code, message and hint.
 from __future__ import annotations
 
 import itertools
+import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -18,13 +19,15 @@ from typing import Any
 from ccterm import __version__, wire
 from ccterm.clock import Clock
 from ccterm.config import Config
-from ccterm.daemon.server import Identity, Session
+from ccterm.daemon.server import Identity, Session, campaign_audience
 from ccterm.errors import Forbidden, NotFound, UsageError
 from ccterm.model import Campaign, CampaignSettings, Role, suggest
 from ccterm.numbers import Invalid, NumberBook
 from ccterm.sip.trunk import Trunk
 from ccterm.store import campaigns, dnc, imports, reports
 from ccterm.store.db import Store
+
+log = logging.getLogger(__name__)
 
 OpHandler = Callable[["Ops", Session, dict[str, Any]], Awaitable[Any]]
 Publish = Callable[[str, dict[str, Any], Callable[[Identity], bool] | None], None]
@@ -133,10 +136,6 @@ def check_groups(identity: Identity, settings: CampaignSettings) -> CampaignSett
             f"use --group {identity.group}, or ask an admin",
         )
     return settings
-
-
-def campaign_audience(campaign: Campaign) -> Callable[[Identity], bool]:
-    return lambda who: campaign.visible_to(who.role, who.user, who.group)
 
 
 class Ops:
@@ -419,6 +418,7 @@ async def import_commit(ops: Ops, session: Session, args: dict[str, Any]) -> dic
         require_visible(who, campaign)
         require_manage(who, campaign)
 
+    started = time.perf_counter()
     result = await imports.commit(
         ops.store,
         job["staging"],
@@ -434,10 +434,20 @@ async def import_commit(ops: Ops, session: Session, args: dict[str, Any]) -> dic
         authorize=authorize,
         dry_run=job["dry_run"],
     )
+    commit_s = round(time.perf_counter() - started, 3)
+    log.info(
+        "import %s into '%s' by %s: %d rows, %d imported, committed in %.2f s",
+        job["file_name"],
+        job["campaign"],
+        who.user,
+        result.rows,
+        result.imported,
+        commit_s,
+    )
     if not job["dry_run"] and result.campaign is not None:
         ops.campaign_changed(result.campaign)
         ops.publish("import.finished", result.to_wire(), campaign_audience(result.campaign))
-    return result.to_wire()
+    return {**result.to_wire(), "commit_s": commit_s}
 
 
 @op("import.abort", Role.SUPERVISOR, "importing a list")

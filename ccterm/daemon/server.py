@@ -26,7 +26,7 @@ from typing import Any
 from ccterm import wire
 from ccterm.config import Config
 from ccterm.errors import CctermError
-from ccterm.model import Role
+from ccterm.model import Campaign, Role
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,11 @@ def identify(config: Config, pid: int, uid: int) -> Identity:
             " and restarts the daemon",
         )
     return Identity(user.name, user.role, user.group, uid, pid)
+
+
+def campaign_audience(campaign: Campaign) -> Callable[[Identity], bool]:
+    """Who may hear about a campaign: whoever may see it."""
+    return lambda who: campaign.visible_to(who.role, who.user, who.group)
 
 
 Handler = Callable[["Session", str, dict[str, Any]], Awaitable[Any]]
@@ -119,7 +124,7 @@ class Server:
         self._server: asyncio.AbstractServer | None = None
         self._ids = itertools.count(1)
         self.sessions: set[Session] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         self._prepare_path()
@@ -190,11 +195,11 @@ class Server:
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)  # type: ignore[arg-type]
+        self._tasks.add(task)
         try:
             await self._serve(reader, writer)
         finally:
-            self._tasks.discard(task)  # type: ignore[arg-type]
+            self._tasks.discard(task)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")

@@ -169,7 +169,7 @@ async def edit(
         renamed = rename and rename.casefold() != old.name.casefold()
         if renamed and await find(db, rename) is not None:  # type: ignore[arg-type]
             raise Conflict(f"a campaign named '{rename}' exists already")
-        status = old.status
+        status: CampaignStatus = old.status
         if start_at is not None and status is CampaignStatus.RUNNING and new_start > now:
             status = CampaignStatus.SCHEDULED
         status = scheduled_status(status, start_at=new_start, end_at=new_end, now=now)

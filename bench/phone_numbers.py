@@ -1,6 +1,6 @@
 """µs per number: the phonenumbers library path vs NumberBook, on mixed PL/international input.
 
-Run: .venv/bin/python bench/numbers.py [count]
+Run: .venv/bin/python bench/phone_numbers.py [count]
 
 The library path is the contract NumberBook must equal (parse + is_valid_number +
 format E.164 + region + type + time zones); the ratio is what the fast path buys on
@@ -9,22 +9,16 @@ a million-row import.
 
 from __future__ import annotations
 
-import os
+import random
+import statistics
 import sys
+import time
+from collections.abc import Callable
 
-# This file is named like the stdlib's `numbers` (which statistics and decimal import):
-# run as a script its folder would come first on sys.path, so put the repo there instead.
-sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import phonenumbers
+from phonenumbers.timezone import time_zones_for_number
 
-import random  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-import phonenumbers  # noqa: E402
-from phonenumbers.timezone import time_zones_for_number  # noqa: E402
-
-from ccterm.numbers import NumberBook  # noqa: E402
+from ccterm.numbers import NumberBook
 
 RUNS = 5
 

@@ -1,0 +1,248 @@
+"""The admin commands as a user runs them: help everywhere, clear errors, the right effects."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ccterm import config as config_mod
+from tests.conftest import ccterm, write_config
+
+COMMANDS = [
+    [],
+    ["init"],
+    ["daemon"],
+    ["status"],
+    ["demo"],
+    ["import"],
+    ["report"],
+    ["campaign"],
+    ["campaign", "create"],
+    ["campaign", "list"],
+    ["campaign", "show"],
+    ["campaign", "start"],
+    ["campaign", "pause"],
+    ["campaign", "stop"],
+    ["campaign", "copy"],
+    ["campaign", "edit"],
+    ["dnc"],
+    ["dnc", "add"],
+    ["dnc", "remove"],
+    ["dnc", "list"],
+    ["dnc", "import"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "ccterm")
+def test_every_command_has_help(command: list[str]) -> None:
+    done = ccterm(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout
+    text = done.stdout.split("Usage:", 1)[1]
+    assert len(text.strip().splitlines()) > 3
+
+
+def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    ccterm("init", str(path), "--local", check=True)
+    loaded = config_mod.load(path)
+    assert loaded.daemon.database == tmp_path / "ccterm-data" / "ccterm.db"
+    again = ccterm("init", str(path))
+    assert again.returncode == 78 and "exists already" in again.stderr and "--force" in again.stderr
+
+
+def test_a_bad_config_is_one_line_and_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[trunk]\nprot = 5060\n")
+    done = ccterm("status", config=path)
+    assert done.returncode == 78
+    assert done.stderr.splitlines()[0] == (
+        f"ccterm: {path}: [trunk] prot: unknown key (did you mean 'port'?)"
+    )
+    missing = ccterm("status", config=tmp_path / "none.toml")
+    assert "no such config file" in missing.stderr and "ccterm init" in missing.stderr
+    env = ccterm("status", env={"CCTERM_CONFIG": str(path)})
+    assert "Traceback" not in env.stderr
+
+
+def test_campaign_commands_end_to_end(live: Path, tmp_path: Path) -> None:
+    script = tmp_path / "script.txt"
+    script.write_text("Dzień dobry, {name}!\n")
+    ccterm(
+        "campaign",
+        "create",
+        "Spring",
+        "--mode",
+        "power",
+        "--group",
+        "sales",
+        "--ring-timeout",
+        "30",
+        "--retry",
+        "busy=30m",
+        "--retry",
+        "no_answer=3h",
+        "--order",
+        "priority",
+        "--tag",
+        "sale",
+        "--script",
+        str(script),
+        "--start",
+        "+1h",
+        config=live,
+        check=True,
+    )
+    shown = json.loads(
+        ccterm("campaign", "show", "spring", "--json", config=live, check=True).stdout
+    )
+    c = shown["campaign"]
+    assert c["status"] == "scheduled" and c["settings"]["mode"] == "power"
+    assert c["settings"]["retry_minutes"] == {"busy": 30, "no_answer": 180, "voicemail": 120}
+    assert c["settings"]["script"] == "Dzień dobry, {name}!\n"
+    human = ccterm("campaign", "show", "Spring", config=live, check=True).stdout
+    assert "lead order    priority" in human and "ring timeout  30 s" in human
+
+    started = ccterm("campaign", "start", "Spring", config=live, check=True)
+    assert "scheduled -> running" in started.stdout
+    assert (
+        "already running" in ccterm("campaign", "start", "Spring", config=live, check=True).stdout
+    )
+    ccterm("campaign", "pause", "Spring", config=live, check=True)
+    ccterm(
+        "campaign",
+        "edit",
+        "Spring",
+        "--add-agent",
+        "nobody",
+        "--wrapup",
+        "20",
+        "--rename",
+        "Spring 26",
+        config=live,
+        check=True,
+    )
+    edited = json.loads(
+        ccterm("campaign", "show", "Spring 26", "--json", config=live, check=True).stdout
+    )
+    assert edited["campaign"]["settings"]["agents"] == ["nobody"]
+    assert edited["campaign"]["settings"]["wrapup_seconds"] == 20
+    ccterm("campaign", "copy", "Spring 26", "Autumn", config=live, check=True)
+    listed = json.loads(ccterm("campaign", "list", "--json", config=live, check=True).stdout)
+    assert [(x["name"], x["status"]) for x in listed] == [
+        ("Spring 26", "paused"),
+        ("Autumn", "paused"),
+    ]
+    stopped = ccterm("campaign", "stop", "Autumn", config=live, check=True)
+    assert "paused -> stopped" in stopped.stdout
+
+    bad = ccterm("campaign", "edit", "Autumn", "--ring-timeout", "10", config=live)
+    assert bad.returncode == 2 and "below the legal minimum of 15 s" in bad.stderr
+    typo = ccterm("campaign", "show", "Sprng 26", config=live)
+    assert typo.returncode == 1 and "did you mean 'Spring 26'" in typo.stderr
+    dup = ccterm("campaign", "create", "autumn", config=live)
+    assert "exists already" in dup.stderr
+    for result in (bad, typo, dup):
+        assert "Traceback" not in result.stderr
+
+
+def test_dnc_commands(live: Path, tmp_path: Path) -> None:
+    added = ccterm(
+        "dnc", "add", "601 234 567", "+48 601 234 568", "bogus", "--reason", "asked", config=live
+    )
+    assert added.returncode == 1, "a skipped number is reported"
+    assert "Added 2 number(s); 0 already listed." in added.stdout
+    assert "skipped bogus: not a phone number" in added.stderr
+    listed = json.loads(ccterm("dnc", "list", "--json", config=live, check=True).stdout)
+    assert listed["total"] == 2 and {e["e164"] for e in listed["entries"]} == {
+        "+48601234567",
+        "+48601234568",
+    }
+    refused = ccterm("dnc", "remove", "601234567", config=live)
+    assert refused.returncode != 0 and "--yes" in refused.stderr, "no confirmation, no removal"
+    removed = ccterm("dnc", "remove", "601234567", "--yes", config=live, check=True)
+    assert "Removed 1 number(s)" in removed.stdout
+    human = ccterm("dnc", "list", config=live, check=True).stdout
+    assert "+48601234568" in human and "1 number(s) on the list." in human
+
+
+def test_report_formats(live: Path, tmp_path: Path) -> None:
+    data = tmp_path / "l.csv"
+    data.write_text("phone\n601234567\n601234568\n12\n")
+    ccterm("import", str(data), "--campaign", "r", config=live, check=True)
+    as_json = json.loads(ccterm("report", "r", "--json", config=live, check=True).stdout)
+    assert as_json["progress"]["total"] == 2 and as_json["quality"]["invalid"] == 1
+    as_csv = ccterm("report", "r", "--csv", config=live, check=True).stdout.splitlines()
+    assert as_csv[0] == "section,metric,value"
+    assert "progress,total,2" in as_csv and "quality,invalid,1" in as_csv
+    human = ccterm("report", "r", config=live, check=True).stdout
+    assert "Campaign 'r' — running, manual" in human and "invalid              1" in human
+
+
+def test_status(live: Path) -> None:
+    out = ccterm("status", config=live, check=True).stdout
+    assert "you are root (admin)" in out and "trunk: sim, up" in out
+    data = json.loads(ccterm("status", "--json", config=live, check=True).stdout)
+    assert data["role"] == "admin" and data["trunk"] == {"kind": "sim", "state": "up"}
+
+
+def test_sigterm_stops_cleanly_and_systemd_hears_it(workdir: Path) -> None:
+    cfg = write_config(workdir)
+    notify_path = workdir / "notify.sock"
+    sink = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sink.bind(str(notify_path))
+    sink.settimeout(20)
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "2000000"}
+    env.pop("WATCHDOG_PID", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ccterm", "daemon", "--config", str(cfg)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        messages = []
+        while not any("READY=1" in m for m in messages):
+            messages.append(sink.recv(4096).decode())
+        assert ccterm("status", config=cfg).returncode == 0, "READY means the socket answers"
+        time.sleep(1.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        while True:
+            message = sink.recv(4096).decode()
+            messages.append(message)
+            if "STOPPING=1" in message:
+                break
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sink.close()
+    assert any("WATCHDOG=1" in m for m in messages)
+    assert any(m.startswith("READY=1\nSTATUS=serving") for m in messages)
+    assert not cfg.parent.joinpath("ccterm.sock").exists()
+    log = proc.stdout.read().decode() if proc.stdout else ""
+    assert "stopping" in log and "Traceback" not in log
+
+
+def test_a_second_daemon_says_why(live: Path) -> None:
+    done = ccterm("daemon", config=live, timeout=30)
+    assert done.returncode != 0
+    assert "another ccterm daemon" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sip_trunk_is_refused_clearly_until_it_exists(workdir: Path) -> None:
+    cfg = write_config(workdir)
+    text = cfg.read_text().replace(
+        'kind = "sim"', 'kind = "sip"\nhost = "127.0.0.1"\nusername = "u"'
+    )
+    cfg.write_text(text)
+    done = ccterm("daemon", config=cfg, timeout=30)
+    assert done.returncode == 78 and "'sip' is not available in this version yet" in done.stderr
