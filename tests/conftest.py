@@ -213,25 +213,31 @@ def ccterm(
     return done
 
 
+def spawn_daemon(cfg: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`ccterm daemon` as its own process, as under systemd; returns once it answers."""
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ccterm", "daemon", "--config", str(cfg)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    for _ in range(200):
+        if ccterm("status", config=cfg).returncode == 0:
+            return proc
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(log.read_text())
+
+
 @pytest.fixture
 def live(workdir: Path) -> Iterator[Path]:
-    """A daemon running as its own process, as under systemd; yields its config path."""
+    """A daemon in its own process; yields its config path."""
     cfg = write_config(workdir)
-    log = open(workdir / "daemon.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ccterm", "daemon", "--config", str(cfg)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(100):
-        if ccterm("status", config=cfg).returncode == 0:
-            break
-        time.sleep(0.1)
-    else:
-        raise RuntimeError((workdir / "daemon.log").read_text())
+    proc = spawn_daemon(cfg, workdir / "daemon.log")
     try:
         yield cfg
     finally:
         proc.terminate()
         proc.wait(10)
-        log.close()

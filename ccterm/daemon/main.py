@@ -27,6 +27,7 @@ from ccterm.daemon.systemd import Notifier, watchdog_interval
 from ccterm.errors import CctermError, ConfigError
 from ccterm.sip.simulated import SimProfile, SimulatedTrunk
 from ccterm.sip.trunk import Trunk
+from ccterm.store import sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger("ccterm.daemon")
@@ -98,6 +99,7 @@ async def serve(
         config.daemon.recordings.mkdir(parents=True, exist_ok=True)
         store = await Store.open(config.daemon.database, clock)
         await _sync_users(store, config)
+        await sessions.close_orphans(store)
         trunk = make_trunk(config, loop)
         server = Server(config)
         center = Center(store, clock, server)

@@ -24,7 +24,7 @@ from ccterm.errors import Forbidden, NotFound, UsageError
 from ccterm.model import Campaign, CampaignSettings, Role, suggest
 from ccterm.numbers import Invalid, NumberBook
 from ccterm.sip.trunk import Trunk
-from ccterm.store import campaigns, dnc, imports, reports
+from ccterm.store import campaigns, dnc, imports, reports, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -212,6 +212,20 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
         )
     session.subscribed = bool(args.get("subscribe", True))
     who = session.identity
+    if "session_row" not in session.state:
+        row = await sessions.open_session(
+            ops.store,
+            user=who.user,
+            role=str(who.role),
+            pid=who.pid,
+            client=arg_str(args, "client", default="", limit=40),
+        )
+        session.state["session_row"] = row
+
+        async def record_end() -> None:
+            await sessions.close_session(ops.store, row, "disconnected")
+
+        session.on_close.append(record_end)
     visible = [
         c.to_wire()
         for c in await campaigns.list_all(ops.store)

@@ -77,8 +77,8 @@ async def begin(store: Store) -> Staging:
 async def add(store: Store, staging: Staging, rows: list[Any]) -> None:
     """Stage a batch: [[row, e164, name, {fields}, timezone, priority], ...].
 
-    SQLite unpacks the batch itself (json_each), so no Python work is done per row
-    here; the CHECK constraints refuse a malformed row with the whole batch.
+    SQLite unpacks the batch itself (json_each): no Python loop over the rows here.
+    The CHECK constraints refuse a malformed row, and with it the whole batch.
     """
     await store.execute(
         f"INSERT INTO {staging.table} (row, e164, name, fields, tz, priority)"
@@ -128,12 +128,12 @@ async def commit(
                 if campaign is not None:
                     authorize(campaign)
                 async with db.execute(
-                    f"SELECT count(*), coalesce(sum({blocked_sql.format(col='s.e164')}), 0),"
-                    f" (SELECT count(*) FROM {table}) FROM {table} s"
+                    f"SELECT count(*), coalesce(sum({blocked_sql.format(col='s.e164')}), 0)"
+                    f" FROM {table} s"
                     " WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.e164 = s.e164)"
                 ) as cursor:
-                    imported, blocked, staged = await cursor.fetchone()  # type: ignore[misc]
-            duplicates = file_duplicates + (staging.received - staged) + (staged - imported)
+                    imported, blocked = await cursor.fetchone()  # type: ignore[misc]
+            duplicates = file_duplicates + (staging.received - imported)
             return ImportResult(
                 campaign, campaign is None, rows, imported, duplicates, invalid, blocked, None
             )
@@ -163,9 +163,9 @@ async def commit(
             async with db.execute(
                 "SELECT (SELECT coalesce(max(id), 0) FROM contacts),"
                 " (SELECT coalesce(max(id), 0) FROM leads),"
-                f" (SELECT count(*) FROM {fresh}), (SELECT count(*) FROM {table})"
+                f" (SELECT count(*) FROM {fresh})"
             ) as cursor:
-                max_contact, max_lead, imported, staged = await cursor.fetchone()  # type: ignore[misc]
+                max_contact, max_lead, imported = await cursor.fetchone()  # type: ignore[misc]
             cursor = await db.execute(
                 "INSERT INTO imports (campaign_id, file_name, columns, region, rows, invalid, user,"
                 " at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -200,7 +200,7 @@ async def commit(
             ) as cursor:
                 (blocked,) = await cursor.fetchone()  # type: ignore[misc]
             await db.execute(f"DROP TABLE {fresh}")
-            duplicates = file_duplicates + (staging.received - staged) + (staged - imported)
+            duplicates = file_duplicates + (staging.received - imported)
             await db.execute(
                 "UPDATE imports SET imported = ?, duplicates = ?, blocked = ? WHERE id = ?",
                 (imported, duplicates, blocked, import_id),

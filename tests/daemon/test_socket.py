@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import socket
+import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -38,6 +39,11 @@ async def test_hello_gives_identity_snapshot_and_then_events(daemon: RunningDaem
         "second",
     )
     assert (second["seq"], second["data"]["status"]) == (2, "paused")
+    await asyncio.sleep(0.3)  # the daemon notices the hang-up
+    con = sqlite3.connect(daemon.config.daemon.database)
+    recorded = con.execute("SELECT user, client, ended_at IS NOT NULL FROM sessions").fetchall()
+    con.close()
+    assert recorded == [("root", "cli", 1)], "a hello'd session is recorded, and its end"
 
 
 async def raw_exchange(path: Path, payload: bytes, replies: int = 1) -> list[dict]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ccterm, write_config
+from tests.conftest import ccterm, spawn_daemon, write_config
 
 ROWS = 200_000
 
@@ -30,20 +30,6 @@ def make_list(path: Path, rows: int) -> None:
                 continue
             seen.add(n)
             f.write(f"Contact {len(seen)};+48 {n};Kraków\n")
-
-
-def start(cfg: Path, log: Path) -> subprocess.Popen[bytes]:
-    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ccterm", "daemon", "--config", str(cfg)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    for _ in range(200):
-        if ccterm("status", config=cfg).returncode == 0:
-            return proc
-        time.sleep(0.05)
-    raise RuntimeError(log.read_text())
 
 
 def contacts_in(db: Path) -> tuple[str, int, int]:
@@ -68,7 +54,7 @@ def test_kill_9_during_import_leaves_all_or_nothing(workdir: Path) -> None:
     base = workdir / "timing"
     base.mkdir()
     cfg = write_config(base)
-    proc = start(cfg, base / "daemon.log")
+    proc = spawn_daemon(cfg, base / "daemon.log")
     t0 = time.monotonic()
     done = ccterm("import", str(big), "--campaign", "x", "--json", config=cfg, check=True)
     whole = time.monotonic() - t0
@@ -82,7 +68,7 @@ def test_kill_9_during_import_leaves_all_or_nothing(workdir: Path) -> None:
         run = workdir / f"run{n}"
         run.mkdir()
         cfg = write_config(run)
-        proc = start(cfg, run / "daemon.log")
+        proc = spawn_daemon(cfg, run / "daemon.log")
         importer = subprocess.Popen(
             [
                 sys.executable,
@@ -111,7 +97,7 @@ def test_kill_9_during_import_leaves_all_or_nothing(workdir: Path) -> None:
             assert importer.returncode != 0 and "Traceback" not in err, err
         outcomes.append(contacts)
         # the daemon starts again on the same database and serves it
-        proc = start(cfg, run / "daemon.log")
+        proc = spawn_daemon(cfg, run / "daemon.log")
         again = ccterm("campaign", "list", "--json", config=cfg, check=True)
         assert ('"x"' in again.stdout) == (contacts == everything)
         proc.terminate()
