@@ -154,10 +154,18 @@ class DaemonClient:
             assert self._failure is not None
             raise self._failure from None
 
-    async def hello(self, *, subscribe: bool = True, client: str = "cli") -> dict[str, Any]:
-        result: dict[str, Any] = await self.request(
-            "hello", {"protocol": wire.PROTOCOL_VERSION, "subscribe": subscribe, "client": client}
-        )
+    async def hello(
+        self, *, subscribe: bool = True, client: str = "cli", act_as: str | None = None
+    ) -> dict[str, Any]:
+        """Identity, snapshot and events from now on; `act_as` (admins only): another's seat."""
+        args: dict[str, Any] = {
+            "protocol": wire.PROTOCOL_VERSION,
+            "subscribe": subscribe,
+            "client": client,
+        }
+        if act_as is not None:
+            args["act_as"] = act_as
+        result: dict[str, Any] = await self.request("hello", args)
         return result
 
     async def events(self) -> AsyncIterator[wire.Frame]:

@@ -63,6 +63,8 @@ class SimConfig:
     p_invalid: float = 0.05
     answer_min: float = 4.0
     answer_max: float = 20.0
+    busy_seconds: float = 5.0
+    invalid_seconds: float = 2.0
     talk_mean: float = 120.0
 
 
@@ -323,6 +325,9 @@ def _check(config: Config, where: _Where) -> None:
         raise where.error("sim", "p_human", f"the four odds add up to {odds:.2f}, more than 1")
     if not 0 < sim.answer_min <= sim.answer_max:
         raise where.error("sim", "answer_min", "must be above 0 and at most answer_max")
+    for key in ("busy_seconds", "invalid_seconds", "talk_mean"):
+        if getattr(sim, key) <= 0:
+            raise where.error("sim", key, "must be above 0")
     seen: set[str] = set()
     for i, user in enumerate(config.users, 1):
         if not re.fullmatch(r"[a-z_][a-z0-9_.-]*\$?", user.name, re.IGNORECASE):
@@ -409,6 +414,8 @@ p_busy = {v(s.p_busy)}
 p_invalid = {v(s.p_invalid)}
 answer_min = {v(s.answer_min)}    # seconds of ringing before an answer
 answer_max = {v(s.answer_max)}
+busy_seconds = {v(s.busy_seconds)}  # until a busy signal
+invalid_seconds = {v(s.invalid_seconds)}  # until "no such number"
 talk_mean = {v(s.talk_mean)}      # mean seconds a simulated customer talks
 
 [dialer]

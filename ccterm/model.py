@@ -78,6 +78,30 @@ class Disposition(StrEnum):
     BUSY = "busy"
     WRONG_NUMBER = "wrong_number"
     FAX = "fax"
+    # Set by the dialer alone, on calls no agent took:
+    INVALID = "invalid"  # the network says the number does not exist (404, 484)
+    FAILED = "failed"  # the call could not be placed (trunk error, daemon restart)
+    ABANDONED = "abandoned"  # a person answered and no agent was free
+
+
+AGENT_DISPOSITIONS = (
+    Disposition.DONE,
+    Disposition.CALLBACK,
+    Disposition.NO_ANSWER,
+    Disposition.VOICEMAIL,
+    Disposition.BUSY,
+    Disposition.WRONG_NUMBER,
+    Disposition.FAX,
+)
+
+
+class AgentStatus(StrEnum):
+    OFFLINE = "offline"
+    READY = "ready"
+    PAUSED = "paused"
+    DIALING = "dialing"
+    ON_CALL = "on_call"
+    WRAPUP = "wrapup"
 
 
 class NumberMark(StrEnum):
@@ -88,6 +112,12 @@ class NumberMark(StrEnum):
 
 
 RETRYABLE = (Disposition.NO_ANSWER, Disposition.VOICEMAIL, Disposition.BUSY)
+WRAPUP_DEFAULTS = (
+    Disposition.DONE,
+    Disposition.NO_ANSWER,
+    Disposition.VOICEMAIL,
+    Disposition.BUSY,
+)
 MIN_RING_TIMEOUT = 15  # FCC/FTC safe harbor: 15 s or four rings
 
 
@@ -173,6 +203,8 @@ class CampaignSettings:
     dial_ratio: float = 1.0
     dial_order: DialOrder = DialOrder.CUSTOMER_FIRST
     abandon_cap: float = 0.03
+    abandon_retry_hours: int = 72  # a number whose call was abandoned rests this long
+    wrapup_default: Disposition = Disposition.NO_ANSWER  # when the agent lets wrap-up run out
     script: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -208,6 +240,16 @@ def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:
         return parse_choice(LeadOrder, key, value)
     if key == "dial_order":
         return parse_choice(DialOrder, key, value)
+    if key == "wrapup_default":
+        code = parse_choice(Disposition, key, value)
+        if code not in WRAPUP_DEFAULTS:
+            raise UsageError(
+                f"wrapup_default: '{code}' cannot be set without an agent;"
+                f" use one of {', '.join(WRAPUP_DEFAULTS)}"
+            )
+        return code
+    if key == "abandon_retry_hours":
+        return _int(key, value, 1, 24 * 90, " h")
     if key == "ring_timeout":
         if (
             not isinstance(value, bool)

@@ -1,34 +1,130 @@
-"""The daemon's live state and its clock-driven work.
+"""The daemon's live state: agents, calls, and the clock-driven work around them.
 
-Today: campaigns that start or end on the clock, waiting leads whose retry or
-callback time has come, and who is connected. Agent and call state join here as
-the dialer lands; it stays the one mutable core the ops read from.
+This is the one mutable core. Ops change it (log in, dial, dispose), the trunk
+reports on calls (ringing, answered, ended), and a one-second tick runs the
+clock's work: campaigns starting and ending, retries and callbacks coming due,
+power dialing. Every write that matters is committed through the store before
+the state here moves on and before any op replies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from ccterm.clock import Clock
-from ccterm.daemon.server import Identity, Server, campaign_audience
-from ccterm.sip.trunk import TrunkEvent, TrunkStateChanged
-from ccterm.store import campaigns
+from ccterm.config import Config
+from ccterm.daemon.server import Identity, Server, Session, campaign_audience
+from ccterm.dialer import modes
+from ccterm.dialer.dispositions import DispositionError, effect, for_outcome
+from ccterm.errors import Conflict, NotFound, UsageError
+from ccterm.model import AgentStatus, Campaign, CampaignStatus, Disposition, Role
+from ccterm.sip.trunk import (
+    CallAnswered,
+    CallEnded,
+    CallRinging,
+    Trunk,
+    TrunkEvent,
+    TrunkState,
+    TrunkStateChanged,
+)
+from ccterm.store import campaigns, dialing
 from ccterm.store.db import Store
 from ccterm.store.leads import promote_due
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+GONE_AFTER = 10.0  # seconds without a client before an agent counts as gone
+
+
+@dataclass
+class LiveCall:
+    id: str
+    campaign: Campaign
+    taken: dialing.Taken
+    mode: str
+    agent: str | None  # reserved for, then connected to
+    started_at: float
+    state: str = "dialing"  # dialing -> ringing -> connected -> ended
+    answered_at: float | None = None
+    machine: bool = False
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "lead_id": self.taken.lead_id,
+            "campaign_id": self.campaign.id,
+            "name": self.taken.name,
+            "e164": self.taken.e164,
+            "state": self.state,
+            "started_at": self.started_at,
+            "answered_at": self.answered_at,
+        }
+
+
+@dataclass
+class LiveAgent:
+    name: str
+    group: str
+    status: AgentStatus = AgentStatus.OFFLINE
+    campaign: Campaign | None = None
+    since: float = 0.0
+    pause_reason: str = ""
+    call: LiveCall | None = None  # connected, or in wrap-up
+    wrapup_until: float | None = None
+    pause_after_call: bool = False
+    sessions: set[Session] = field(default_factory=set)
+    gone_timer: asyncio.TimerHandle | None = None
+    wrapup_timer: asyncio.TimerHandle | None = None
+    phone: str = "simulated"
+
+    def to_wire(self, lines: int) -> dict[str, Any]:
+        c = self.campaign
+        return {
+            "name": self.name,
+            "group": self.group,
+            "status": str(self.status),
+            "since": self.since,
+            "pause_reason": self.pause_reason,
+            "campaign": None
+            if c is None
+            else {
+                "id": c.id,
+                "name": c.name,
+                "mode": str(c.settings.mode),
+                "status": str(c.status),
+            },
+            "call": None if self.call is None else self.call.to_wire(),
+            "wrapup_until": self.wrapup_until,
+            "lines": lines,
+            "phone": self.phone,
+            "connected": bool(self.sessions),
+        }
 
 
 class Center:
-    def __init__(self, store: Store, clock: Clock, server: Server) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, server: Server, trunk: Trunk, config: Config
+    ) -> None:
         self.store = store
         self.clock = clock
         self.server = server
+        self.trunk = trunk
+        self.config = config
+        self.agents: dict[str, LiveAgent] = {}
+        self.calls: dict[str, LiveCall] = {}
+        self._call_ids = itertools.count(1)
+        self._trunk_events: asyncio.Queue[TrunkEvent] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # -- plumbing --------------------------------------------------------------------------
 
     def session_count(self) -> int:
         return len(self.server.sessions)
@@ -41,20 +137,549 @@ class Center:
     ) -> None:
         self.server.publish(name, data, audience)
 
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("task %s failed", task.get_name(), exc_info=task.exception())
+
+    def wake(self) -> None:
+        """Dial decisions now, not at the next tick (an agent just became free)."""
+        self._wake.set()
+
+    def lines(self, agent: str) -> int:
+        return sum(1 for c in self.calls.values() if c.agent == agent and c.state != "connected")
+
+    def agent_changed(self, agent: LiveAgent) -> None:
+        group = agent.group
+        self.publish(
+            "agent.changed",
+            agent.to_wire(self.lines(agent.name)),
+            lambda who: (
+                who.user == agent.name
+                or who.role is Role.ADMIN
+                or (who.role is Role.SUPERVISOR and who.group == group)
+            ),
+        )
+
+    def lead_changed(self, campaign: Campaign, lead: dict[str, Any]) -> None:
+        self.publish(
+            "lead.changed", {"campaign_id": campaign.id, "lead": lead}, campaign_audience(campaign)
+        )
+
+    def _set(self, agent: LiveAgent, status: AgentStatus, *, reason: str = "") -> None:
+        agent.status = status
+        agent.since = self.clock.now()
+        agent.pause_reason = reason if status is AgentStatus.PAUSED else ""
+        self.agent_changed(agent)
+        if status is AgentStatus.READY:
+            self.wake()
+
+    # -- agents ----------------------------------------------------------------------------
+
+    def agent(self, who: Identity) -> LiveAgent:
+        live = self.agents.get(who.user)
+        if live is None:
+            live = self.agents[who.user] = LiveAgent(who.user, who.group)
+            if self.config.trunk.kind != "sim":
+                live.phone = "down"
+        return live
+
+    def snapshot(self, who: Identity) -> dict[str, Any] | None:
+        live = self.agents.get(who.user)
+        return None if live is None else live.to_wire(self.lines(live.name))
+
+    async def login(self, who: Identity, session: Session, campaign_name: str) -> dict[str, Any]:
+        campaign = await campaigns.get(self.store, campaign_name)
+        if not campaign.visible_to(who.role, who.user, who.group):
+            raise NotFound(f"no campaign named '{campaign_name}'")
+        agent = self.agent(who)
+        if agent.gone_timer is not None:
+            agent.gone_timer.cancel()
+            agent.gone_timer = None
+        if session not in agent.sessions:
+            agent.sessions.add(session)
+            session.on_close.append(lambda: self._session_closed(agent, session))
+        busy = agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP, AgentStatus.DIALING)
+        if busy and agent.campaign is not None and agent.campaign.id != campaign.id:
+            raise Conflict(
+                f"you are busy in '{agent.campaign.name}'", "finish the call first, then switch"
+            )
+        agent.campaign = campaign
+        if agent.status is AgentStatus.OFFLINE:
+            self._set(agent, AgentStatus.READY)  # logging in makes the agent available
+        else:
+            self.agent_changed(agent)  # a reconnect: same state as before
+        log.info("agent %s logged in to %s (%s)", agent.name, campaign.name, agent.status)
+        return agent.to_wire(self.lines(agent.name))
+
+    async def _session_closed(self, agent: LiveAgent, session: Session) -> None:
+        agent.sessions.discard(session)
+        if agent.sessions or agent.status is AgentStatus.OFFLINE:
+            return
+        loop = asyncio.get_running_loop()
+        agent.gone_timer = loop.call_later(
+            GONE_AFTER, lambda: self._spawn(self._gone(agent), f"gone-{agent.name}")
+        )
+        self.agent_changed(agent)
+
+    async def _gone(self, agent: LiveAgent) -> None:
+        """No client for GONE_AFTER seconds: logged out, but a customer on the line stays."""
+        agent.gone_timer = None
+        if agent.sessions:
+            return
+        log.info("agent %s is gone (%s)", agent.name, agent.status)
+        for call in self.calls.values():
+            if call.agent == agent.name and call.state != "connected":
+                call.agent = None  # a ringing line is for whoever is free when it answers
+        if agent.status is AgentStatus.ON_CALL:
+            agent.pause_after_call = True  # the call goes on; wrap-up will close it
+            self.agent_changed(agent)
+            return
+        if agent.status is AgentStatus.WRAPUP:
+            await self._wrapup_default(agent)
+            agent.call = None
+            agent.wrapup_until = None
+        agent.pause_after_call = False
+        agent.campaign = None
+        self._set(agent, AgentStatus.OFFLINE)
+
+    async def logout(self, who: Identity) -> dict[str, Any]:
+        agent = self.agent(who)
+        if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP, AgentStatus.DIALING):
+            raise Conflict("finish the call and its disposition first")
+        agent.campaign = None
+        self._set(agent, AgentStatus.OFFLINE)
+        return agent.to_wire(0)
+
+    def ready(self, who: Identity) -> dict[str, Any]:
+        agent = self._logged_in(who)
+        if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP):
+            agent.pause_after_call = False
+            self.agent_changed(agent)
+        elif agent.status is AgentStatus.PAUSED:
+            self._set(agent, AgentStatus.READY)
+        return agent.to_wire(self.lines(agent.name))
+
+    def pause(self, who: Identity, reason: str) -> dict[str, Any]:
+        agent = self._logged_in(who)
+        if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP, AgentStatus.DIALING):
+            agent.pause_after_call = True  # the call in hand finishes first
+            for call in self.calls.values():
+                if call.agent == agent.name and call.state != "connected":
+                    call.agent = None
+            self.agent_changed(agent)
+        elif agent.status is AgentStatus.READY:
+            self._set(agent, AgentStatus.PAUSED, reason=reason or "paused")
+        return agent.to_wire(self.lines(agent.name))
+
+    def _logged_in(self, who: Identity) -> LiveAgent:
+        agent = self.agents.get(who.user)
+        if agent is None or agent.status is AgentStatus.OFFLINE or agent.campaign is None:
+            raise Conflict("you are not logged in to a campaign", "log in first (agent.login)")
+        return agent
+
+    # -- calls -----------------------------------------------------------------------------
+
+    async def _current_campaign(self, agent: LiveAgent) -> Campaign:
+        assert agent.campaign is not None
+        campaign = await campaigns.get(self.store, agent.campaign.name)
+        agent.campaign = campaign
+        return campaign
+
+    async def dial(self, who: Identity, lead_id: int) -> dict[str, Any]:
+        """The agent's own choice of contact (preview): checked, recorded, dialled."""
+        agent = self._logged_in(who)
+        if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP, AgentStatus.DIALING):
+            raise Conflict("you are on a call already", "hang up (h) or dispose of it first")
+        campaign = await self._current_campaign(agent)
+        if campaign.status is not CampaignStatus.RUNNING:
+            raise Conflict(f"'{campaign.name}' is {campaign.status}: it does not dial now")
+        if self.trunk.state is not TrunkState.UP:
+            raise Conflict(f"the trunk is {self.trunk.state}", "calls resume when it is up")
+        try:
+            taken = await dialing.take(
+                self.store, campaign, lead_id, agent=agent.name, mode="manual"
+            )
+        except dialing.NotDialable as refusal:
+            raise Conflict(f"not dialled: {refusal.reason}") from None
+        call = self._originate(campaign, taken, agent.name, "manual")
+        self._set(agent, AgentStatus.DIALING)
+        return call.to_wire()
+
+    def _originate(
+        self, campaign: Campaign, taken: dialing.Taken, agent: str | None, mode: str
+    ) -> LiveCall:
+        call_id = f"c{next(self._call_ids)}-{taken.attempt_id}"
+        call = LiveCall(call_id, campaign, taken, mode, agent, self.clock.now())
+        self.calls[call_id] = call
+        caller_id = campaign.settings.caller_id or self.config.trunk.caller_id
+        self.trunk.originate(
+            call_id, taken.e164, caller_id=caller_id, ring_timeout=campaign.settings.ring_timeout
+        )
+        self.lead_changed(
+            campaign, {"id": taken.lead_id, "state": "dialing", "attempts": taken.attempts}
+        )
+        return call
+
+    def hangup(self, who: Identity) -> dict[str, Any]:
+        agent = self._logged_in(who)
+        mine = [c for c in self.calls.values() if c.agent == agent.name and c.state != "ended"]
+        if not mine:
+            raise Conflict("there is no call to hang up")
+        for call in mine:
+            self.trunk.hangup(call.id)
+        return {"hung_up": [c.id for c in mine]}
+
     def on_trunk_event(self, event: TrunkEvent) -> None:
+        """From the trunk, on the loop: queued, so one call's events are handled in order."""
+        self._trunk_events.put_nowait(event)
+
+    async def _handle_trunk_events(self) -> None:
+        while True:
+            event = await self._trunk_events.get()
+            try:
+                await self._handle(event)
+            except Exception:
+                log.exception("handling %r failed", event)
+
+    async def _handle(self, event: TrunkEvent) -> None:
         if isinstance(event, TrunkStateChanged):
             log.info("trunk %s %s", event.state, event.detail)
             self.publish("trunk.state", {"state": str(event.state), "detail": event.detail})
+            return
+        call = self.calls.get(getattr(event, "call_id", ""))
+        if call is None:
+            return
+        if isinstance(event, CallRinging):
+            call.state = "ringing"
+            self._call_changed(call)
+        elif isinstance(event, CallAnswered):
+            await self._answered(call, event.machine)
+        elif isinstance(event, CallEnded):
+            await self._ended(call, event)
+
+    def _call_changed(self, call: LiveCall) -> None:
+        if call.agent and call.agent in self.agents:
+            self.agent_changed(self.agents[call.agent])
+
+    async def _answered(self, call: LiveCall, machine: bool) -> None:
+        now = self.clock.now()
+        call.answered_at = now
+        await dialing.mark_answered(self.store, call.taken.attempt_id, now)
+        if machine:
+            call.machine = True  # the dialer leaves no message yet: hang up, retry later
+            self.trunk.hangup(call.id)
+            return
+        agent = self._agent_for(call)
+        if agent is None:
+            # Nobody free: the person is dropped and the dialer records an abandon.
+            # (The recorded safe-harbor message comes with predictive pacing.)
+            call.state = "abandoned"
+            self.trunk.hangup(call.id)
+            return
+        call.agent = agent.name
+        call.state = "connected"
+        agent.call = call
+        for other in self.calls.values():  # this agent's other lines now go to anyone free
+            if other is not call and other.agent == agent.name and other.state != "connected":
+                other.agent = None
+        self._set(agent, AgentStatus.ON_CALL)
+
+    def _agent_for(self, call: LiveCall) -> LiveAgent | None:
+        """The reserved agent if still free, else the longest-idle free agent of the campaign."""
+
+        def free(a: LiveAgent) -> bool:
+            return (
+                a.status in (AgentStatus.READY, AgentStatus.DIALING)
+                and a.call is None
+                and a.campaign is not None
+                and a.campaign.id == call.campaign.id
+                and not a.pause_after_call
+            )
+
+        reserved = self.agents.get(call.agent or "")
+        if reserved is not None and free(reserved):
+            return reserved
+        candidates = sorted((a for a in self.agents.values() if free(a)), key=lambda a: a.since)
+        return candidates[0] if candidates else None
+
+    async def _ended(self, call: LiveCall, event: CallEnded) -> None:
+        now = self.clock.now()
+        del self.calls[call.id]
+        await dialing.finish_attempt(
+            self.store,
+            call.taken.attempt_id,
+            outcome=str(event.outcome),
+            code=event.code,
+            answered_at=call.answered_at,
+            ended_at=now,
+        )
+        agent = self.agents.get(call.agent or "")
+        if call.state == "connected" and agent is not None and agent.call is call:
+            call.state = "ended"
+            await self._start_wrapup(agent, call)
+            return
+        if call.state == "abandoned":
+            code = Disposition.ABANDONED
+        else:
+            code = for_outcome(event.outcome, machine=call.machine)
+        await self._dispose(
+            call.campaign,
+            call.taken.lead_id,
+            code,
+            actor="dialer",
+            attempt_id=call.taken.attempt_id,
+            attempts=call.taken.attempts,
+        )
+        if (
+            agent is not None
+            and agent.status is AgentStatus.DIALING
+            and self.lines(agent.name) == 0
+        ):
+            self._after_call(agent)
+
+    def _after_call(self, agent: LiveAgent) -> None:
+        agent.call = None
+        agent.wrapup_until = None
+        if not agent.sessions and agent.gone_timer is None:
+            agent.campaign = None
+            self._set(agent, AgentStatus.OFFLINE)
+        elif agent.pause_after_call:
+            agent.pause_after_call = False
+            self._set(agent, AgentStatus.PAUSED, reason="paused")
+        else:
+            self._set(agent, AgentStatus.READY)
+
+    async def _start_wrapup(self, agent: LiveAgent, call: LiveCall) -> None:
+        seconds = call.campaign.settings.wrapup_seconds
+        agent.wrapup_until = self.clock.now() + seconds if seconds else None
+        if agent.wrapup_timer is not None:
+            agent.wrapup_timer.cancel()
+        if seconds:
+            agent.wrapup_timer = asyncio.get_running_loop().call_later(
+                seconds, lambda: self._spawn(self._wrapup_expired(agent, call), "wrapup")
+            )
+        self._set(agent, AgentStatus.WRAPUP)
+        if not agent.sessions and agent.gone_timer is None:
+            await self._wrapup_default(agent)  # the agent is gone: close it now
+            self._after_call(agent)
+
+    async def _wrapup_expired(self, agent: LiveAgent, call: LiveCall) -> None:
+        if agent.status is not AgentStatus.WRAPUP or agent.call is not call:
+            return
+        await self._wrapup_default(agent)
+        agent.call = None
+        agent.wrapup_until = None
+        agent.pause_after_call = False
+        self._set(agent, AgentStatus.PAUSED, reason="no disposition within wrap-up")
+
+    async def _wrapup_default(self, agent: LiveAgent) -> None:
+        call = agent.call
+        if call is None:
+            return
+        if agent.wrapup_timer is not None:
+            agent.wrapup_timer.cancel()
+            agent.wrapup_timer = None
+        code = call.campaign.settings.wrapup_default
+        log.info(
+            "agent %s: no disposition for lead %s, default %s", agent.name, call.taken.lead_id, code
+        )
+        await self._dispose(
+            call.campaign,
+            call.taken.lead_id,
+            Disposition(code),
+            actor=f"{agent.name} (wrap-up timeout)",
+            attempt_id=call.taken.attempt_id,
+            attempts=call.taken.attempts,
+        )
+
+    async def _dispose(
+        self,
+        campaign: Campaign,
+        lead_id: int,
+        code: Disposition,
+        *,
+        actor: str,
+        attempt_id: int | None,
+        attempts: int,
+        callback_at: float | None = None,
+        callback_agent: str | None = None,
+        note: str = "",
+    ) -> dict[str, Any]:
+        campaign = await campaigns.get(self.store, campaign.name)  # the settings of now
+        update = effect(
+            code,
+            attempts=attempts,
+            settings=campaign.settings,
+            now=self.clock.now(),
+            callback_at=callback_at,
+            agent=callback_agent,
+        )
+        lead = await dialing.dispose(
+            self.store,
+            lead_id=lead_id,
+            campaign=campaign,
+            code=code,
+            update=update,
+            actor=actor,
+            attempt_id=attempt_id,
+            note=note,
+        )
+        self.lead_changed(campaign, lead)
+        return lead
+
+    async def dispose(
+        self,
+        who: Identity,
+        lead_id: int,
+        code: Disposition,
+        *,
+        callback_at: float | None,
+        note: str,
+    ) -> dict[str, Any]:
+        """An agent's one keystroke: committed before this returns."""
+        agent = self._logged_in(who)
+        call = agent.call
+        if (
+            call is not None
+            and call.taken.lead_id == lead_id
+            and agent.status is AgentStatus.ON_CALL
+        ):
+            raise Conflict("the call is still on", "hang up first (h), then set the disposition")
+        campaign = await self._current_campaign(agent)
+        in_wrapup = (
+            agent.status is AgentStatus.WRAPUP
+            and call is not None
+            and call.taken.lead_id == lead_id
+        )
+        if in_wrapup:
+            assert call is not None
+            attempt_id: int | None = call.taken.attempt_id
+            attempts = call.taken.attempts
+        else:
+            if await dialing.lead_campaign(self.store, lead_id) != campaign.id:
+                raise NotFound(f"no contact {lead_id} in '{campaign.name}'")
+            if any(c.taken.lead_id == lead_id for c in self.calls.values()):
+                raise Conflict("that contact is being dialled right now")
+            attempt_id = None
+            attempts = int(
+                await self.store.scalar("SELECT attempts FROM leads WHERE id = ?", (lead_id,))
+            )
+        try:
+            lead = await self._dispose(
+                campaign,
+                lead_id,
+                code,
+                actor=agent.name,
+                attempt_id=attempt_id,
+                attempts=attempts,
+                callback_at=callback_at,
+                callback_agent=agent.name if code is Disposition.CALLBACK else None,
+                note=note,
+            )
+        except DispositionError as exc:
+            raise UsageError(str(exc)) from None
+        if in_wrapup:
+            if agent.wrapup_timer is not None:
+                agent.wrapup_timer.cancel()
+                agent.wrapup_timer = None
+            self._after_call(agent)
+        return lead
+
+    async def book(
+        self,
+        campaign: Campaign,
+        lead_id: int,
+        *,
+        at: float,
+        agent: str | None,
+        actor: str,
+        attempts: int,
+    ) -> dict[str, Any]:
+        """A callback booked by a supervisor (or the demo)."""
+        if any(c.taken.lead_id == lead_id for c in self.calls.values()):
+            raise Conflict("that contact is being dialled right now")
+        return await self._dispose(
+            campaign,
+            lead_id,
+            Disposition.CALLBACK,
+            actor=actor,
+            attempt_id=None,
+            attempts=attempts,
+            callback_at=at,
+            callback_agent=agent,
+        )
+
+    # -- the clock -------------------------------------------------------------------------
 
     async def tick(self) -> None:
         """One pass of clock-driven work; each step commits on its own."""
         for campaign in await campaigns.apply_clock(self.store):
             log.info("campaign %s is now %s", campaign.name, campaign.status)
             self.publish("campaign.changed", campaign.to_wire(), campaign_audience(campaign))
+            for agent in self.agents.values():
+                if agent.campaign is not None and agent.campaign.id == campaign.id:
+                    agent.campaign = campaign
+                    self.agent_changed(agent)
         async with self.store.connection() as db:  # one UPDATE: atomic by itself
             await promote_due(db, self.clock.now())
+        await self.power_dial()
+
+    async def power_dial(self) -> None:
+        """Give free agents of power campaigns their lines."""
+        logged = [a for a in self.agents.values() if a.campaign is not None]
+        if not logged:
+            return
+        views = {}
+        for campaign in await campaigns.list_all(self.store):
+            views[campaign.id] = modes.CampaignView(
+                campaign.id,
+                campaign.settings.mode,
+                campaign.settings.dial_ratio,
+                campaign.status is CampaignStatus.RUNNING,
+            )
+        commands = modes.decide(
+            list(views.values()),
+            [
+                modes.AgentView(
+                    a.name,
+                    a.campaign.id if a.campaign else None,
+                    a.status,
+                    self.lines(a.name),
+                    a.since,
+                )
+                for a in logged
+            ],
+            lines_in_use=len(self.calls),
+            max_lines=self.config.trunk.max_lines,
+            trunk_up=self.trunk.state is TrunkState.UP,
+        )
+        exhausted: set[int] = set()
+        for command in commands:
+            agent = self.agents[command.agent]
+            if command.campaign_id in exhausted or agent.campaign is None:
+                continue
+            campaign = await self._current_campaign(agent)
+            if campaign.settings.mode not in modes.AUTO_MODES:
+                continue
+            mode = str(campaign.settings.mode)
+            taken = await dialing.take_next(self.store, campaign, agent=agent.name, mode=mode)
+            if taken is None:
+                exhausted.add(command.campaign_id)
+                continue
+            self._originate(campaign, taken, agent.name, mode)
+            if agent.status is AgentStatus.READY:
+                self._set(agent, AgentStatus.DIALING)
+            else:
+                self.agent_changed(agent)
 
     async def run(self) -> None:
+        self._spawn(self._handle_trunk_events(), "trunk-events")
         while True:
             try:
                 await self.tick()
@@ -62,4 +687,16 @@ class Center:
                 raise
             except Exception:
                 log.exception("clock tick failed; retrying")
-            await asyncio.sleep(TICK_SECONDS)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+
+    async def close(self) -> None:
+        for agent in self.agents.values():
+            for timer in (agent.gone_timer, agent.wrapup_timer):
+                if timer is not None:
+                    timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -27,7 +27,7 @@ from ccterm.daemon.systemd import Notifier, watchdog_interval
 from ccterm.errors import CctermError, ConfigError
 from ccterm.sip.simulated import SimProfile, SimulatedTrunk
 from ccterm.sip.trunk import Trunk
-from ccterm.store import sessions
+from ccterm.store import dialing, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger("ccterm.daemon")
@@ -44,6 +44,8 @@ def make_trunk(config: Config, loop: asyncio.AbstractEventLoop) -> Trunk:
             p_invalid=s.p_invalid,
             answer_min=s.answer_min,
             answer_max=s.answer_max,
+            busy_seconds=s.busy_seconds,
+            invalid_seconds=s.invalid_seconds,
             talk_mean=s.talk_mean,
         )
         return SimulatedTrunk(profile, loop, seed=s.seed)
@@ -93,6 +95,7 @@ async def serve(
     store: Store | None = None
     server: Server | None = None
     trunk: Trunk | None = None
+    center: Center | None = None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
@@ -100,9 +103,14 @@ async def serve(
         store = await Store.open(config.daemon.database, clock)
         await _sync_users(store, config)
         await sessions.close_orphans(store)
+        recovered = await dialing.recover(store)
+        if recovered:
+            log.warning(
+                "%d call(s) were in progress when the daemon stopped; back in line", recovered
+            )
         trunk = make_trunk(config, loop)
         server = Server(config)
-        center = Center(store, clock, server)
+        center = Center(store, clock, server, trunk, config)
         server.handler = Ops(
             config=config,
             store=store,
@@ -131,6 +139,8 @@ async def serve(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if center is not None:
+            await center.close()
         if server is not None:
             server.publish("daemon.stopping", {})
             await server.close()

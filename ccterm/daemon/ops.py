@@ -19,12 +19,22 @@ from typing import Any
 from ccterm import __version__, wire
 from ccterm.clock import Clock
 from ccterm.config import Config
+from ccterm.daemon.center import Center
 from ccterm.daemon.server import Identity, Session, campaign_audience
+from ccterm.dialer.dispositions import DispositionError
 from ccterm.errors import Forbidden, NotFound, UsageError
-from ccterm.model import Campaign, CampaignSettings, Role, suggest
+from ccterm.model import (
+    AGENT_DISPOSITIONS,
+    Campaign,
+    CampaignSettings,
+    Disposition,
+    Role,
+    parse_choice,
+    suggest,
+)
 from ccterm.numbers import Invalid, NumberBook
 from ccterm.sip.trunk import Trunk
-from ccterm.store import campaigns, dnc, imports, reports, sessions
+from ccterm.store import campaigns, dialing, dnc, imports, reports, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -149,7 +159,7 @@ class Ops:
         clock: Clock,
         trunk: Trunk,
         publish: Publish,
-        center: Any = None,
+        center: Center,
     ) -> None:
         self.config = config
         self.store = store
@@ -211,6 +221,9 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
             code="protocol",
         )
     session.subscribed = bool(args.get("subscribe", True))
+    act_as = args.get("act_as")
+    if act_as is not None:
+        session.identity = _acting(ops, session.identity, arg_str(args, "act_as", limit=64))
     who = session.identity
     if "session_row" not in session.state:
         row = await sessions.open_session(
@@ -239,8 +252,25 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
         "snapshot": {
             "campaigns": visible,
             "trunk": {"kind": ops.config.trunk.kind, "state": str(ops.trunk.state)},
+            "agent": ops.center.snapshot(who),
         },
     }
+
+
+def _acting(ops: Ops, who: Identity, name: str) -> Identity:
+    """An admin may act as a configured user (training, tests); nobody else may."""
+    if who.role is not Role.ADMIN:
+        raise Forbidden(
+            f"acting as another user needs the admin role; you ({who.user}) are {_a(who.role)}"
+        )
+    user = ops.config.user(name)
+    if user is None:
+        names = [u.name for u in ops.config.users]
+        raise NotFound(
+            f"no user '{name}' in {ops.config.path}{suggest(name, names)}",
+            "add a [[users]] table for them",
+        )
+    return Identity(user.name, user.role, user.group, who.uid, who.pid)
 
 
 @op("status", Role.AGENT, "status")
@@ -257,7 +287,7 @@ async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, 
         "trunk": {"kind": ops.config.trunk.kind, "state": str(ops.trunk.state)},
         "campaigns": counts,
     }
-    if who.role.at_least(Role.SUPERVISOR) and ops.center is not None:
+    if who.role.at_least(Role.SUPERVISOR):
         out["sessions"] = ops.center.session_count()
     if who.role is Role.ADMIN:
         out["database"] = str(ops.store.path)
@@ -547,7 +577,7 @@ async def report_campaign(ops: Ops, session: Session, args: dict[str, Any]) -> d
 @op("user.list", Role.SUPERVISOR, "listing users")
 async def user_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     who = session.identity
-    online = ops.center.online_users() if ops.center is not None else set()
+    online = ops.center.online_users()
     users = [
         {
             "name": u.name,
@@ -560,3 +590,146 @@ async def user_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[st
         if who.role is Role.ADMIN or u.group == who.group
     ]
     return {"users": users}
+
+
+# -- the agent's desk --------------------------------------------------------------------
+
+
+@op("agent.login", Role.AGENT, "logging in as an agent")
+async def agent_login(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    name = arg_str(args, "campaign", limit=200)
+    return await ops.center.login(session.identity, session, name)
+
+
+@op("agent.logout", Role.AGENT, "logging out")
+async def agent_logout(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return await ops.center.logout(session.identity)
+
+
+@op("agent.ready", Role.AGENT, "getting ready")
+async def agent_ready(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return ops.center.ready(session.identity)
+
+
+@op("agent.pause", Role.AGENT, "pausing")
+async def agent_pause(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return ops.center.pause(session.identity, arg_str(args, "reason", default="", limit=200))
+
+
+@op("agent.state", Role.AGENT, "reading your state")
+async def agent_state(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return {"agent": ops.center.snapshot(session.identity)}
+
+
+@op("call.dial", Role.AGENT, "dialling")
+async def call_dial(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return await ops.center.dial(session.identity, arg_int(args, "lead_id", lo=1))
+
+
+@op("call.hangup", Role.AGENT, "hanging up")
+async def call_hangup(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return ops.center.hangup(session.identity)
+
+
+@op("disposition.set", Role.AGENT, "setting a disposition")
+async def disposition_set(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    code = parse_choice(Disposition, "code", args.get("code"))
+    if code not in AGENT_DISPOSITIONS:
+        raise UsageError(f"'{code}' is set by the dialer, not by an agent")
+    lead = await ops.center.dispose(
+        session.identity,
+        arg_int(args, "lead_id", lo=1),
+        code,
+        callback_at=arg_time(args, "callback_at"),
+        note=arg_str(args, "note", default="", limit=4000),
+    )
+    return {"lead": lead}
+
+
+async def _lead_for(ops: Ops, who: Identity, lead_id: int) -> Campaign:
+    campaign_id = await dialing.lead_campaign(ops.store, lead_id)
+    for campaign in await campaigns.list_all(ops.store):
+        if campaign.id == campaign_id and campaign.visible_to(who.role, who.user, who.group):
+            return campaign
+    raise NotFound(f"no contact {lead_id}")
+
+
+@op("leads.list", Role.AGENT, "listing contacts")
+async def leads_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """A page of a campaign's contacts by id; the client keeps the list and sorts it."""
+    who = session.identity
+    campaign = await ops.visible_campaign(who, arg_str(args, "campaign", limit=200))
+    limit = min(arg_int(args, "limit", default=5000, lo=1), 20_000)
+    agent = who.user if who.role is Role.AGENT else None
+    rows = await dialing.list_page(
+        ops.store,
+        campaign.id,
+        agent=agent,
+        after_id=arg_int(args, "after_id", default=0),
+        limit=limit,
+    )
+    return {
+        "campaign": campaign.to_wire(),
+        "fields": list(dialing.LIST_FIELDS),
+        "rows": rows,
+        "more": len(rows) == limit,
+    }
+
+
+@op("lead.show", Role.AGENT, "reading a contact")
+async def lead_show(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    lead_id = arg_int(args, "lead_id", lo=1)
+    campaign = await _lead_for(ops, session.identity, lead_id)
+    card = await dialing.card(ops.store, lead_id)
+    if card is None:
+        raise NotFound(f"no contact {lead_id}")
+    return {**card, "campaign": campaign.name, "script": campaign.settings.script}
+
+
+@op("lead.note", Role.AGENT, "writing a note")
+async def lead_note(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    lead_id = arg_int(args, "lead_id", lo=1)
+    await _lead_for(ops, session.identity, lead_id)
+    text = arg_str(args, "text", limit=4000).strip()
+    if not text:
+        raise UsageError("a note needs some text")
+    await dialing.add_note(ops.store, lead_id, author=session.identity.user, text=text)
+    return {"saved": True}
+
+
+@op("callback.set", Role.SUPERVISOR, "scheduling a callback")
+async def callback_set(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """A supervisor books the next call of a contact, for an agent or for anyone."""
+    who = session.identity
+    lead_id = arg_int(args, "lead_id", lo=1)
+    campaign = await _lead_for(ops, who, lead_id)
+    require_manage(who, campaign)
+    at = arg_time(args, "at")
+    if at is None:
+        raise UsageError("missing argument 'at'")
+    agent = args.get("agent")
+    if agent is not None and ops.config.user(arg_str(args, "agent", limit=64)) is None:
+        raise NotFound(f"no user '{agent}'")
+    attempts = int(await ops.store.scalar("SELECT attempts FROM leads WHERE id = ?", (lead_id,)))
+    try:
+        lead = await ops.center.book(
+            campaign, lead_id, at=at, agent=agent, actor=who.user, attempts=attempts
+        )
+    except DispositionError as exc:
+        raise UsageError(str(exc)) from None
+    return {"lead": lead}
+
+
+@op("message.send", Role.SUPERVISOR, "sending messages")
+async def message_send(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    to = arg_str(args, "to", limit=64)
+    text = arg_str(args, "text", limit=2000).strip()
+    if not text:
+        raise UsageError("a message needs some text")
+    user = ops.config.user(to)
+    if user is None or (who.role is Role.SUPERVISOR and user.group != who.group):
+        raise NotFound(f"no user '{to}' in your group")
+    message = {"from": who.user, "to": to, "text": text, "at": ops.clock.now()}
+    ops.publish("message.received", message, lambda w: w.user == to)
+    return {"sent": True, "online": to in ops.center.online_users()}

@@ -174,10 +174,12 @@ class Server:
             self._server.close()
         for session in list(self.sessions):
             session.close()
-        for task in list(self._tasks):
-            task.cancel()
+            if session.abort is not None:
+                session.abort()  # the reader sees the end; no task is cancelled under asyncio
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            _done, pending = await asyncio.wait(list(self._tasks), timeout=5.0)
+            for task in pending:
+                task.cancel()
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)

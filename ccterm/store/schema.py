@@ -93,7 +93,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX leads_ready ON leads (campaign_id, rank_major, rank_minor)
         WHERE state = 'ready' AND blocked = 0;
     CREATE INDEX leads_waiting ON leads (next_at) WHERE state = 'waiting';
-    CREATE INDEX leads_campaign ON leads (campaign_id, state);
+    CREATE INDEX leads_campaign ON leads (campaign_id);  -- a campaign's list, page by page
 
     CREATE TABLE attempts (
         id INTEGER PRIMARY KEY,
@@ -149,6 +149,16 @@ MIGRATIONS: list[str] = [
         set_by TEXT NOT NULL DEFAULT '',
         set_at REAL NOT NULL
     ) WITHOUT ROWID;
+
+    CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts (id),
+        lead_id INTEGER REFERENCES leads (id),
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX notes_contact ON notes (contact_id);
 
     CREATE TABLE event_log (
         id INTEGER PRIMARY KEY,
