@@ -84,8 +84,10 @@ class LiveAgent:
     wrapup_timer: asyncio.TimerHandle | None = None
     phone: str = "simulated"
 
-    def to_wire(self, lines: int) -> dict[str, Any]:
+    def to_wire(self, ringing: list[LiveCall]) -> dict[str, Any]:
+        """What the agent's screen shows; `ringing` are the lines dialling for this agent."""
         c = self.campaign
+        call = self.call or (ringing[0] if ringing else None)
         return {
             "name": self.name,
             "group": self.group,
@@ -100,9 +102,9 @@ class LiveAgent:
                 "mode": str(c.settings.mode),
                 "status": str(c.status),
             },
-            "call": None if self.call is None else self.call.to_wire(),
+            "call": None if call is None else call.to_wire(),
             "wrapup_until": self.wrapup_until,
-            "lines": lines,
+            "lines": len(ringing),
             "phone": self.phone,
             "connected": bool(self.sessions),
         }
@@ -151,14 +153,21 @@ class Center:
         """Dial decisions now, not at the next tick (an agent just became free)."""
         self._wake.set()
 
+    def ringing(self, agent: str) -> list[LiveCall]:
+        """Calls dialling for this agent that no one has answered yet."""
+        return [c for c in self.calls.values() if c.agent == agent and c.state != "connected"]
+
     def lines(self, agent: str) -> int:
-        return sum(1 for c in self.calls.values() if c.agent == agent and c.state != "connected")
+        return len(self.ringing(agent))
+
+    def wire(self, agent: LiveAgent) -> dict[str, Any]:
+        return agent.to_wire(self.ringing(agent.name))
 
     def agent_changed(self, agent: LiveAgent) -> None:
         group = agent.group
         self.publish(
             "agent.changed",
-            agent.to_wire(self.lines(agent.name)),
+            self.wire(agent),
             lambda who: (
                 who.user == agent.name
                 or who.role is Role.ADMIN
@@ -191,7 +200,7 @@ class Center:
 
     def snapshot(self, who: Identity) -> dict[str, Any] | None:
         live = self.agents.get(who.user)
-        return None if live is None else live.to_wire(self.lines(live.name))
+        return None if live is None else self.wire(live)
 
     async def login(self, who: Identity, session: Session, campaign_name: str) -> dict[str, Any]:
         campaign = await campaigns.get(self.store, campaign_name)
@@ -215,7 +224,7 @@ class Center:
         else:
             self.agent_changed(agent)  # a reconnect: same state as before
         log.info("agent %s logged in to %s (%s)", agent.name, campaign.name, agent.status)
-        return agent.to_wire(self.lines(agent.name))
+        return self.wire(agent)
 
     async def _session_closed(self, agent: LiveAgent, session: Session) -> None:
         agent.sessions.discard(session)
@@ -254,7 +263,7 @@ class Center:
             raise Conflict("finish the call and its disposition first")
         agent.campaign = None
         self._set(agent, AgentStatus.OFFLINE)
-        return agent.to_wire(0)
+        return self.wire(agent)
 
     def ready(self, who: Identity) -> dict[str, Any]:
         agent = self._logged_in(who)
@@ -263,7 +272,7 @@ class Center:
             self.agent_changed(agent)
         elif agent.status is AgentStatus.PAUSED:
             self._set(agent, AgentStatus.READY)
-        return agent.to_wire(self.lines(agent.name))
+        return self.wire(agent)
 
     def pause(self, who: Identity, reason: str) -> dict[str, Any]:
         agent = self._logged_in(who)
@@ -275,7 +284,7 @@ class Center:
             self.agent_changed(agent)
         elif agent.status is AgentStatus.READY:
             self._set(agent, AgentStatus.PAUSED, reason=reason or "paused")
-        return agent.to_wire(self.lines(agent.name))
+        return self.wire(agent)
 
     def _logged_in(self, who: Identity) -> LiveAgent:
         agent = self.agents.get(who.user)

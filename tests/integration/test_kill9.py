@@ -98,8 +98,10 @@ def test_kill_9_during_import_leaves_all_or_nothing(workdir: Path) -> None:
         outcomes.append(contacts)
         # the daemon starts again on the same database and serves it
         proc = spawn_daemon(cfg, run / "daemon.log")
-        again = ccterm("campaign", "list", "--json", config=cfg, check=True)
-        assert ('"x"' in again.stdout) == (contacts == everything)
-        proc.terminate()
-        proc.wait(10)
+        try:
+            again = ccterm("campaign", "list", "--json", config=cfg, check=True)
+            assert ('"x"' in again.stdout) == (contacts == everything)
+        finally:
+            proc.terminate()
+            proc.wait(10)
     assert 0 in outcomes, "at least one kill landed before the commit"

@@ -1,0 +1,299 @@
+"""Widgets of the agent's screen: the contact list (renders only what is visible), the status bar.
+
+The list is a Line API widget: it keeps every contact but draws only the rows
+on screen, so 100,000 contacts scroll as smoothly as 100.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Static
+
+from ccterm.clock import Clock
+from ccterm.screens import leadview
+from ccterm.screens.leadview import LeadItem
+
+# (title, width); name takes what is left
+COLUMNS: tuple[tuple[str, int], ...] = (
+    ("", 1),
+    ("Name", 0),
+    ("Number", 16),
+    ("Status", 13),
+    ("Tries", 5),
+    ("Next", 11),
+    ("Prio", 4),
+)
+
+STYLE_DUE = Style(color="bright_white", bgcolor="red", bold=True)
+STYLE_DUE_CURSOR = Style(color="red", bgcolor="bright_white", bold=True, reverse=False)
+STYLE_CURSOR = Style(reverse=True)
+STYLE_DIM = Style(dim=True)
+
+
+def layout(width: int) -> list[int]:
+    fixed = sum(w for _, w in COLUMNS if w) + len(COLUMNS) - 1
+    name = max(8, width - fixed)
+    return [w or name for _, w in COLUMNS]
+
+
+def cells(values: list[str], widths: list[int]) -> str:
+    parts = []
+    for value, width in zip(values, widths, strict=True):
+        text = value if len(value) <= width else value[: max(0, width - 1)] + "…"
+        parts.append(text.ljust(width))
+    return " ".join(parts)
+
+
+def header_text(width: int) -> str:
+    return cells([title for title, _ in COLUMNS], layout(width))
+
+
+def row_text(item: LeadItem, now: float, width: int) -> str:
+    return cells(
+        [
+            leadview.marker(item, now),
+            item.name or "—",
+            leadview.phone_text(item.e164),
+            leadview.status_text(item, now),
+            str(item.attempts),
+            leadview.when_text(leadview.next_contact(item, now), now),
+            str(item.priority) if item.priority else "",
+        ],
+        layout(width),
+    )
+
+
+class LeadList(ScrollView, can_focus=True):
+    """The campaign's contacts in the order they will be called."""
+
+    DEFAULT_CSS = """
+    LeadList { height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("pagedown,ctrl+f,space", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+    ]
+
+    cursor = reactive(0, always_update=True)
+
+    class Selected(Message):
+        """Enter on a contact."""
+
+        def __init__(self, item: LeadItem) -> None:
+            super().__init__()
+            self.item = item
+
+    def __init__(self, clock: Clock, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self.items: dict[int, LeadItem] = {}
+        self.view: list[LeadItem] = []
+        self.needle = ""
+        self.owner = ""  # the agent: their callbacks show; others' do not exist here
+        self._next_due: float | None = None
+        self._cursor_group: int | None = None  # the cursor contact's group when last sorted
+
+    # -- data ------------------------------------------------------------------------------
+
+    def load(self, items: list[LeadItem]) -> None:
+        keep = self.current.id if self.current else None
+        self.items = {item.id: item for item in items}
+        self.reorder(keep=keep)
+
+    def change(self, lead: dict[str, Any]) -> bool:
+        """A lead.changed event; True when the lead is in this list."""
+        item = self.items.get(int(lead["id"]))
+        if item is None:
+            if "contact_id" not in lead:
+                return False
+            item = self.items[int(lead["id"])] = LeadItem.from_dict(lead)
+        else:
+            item.update(lead)
+        if item.callback_agent and self.owner and item.callback_agent != self.owner:
+            self.items.pop(item.id, None)  # another agent's appointment now
+        return True
+
+    def reorder(self, keep: int | None = None) -> None:
+        """Sort and filter again; the cursor stays on its contact while others move around
+        it, but stays in place when its own contact moves away (dialled, disposed), so it
+        lands on the next one."""
+        old_index = self.cursor
+        old_group = self._cursor_group
+        if keep is None and self.current is not None:
+            keep = self.current.id
+        now = self.clock.now()
+        shown = (i for i in self.items.values() if leadview.matches(i, self.needle))
+        self.view = leadview.ordered(shown, now)
+        self._next_due = leadview.next_due(self.items.values(), now)
+        self.virtual_size = Size(self.size.width, len(self.view))
+        index = 0
+        if keep is not None:
+            for n, item in enumerate(self.view):
+                if item.id == keep:
+                    group = leadview.sort_key(item, now)[0]
+                    index = n if old_group is None or group == old_group else old_index
+                    break
+            else:
+                index = old_index
+        self.cursor = min(index, max(0, len(self.view) - 1))
+        self.refresh()
+
+    def filter(self, needle: str) -> None:
+        self.needle = needle.strip()
+        self.reorder()
+
+    def tick(self) -> bool:
+        """Called often: re-sort the moment a callback falls due. True when it did."""
+        due = self._next_due
+        if due is not None and self.clock.now() >= due:
+            self.reorder()
+            return True
+        return False
+
+    @property
+    def current(self) -> LeadItem | None:
+        if 0 <= self.cursor < len(self.view):
+            return self.view[self.cursor]
+        return None
+
+    # -- movement --------------------------------------------------------------------------
+
+    def watch_cursor(self, cursor: int) -> None:
+        item = self.current
+        self._cursor_group = None if item is None else leadview.sort_key(item, self.clock.now())[0]
+        height = max(1, self.scrollable_content_region.height)
+        top = round(self.scroll_y)
+        if cursor < top:
+            self.scroll_to(y=cursor, animate=False)
+        elif cursor >= top + height:
+            self.scroll_to(y=cursor - height + 1, animate=False)
+        self.refresh()
+
+    def action_cursor(self, step: int) -> None:
+        if self.view:
+            self.cursor = max(0, min(len(self.view) - 1, self.cursor + step))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_jump(self, where: int) -> None:
+        if self.view:
+            self.cursor = 0 if where == 0 else len(self.view) - 1
+
+    def key_enter(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Selected(self.current))
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.view))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_y) + y
+        width = self.scrollable_content_region.width or self.size.width
+        if index >= len(self.view):
+            return Strip.blank(width)
+        item = self.view[index]
+        now = self.clock.now()
+        text = row_text(item, now, width)
+        due = leadview.is_due_callback(item, now)
+        if index == self.cursor and self.has_focus:
+            style = STYLE_DUE_CURSOR if due else STYLE_CURSOR
+        elif index == self.cursor:
+            style = STYLE_DUE_CURSOR if due else Style(underline=True)
+        elif due:
+            style = STYLE_DUE
+        elif item.blocked or item.state in ("done", "exhausted"):
+            style = STYLE_DIM
+        else:
+            style = Style()
+        return Strip([Segment(text.ljust(width)[:width], style)], width)
+
+
+class ListHeader(Static):
+    DEFAULT_CSS = """
+    ListHeader { height: 1; text-style: bold; background: $boost; }
+    """
+
+    def on_resize(self) -> None:
+        self.update(header_text(self.size.width))
+
+
+STATUS_LABEL = {
+    "offline": ("OFFLINE", "grey50"),
+    "ready": ("READY", "green"),
+    "paused": ("PAUSED", "yellow"),
+    "dialing": ("DIALING", "cyan"),
+    "on_call": ("ON CALL", "magenta"),
+    "wrapup": ("WRAP-UP", "blue"),
+}
+
+
+def agent_line(agent: dict[str, Any] | None, user: str, now: float) -> Text:
+    """The status bar: state, campaign, phone leg, and the call in hand."""
+    if agent is None:
+        agent = {"status": "offline", "campaign": None, "phone": "-", "call": None}
+    label, colour = STATUS_LABEL.get(agent["status"], (agent["status"].upper(), "white"))
+    line = Text()
+    line.append(f" {label} ", style=f"bold white on {colour}")
+    if agent["status"] == "paused" and agent.get("pause_reason"):
+        line.append(f" ({agent['pause_reason']})", style="yellow")
+    campaign = agent.get("campaign")
+    if campaign:
+        line.append(f"  {campaign['name']}", style="bold")
+        state = "" if campaign["status"] == "running" else f", {campaign['status']}"
+        line.append(f" ({campaign['mode']}{state})")
+    line.append(f"  phone: {agent.get('phone', '-')}")
+    line.append(f"  {user}", style="dim")
+    call = agent.get("call")
+    if call:
+        line.append("\n ")
+        who = f"{call['name'] or '—'} {leadview.phone_text(call['e164'])}"
+        if agent["status"] == "wrapup":
+            left = agent.get("wrapup_until")
+            remain = f", {max(0, int(left - now))} s left" if left else ""
+            line.append(f"Wrap-up: {who} — choose a disposition (1-7){remain}", style="bold")
+        elif call["state"] == "connected":
+            talk = int(now - (call.get("answered_at") or now))
+            line.append(
+                f"On call with {who}  {talk // 60:02d}:{talk % 60:02d}  (h: hang up)",
+                style="bold magenta",
+            )
+        else:
+            line.append(f"Calling {who} ({call['state']})...  (h: hang up)", style="cyan")
+        extra = agent.get("lines", 0) - (0 if call["state"] == "connected" else 1)
+        if extra > 0:
+            line.append(f"  +{extra} more line(s) ringing")
+    elif agent.get("lines", 0):
+        line.append(f"\n Dialling {agent['lines']} line(s)...", style="cyan")
+    return line
+
+
+KEYS_TEXT = (
+    "[b]1[/b] Done [b]2[/b] New contact [b]3[/b] No answer [b]4[/b] Voicemail [b]5[/b] Busy "
+    "[b]6[/b] Wrong no. [b]7[/b] Fax\n"
+    "[b]d[/b] Dial [b]h[/b] Hang up [b]p[/b] Ready/Pause [b]Enter[/b] Card [b]/[/b] Find "
+    "[b]c[/b] Campaign [b]?[/b] Keys [b]q[/b] Quit"
+)
