@@ -241,3 +241,25 @@ def live(workdir: Path) -> Iterator[Path]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+async def human(workdir: Path) -> AsyncIterator[RunningDaemon]:
+    """A daemon whose simulated customers always answer, quickly, and talk for long."""
+    from tests.desk_helpers import HUMAN, desk
+
+    running = await desk(workdir, HUMAN)
+    yield running
+    running.stop.set()
+    await asyncio.wait_for(running.task, 15)
+
+
+@pytest.fixture
+async def busy(workdir: Path) -> AsyncIterator[RunningDaemon]:
+    """A daemon whose simulated numbers are always busy."""
+    from tests.desk_helpers import BUSY, desk
+
+    running = await desk(workdir, BUSY)
+    yield running
+    running.stop.set()
+    await asyncio.wait_for(running.task, 15)

@@ -34,7 +34,7 @@ def agent_command(
     cfg = load_config(config)
     signal.signal(signal.SIGHUP, _hang_up)
     app = AgentApp(cfg.daemon.socket, act_as=user, campaign=campaign)
-    code = app.run()
+    app.run()
     if app.error_text:
         sys.stderr.write(f"ccterm: {app.error_text}\n")
-    raise typer.Exit(code or 0)
+    raise typer.Exit(app.return_code or 0)

@@ -433,4 +433,4 @@ class AgentApp(CctermApp):
         self.error_text = message.error.message + (
             f"\n  hint: {message.error.hint}" if message.error.hint else ""
         )
-        self.exit(77)
+        self.exit(77, return_code=77)

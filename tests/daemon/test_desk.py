@@ -3,133 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ccterm import config as config_mod
 from ccterm.client import DaemonClient
 from ccterm.daemon import center as center_mod
 from ccterm.errors import RemoteError
-from tests.conftest import RunningDaemon, start_daemon, write_config
-
-DESK_USERS = """
-[[users]]
-name = "anna"
-role = "agent"
-group = "sales"
-
-[[users]]
-name = "piotr"
-role = "agent"
-group = "sales"
-
-[[users]]
-name = "sam"
-role = "supervisor"
-group = "sales"
-"""
-
-HUMAN = """
-[sim]
-seed = 3
-p_human = 1.0
-p_machine = 0.0
-p_busy = 0.0
-p_invalid = 0.0
-answer_min = 0.2
-answer_max = 0.3
-talk_mean = 600.0
-"""
-BUSY = (
-    HUMAN.replace("p_human = 1.0", "p_human = 0.0").replace("p_busy = 0.0", "p_busy = 1.0")
-    + "busy_seconds = 0.2\n"
-)
-
-
-async def desk(workdir: Path, sim: str) -> RunningDaemon:
-    cfg = config_mod.load(write_config(workdir, users=DESK_USERS, extra=sim))
-    return await start_daemon(cfg)
-
-
-@pytest.fixture
-async def human(workdir: Path) -> AsyncIterator[RunningDaemon]:
-    running = await desk(workdir, HUMAN)
-    yield running
-    running.stop.set()
-    await asyncio.wait_for(running.task, 15)
-
-
-@pytest.fixture
-async def busy(workdir: Path) -> AsyncIterator[RunningDaemon]:
-    running = await desk(workdir, BUSY)
-    yield running
-    running.stop.set()
-    await asyncio.wait_for(running.task, 15)
-
-
-async def as_agent(daemon: RunningDaemon, name: str, campaign: str | None = "c") -> DaemonClient:
-    client = await daemon.client()
-    await client.hello(act_as=name)
-    if campaign:
-        await client.request("agent.login", {"campaign": campaign})
-    return client
-
-
-async def load(
-    daemon: RunningDaemon, campaign: str, numbers: list[str], **settings: Any
-) -> list[int]:
-    """Create the campaign and import the numbers through the real import ops; lead ids in order."""
-    await daemon.request(
-        "campaign.create", {"name": campaign, "settings": {"groups": ["sales"], **settings}}
-    )
-    async with DaemonClient(daemon.socket) as c:
-        begun = await c.request(
-            "import.begin", {"campaign": campaign, "file_name": "t.csv", "columns": []}
-        )
-        rows = [
-            [i + 2, n, f"Contact {i}", {"city": "Kraków"}, "Europe/Warsaw", 0]
-            for i, n in enumerate(numbers)
-        ]
-        await c.request("import.rows", {"import_id": begun["import_id"], "rows": rows})
-        await c.request(
-            "import.commit",
-            {"import_id": begun["import_id"], "rows": len(rows), "invalid": 0, "duplicates": 0},
-        )
-        page = await c.request("leads.list", {"campaign": campaign})
-    return [r[0] for r in page["rows"]]
-
-
-async def until(check: Callable[[], Awaitable[Any]], within: float = 8.0) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met in {within} s (last: {value!r})")
-        await asyncio.sleep(0.05)
-
-
-def status_is(client: DaemonClient, status: str) -> Callable[[], Awaitable[Any]]:
-    async def check() -> Any:
-        agent = (await client.request("agent.state"))["agent"]
-        return agent if agent["status"] == status else None
-
-    return check
-
-
-def db(daemon: RunningDaemon, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(daemon.config.daemon.database)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
+from tests.conftest import RunningDaemon
+from tests.desk_helpers import as_agent, db, load, status_is, until
 
 NUMBERS = [f"+4860123450{i}" for i in range(8)]
 

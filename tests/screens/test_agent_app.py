@@ -1,0 +1,271 @@
+"""The agent's TUI under Pilot, against a real daemon: what the agent sees and what lands in the DB."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ccterm.clock import VirtualClock
+from ccterm.screens.agent import AgentApp
+from ccterm.screens.dialogs import CallbackDialog, ContactCard, MessagePopup
+from ccterm.screens.widgets import LeadList
+from tests.conftest import RunningDaemon, start_daemon
+from tests.desk_helpers import db, load
+
+NUMBERS = [f"+4860123460{i}" for i in range(8)]
+
+
+async def wait_for(pilot: Any, check: Callable[[], Any], within: float = 8.0) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not seen within {within} s")
+        await pilot.pause(0.05)
+
+
+def ids(app: AgentApp) -> list[int]:
+    return [i.id for i in app.desk.leads.view]
+
+
+def status(app: AgentApp) -> str | None:
+    return (app.desk.agent or {}).get("status")
+
+
+def make_app(
+    daemon: RunningDaemon, clock: VirtualClock | None = None, campaign: str = "c"
+) -> AgentApp:
+    return AgentApp(
+        daemon.socket, clock=clock or VirtualClock(time.time()), act_as="anna", campaign=campaign
+    )
+
+
+async def loaded(pilot: Any, app: AgentApp, count: int) -> None:
+    await wait_for(pilot, lambda: len(app.desk.leads.items) == count and status(app))
+
+
+async def select(pilot: Any, app: AgentApp, lead_id: int) -> None:
+    leads = app.desk.leads
+    leads.cursor = ids(app).index(lead_id)
+    await pilot.pause()
+
+
+async def test_the_list_follows_the_lead_order_with_due_callbacks_first(
+    human: RunningDaemon,
+) -> None:
+    leads = await load(human, "c", NUMBERS[:5], lead_order="priority")
+    # priorities as a supervisor set them: lead 3 highest
+    for lead_id, priority in zip(leads, [0, 1, 9, 5, 0], strict=True):
+        db_update(
+            human,
+            "UPDATE leads SET priority = ?, rank_major = ? WHERE id = ?",
+            (priority, -priority, lead_id),
+        )
+    await human.request("callback.set", {"lead_id": leads[4], "at": time.time()})  # due now
+    await human.request("callback.set", {"lead_id": leads[0], "at": time.time() + 3600})
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 5)
+        assert ids(app) == [leads[4], leads[2], leads[3], leads[1], leads[0]]
+        first = app.desk.leads.render_line(0).text
+        assert first.startswith("!") and "CALLBACK DUE" in first
+        assert app.desk.leads.render_line(4).text.startswith("@")
+
+
+def db_update(daemon: RunningDaemon, sql: str, params: tuple[Any, ...]) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(daemon.config.daemon.database)
+    con.execute(sql, params)
+    con.commit()
+    con.close()
+
+
+async def test_a_callback_turns_red_the_moment_it_falls_due(human: RunningDaemon) -> None:
+    leads = await load(human, "c", NUMBERS[:4])
+    start = time.time()
+    await human.request("callback.set", {"lead_id": leads[2], "at": start + 120, "agent": "anna"})
+    clock = VirtualClock(start)
+    app = make_app(human, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 4)
+        row = ids(app).index(leads[2])
+        assert row == 3, "a callback not yet due waits at the end"
+        strip = app.desk.leads.render_line(row)
+        assert strip.text.startswith("@") and not any(
+            seg.style and seg.style.bgcolor and seg.style.bgcolor.name == "red" for seg in strip
+        )
+        clock.advance(121)  # no refresh, no key: only the clock moves
+        await wait_for(pilot, lambda: ids(app)[0] == leads[2], within=3)
+        strip = app.desk.leads.render_line(0)
+        assert strip.text.startswith("!") and "CALLBACK DUE" in strip.text
+        assert any(
+            seg.style and seg.style.bgcolor and seg.style.bgcolor.name == "red" for seg in strip
+        )
+
+
+@pytest.mark.parametrize(
+    ("key", "code", "state", "mark"),
+    [
+        ("1", "done", "done", None),
+        ("2", "callback", "waiting", None),
+        ("3", "no_answer", "waiting", None),
+        ("4", "voicemail", "waiting", None),
+        ("5", "busy", "waiting", None),
+        ("6", "wrong_number", "done", "wrong_number"),
+        ("7", "fax", "done", "fax"),
+    ],
+)
+async def test_one_key_per_disposition(
+    human: RunningDaemon, key: str, code: str, state: str, mark: str | None
+) -> None:
+    leads = await load(human, "c", NUMBERS[:3], retry_minutes={"no_answer": 90})
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        await select(pilot, app, leads[1])
+        before = time.time()
+        await pilot.press(key)
+        if code == "callback":
+            await wait_for(pilot, lambda: isinstance(app.screen, CallbackDialog))
+            await pilot.press("1")  # in one hour
+        await wait_for(
+            pilot, lambda: db(human, "SELECT code FROM dispositions WHERE lead_id = ?", (leads[1],))
+        )
+        assert db(human, "SELECT code, agent FROM dispositions WHERE lead_id = ?", (leads[1],)) == [
+            (code, "anna")
+        ]
+        got_state, next_at, callback_at = db(
+            human, "SELECT state, next_at, callback_at FROM leads WHERE id = ?", (leads[1],)
+        )[0]
+        assert got_state == state
+        if code == "no_answer":
+            assert abs(next_at - (before + 90 * 60)) < 10
+        if code == "callback":
+            assert abs(callback_at - (before + 3600)) < 10
+        assert db(human, "SELECT mark FROM number_marks") == ([(mark,)] if mark else [])
+        await wait_for(pilot, lambda: app.desk.leads.items[leads[1]].last_disposition == code)
+
+
+async def test_dial_talk_hang_up_and_wrapup_running_out(human: RunningDaemon) -> None:
+    leads = await load(human, "c", NUMBERS[:2], wrapup_seconds=1)
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 2)
+        await select(pilot, app, leads[0])
+        await pilot.press("d")
+        await wait_for(pilot, lambda: status(app) == "on_call")
+        card = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
+        )
+        assert card.lead_id == leads[0], "the card pops for the call"
+        await pilot.press("h")
+        await wait_for(pilot, lambda: status(app) == "wrapup")
+        await wait_for(pilot, lambda: status(app) == "paused", within=5)
+        assert app.desk.agent["pause_reason"] == "no disposition within wrap-up"
+        assert db(human, "SELECT code FROM dispositions") == [("no_answer",)]
+        await pilot.press("escape")  # close the card
+        await pilot.press("p")
+        await wait_for(pilot, lambda: status(app) == "ready")
+
+
+async def test_power_mode_dials_the_next_contact_by_itself(human: RunningDaemon) -> None:
+    leads = await load(human, "c", NUMBERS[:3], mode="power")
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: status(app) == "on_call")
+        card = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
+        )
+        assert card.lead_id == leads[0]
+        await pilot.press("h")
+        await wait_for(pilot, lambda: status(app) == "wrapup")
+        await pilot.press("1")  # done, from the card
+        await wait_for(pilot, lambda: (app.desk.agent.get("call") or {}).get("lead_id") == leads[1])
+        assert db(human, "SELECT code FROM dispositions WHERE lead_id = ?", (leads[0],)) == [
+            ("done",)
+        ]
+
+
+async def test_a_message_stays_until_dismissed(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS[:1])
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 1)
+        await human.request("message.send", {"to": "anna", "text": "Przerwa o 12:00"})
+        popup = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, MessagePopup) else None
+        )
+        assert popup.message["text"] == "Przerwa o 12:00"
+        await pilot.pause(1.0)
+        assert isinstance(app.screen, MessagePopup), "it waits for the agent"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MessagePopup))
+
+
+async def test_reconnects_and_resyncs_after_a_daemon_restart(human: RunningDaemon) -> None:
+    leads = await load(human, "c", NUMBERS[:3])
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        human.stop.set()
+        await asyncio.wait_for(human.task, 15)
+        banner = app.desk.query_one("#banner")
+        await wait_for(pilot, lambda: banner.has_class("shown"))
+        # while it is away, a supervisor's change lands (the new daemon will have it)
+        db_update(
+            human,
+            "UPDATE leads SET state = 'done', last_disposition = 'done' WHERE id = ?",
+            (leads[0],),
+        )
+        restarted = await start_daemon(human.config)
+        human.task, human.stop = restarted.task, restarted.stop  # the fixture stops this one
+        await wait_for(pilot, lambda: not banner.has_class("shown"), within=10)
+        await wait_for(pilot, lambda: status(app) == "ready")
+        await wait_for(pilot, lambda: app.desk.leads.items[leads[0]].state == "done")
+
+
+async def test_find_and_the_card(human: RunningDaemon) -> None:
+    leads = await load(human, "c", NUMBERS[:3], script="Dzień dobry {name} z {city}")
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        await pilot.press("slash", *"Contact 1")
+        await wait_for(pilot, lambda: ids(app) == [leads[1]])
+        await pilot.press("enter", "escape")
+        await wait_for(pilot, lambda: len(ids(app)) == 3)
+        await select(pilot, app, leads[2])
+        await pilot.press("enter")
+        card = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
+        )
+        assert "Dzień dobry Contact 2 z Kraków" in str(card.query_one("#script").render())
+        await pilot.press("n", *"oddzwonić jutro", "enter")
+        await wait_for(pilot, lambda: db(human, "SELECT text FROM notes"))
+        assert db(human, "SELECT author, text FROM notes") == [("anna", "oddzwonić jutro")]
+
+
+async def test_fits_80_by_24(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS[:8])
+    app = make_app(human)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app, 8)
+        leads = app.desk.query_one(LeadList)
+        assert leads.region.height >= 12 and leads.region.width >= 78
+        keys = app.desk.query_one("#keys")
+        assert keys.region.y + keys.region.height <= 24
+        row = leads.render_line(0).text
+        assert "+48 601 234 600" in row and len(row) <= 80
+
+
+async def test_an_unknown_user_is_told_why(human: RunningDaemon) -> None:
+    app = AgentApp(human.socket, act_as="zenon", campaign="c")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.return_code is not None)
+    assert app.return_code == 77 and "no user 'zenon'" in app.error_text
