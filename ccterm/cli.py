@@ -121,15 +121,23 @@ def demo(
         Path | None,
         typer.Option("--dir", help="Keep the demo's files here (default: a temporary directory)."),
     ] = None,
+    headless: Annotated[
+        bool, typer.Option("--headless", help="No agent screen: keep only the daemon running.")
+    ] = False,
     wait: Annotated[
         bool,
-        typer.Option("--wait/--no-wait", help="Keep the daemon running until Ctrl-C."),
+        typer.Option(
+            "--wait/--no-wait", help="With --headless: run until Ctrl-C, or stop at once."
+        ),
     ] = True,
 ) -> None:
-    """Start a daemon on the simulated trunk with a sample list: nothing to install or configure."""
+    """Try ccterm: a daemon on the simulated trunk, sample campaigns, and your agent desk.
+
+    Nothing to install or configure. Quitting the agent screen (q) stops the daemon.
+    """
     from ccterm.demo import run_demo
 
-    run_demo(directory, wait=wait)
+    raise typer.Exit(run_demo(directory, headless=headless, wait=wait))
 
 
 def main() -> None:

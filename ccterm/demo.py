@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -13,11 +15,12 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from ccterm.client import call
+from ccterm.client import DaemonClient, call
 from ccterm.commands.common import echo, note, run
 from ccterm.errors import CctermError, DaemonUnavailable
 
 SAMPLE_CAMPAIGN = "sample"
+POWER_CAMPAIGN = "power demo"
 DEMO_DNC = ["+48665681518", "+48608648876"]  # two people on the sample list
 
 
@@ -35,9 +38,9 @@ def sample_list() -> Path:
 
 def write_demo_config(directory: Path) -> Path:
     user = getpass.getuser()
-    users = ""
+    admin = ""
     if os.geteuid() != 0:  # root is always an admin; anyone else must be listed
-        users = f'\n[[users]]\nname = "{user}"\nrole = "admin"\ngroup = "demo"\n'
+        admin = f'\n[[users]]\nname = "{user}"\nrole = "admin"\ngroup = "demo"\n'
     text = f"""\
 # Written by 'ccterm demo': everything lives in this directory.
 [daemon]
@@ -49,14 +52,42 @@ recordings = "recordings"
 kind = "sim"
 caller_id = "+48221234567"
 
-[sim]
+[sim]            # quicker than life, so the demo moves
 seed = 7
+p_human = 0.4
+answer_min = 3.0
+answer_max = 9.0
+talk_mean = 40.0
 
 [dialer]
 region = "PL"
-{users}"""
+
+[[users]]
+name = "anna"
+role = "agent"
+group = "demo"
+
+[[users]]
+name = "piotr"
+role = "agent"
+group = "demo"
+{admin}"""
     path = directory / "config.toml"
     path.write_text(text, encoding="utf-8")
+    return path
+
+
+def power_list(path: Path, count: int = 120) -> Path:
+    """A second, generated list for the power-dialing campaign."""
+    rng = random.Random(11)
+    first = ["Ola", "Kuba", "Iga", "Bartek", "Zuza", "Filip", "Hania", "Igor", "Lena", "Olek"]
+    last = ["Lis", "Sowa", "Wilk", "Kot", "Żak", "Bąk", "Mróz", "Dąb", "Kruk", "Sęk"]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("name;phone;city\n")
+        for i in range(count):
+            prefix = rng.choice(["50", "51", "60", "66", "69", "72", "79", "88"])
+            number = f"{prefix}{rng.randrange(10**7):07d}"
+            f.write(f"{first[i % 10]} {last[(i // 10) % 10]};+48 {number};Warszawa\n")
     return path
 
 
@@ -97,10 +128,79 @@ def stop_daemon(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def run_demo(directory: Path | None, *, wait: bool) -> None:
-    from ccterm.commands.importing import import_command
-    from ccterm.commands.report import report_command
+def book_callbacks(socket: Path) -> None:
+    """Some callbacks due now, some falling due in the next minutes (a few of them anna's)."""
 
+    async def go() -> None:
+        async with DaemonClient(socket) as client:
+            page = await client.request("leads.list", {"campaign": SAMPLE_CAMPAIGN, "limit": 80})
+            fields = page["fields"]
+            ids = [r[fields.index("id")] for r in page["rows"] if not r[fields.index("blocked")]]
+            now = time.time()
+            plan = [
+                (11, 0, None),
+                (23, 0, None),
+                (37, 0, "anna"),
+                (5, 60, "anna"),
+                (17, 120, None),
+                (29, 180, "anna"),
+                (41, 240, None),
+                (53, 300, None),
+            ]
+            for index, delay, agent in plan:
+                args: dict[str, object] = {"lead_id": ids[index], "at": now + delay}
+                if agent:
+                    args["agent"] = agent
+                await client.request("callback.set", args)
+
+    run(go())
+
+
+def set_up(base: Path, config_path: Path) -> None:
+    from ccterm.commands.importing import import_command
+
+    socket = base / "ccterm.sock"
+    run(call(socket, "dnc.add", {"numbers": DEMO_DNC, "reason": "demo: asked not to be called"}))
+    run(
+        call(
+            socket,
+            "campaign.create",
+            {
+                "name": SAMPLE_CAMPAIGN,
+                "settings": {
+                    "groups": ["demo"],
+                    "mode": "manual",
+                    "wrapup_seconds": 60,
+                    "script": "Dzień dobry, {name}! Dzwonię z ccterm w sprawie oferty dla {Firma}.",
+                },
+            },
+        )
+    )
+    run(
+        call(
+            socket,
+            "campaign.create",
+            {
+                "name": POWER_CAMPAIGN,
+                "settings": {
+                    "groups": ["demo"],
+                    "mode": "power",
+                    "wrapup_seconds": 30,
+                    "script": "Dzień dobry, {name}! Mówi ccterm: czy to dobry moment na rozmowę?",
+                },
+            },
+        )
+    )
+    sample = base / sample_list().name  # a copy: the reject report is written beside it
+    shutil.copyfile(sample_list(), sample)
+    echo(f"Importing {sample.name} into '{SAMPLE_CAMPAIGN}' (manual: you pick and dial):")
+    import_command(sample, campaign=SAMPLE_CAMPAIGN, config=config_path)
+    echo(f"Importing a generated list into '{POWER_CAMPAIGN}' (power: it dials for you):")
+    import_command(power_list(base / "power.csv"), campaign=POWER_CAMPAIGN, config=config_path)
+    book_callbacks(socket)
+
+
+def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
     temporary = directory is None
     base = Path(tempfile.mkdtemp(prefix="ccterm-demo-")) if directory is None else directory
     base.mkdir(parents=True, exist_ok=True)
@@ -108,38 +208,48 @@ def run_demo(directory: Path | None, *, wait: bool) -> None:
     log_path = base / "daemon.log"
     echo(f"Starting the daemon on the simulated trunk in {base} ...")
     process = start_daemon(config_path, log_path)
+
+    def hang_up(signum: int, frame: object) -> None:
+        """The terminal went away: take the daemon down with us, at once."""
+        stop_daemon(process)
+        if temporary:
+            shutil.rmtree(base, ignore_errors=True)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGHUP, hang_up)
+    me = _command_name()
+    second = f"{me} agent --config {config_path} --user piotr"
+    code = 0
     try:
         wait_ready(base / "ccterm.sock", process, log_path)
-        sample = base / sample_list().name  # a copy: the reject report is written beside it
-        shutil.copyfile(sample_list(), sample)
-        run(
-            call(
-                base / "ccterm.sock",
-                "dnc.add",
-                {"numbers": DEMO_DNC, "reason": "demo: asked not to be called"},
+        set_up(base, config_path)
+        echo("")
+        echo("Open a second agent in another terminal:")
+        echo(f"  {second}")
+        echo(f"Reports while it runs:  {me} report {SAMPLE_CAMPAIGN} --config {config_path}")
+        if headless:
+            if wait:
+                echo("The daemon runs until you press Ctrl-C.")
+                with contextlib.suppress(KeyboardInterrupt):
+                    process.wait()
+        else:
+            from ccterm.screens.agent import AgentApp
+
+            welcome = (
+                "Red rows marked ! are callbacks due now; more fall due in the next minutes."
+                f" Press ? for the keys, c for the '{POWER_CAMPAIGN}' campaign (power dialing)."
+                f" A second agent: {second}"
             )
-        )
-        echo(f"On the do-not-call list first: {', '.join(DEMO_DNC)} (imported, never dialled).")
-        echo(f"Importing the sample list ({sample.name}) into campaign '{SAMPLE_CAMPAIGN}':")
-        import_command(sample, campaign=SAMPLE_CAMPAIGN, config=config_path)
-        echo("")
-        report_command(SAMPLE_CAMPAIGN, config=config_path)
-        echo("")
-        me = _command_name()
-        echo("Try it from another terminal:")
-        echo(f"  export CCTERM_CONFIG={config_path}")
-        echo(f"  {me} report {SAMPLE_CAMPAIGN}")
-        echo(f"  {me} campaign show {SAMPLE_CAMPAIGN}")
-        echo(f"  {me} dnc add '+48 601 234 567' --reason 'asked on the phone'")
-        echo(f"Daemon log: {log_path}")
-        if wait:
-            echo("The daemon runs until you press Ctrl-C.")
-            try:
-                process.wait()
-            except KeyboardInterrupt:
-                echo("")
+            app = AgentApp(
+                base / "ccterm.sock", act_as="anna", campaign=SAMPLE_CAMPAIGN, welcome=welcome
+            )
+            app.run()
+            code = app.return_code or 0
+            if app.error_text:
+                note(f"ccterm: {app.error_text}")
     finally:
         note("Stopping the demo daemon ...")
         stop_daemon(process)
         if temporary:
             shutil.rmtree(base, ignore_errors=True)
+    return code

@@ -410,9 +410,11 @@ class AgentApp(CctermApp):
         clock: Clock | None = None,
         act_as: str | None = None,
         campaign: str | None = None,
+        welcome: str | None = None,
     ) -> None:
         super().__init__(socket, clock=clock, act_as=act_as, client_name="agent")
         self.preferred = campaign
+        self.welcome = welcome
         self.desk = AgentScreen(self.clock, campaign)
         self.error_text = ""
 
@@ -422,6 +424,12 @@ class AgentApp(CctermApp):
 
     async def on_connected(self, message: Connected) -> None:
         await self.desk.connected(message)
+        if self.welcome:
+            self.notify(self.welcome, title="ccterm demo", timeout=20)
+            self.welcome = None
+        if self.welcome:
+            self.notify(self.welcome, title="ccterm demo", timeout=20)
+            self.welcome = None
 
     def on_disconnected(self, message: Disconnected) -> None:
         self.desk.disconnected(message)

@@ -32,6 +32,7 @@ class ContactCard(ModalScreen[None]):
         Binding("h", "desk('hangup')", "Hang up", show=False),
         Binding("p", "desk('toggle_pause')", "Pause", show=False),
         Binding("x", "desk('do_not_call')", "Do not call", show=False),
+        Binding("q", "desk('quit')", "Quit", show=False),
         *[Binding(str(n), f"dispose({n})", "", show=False) for n in range(1, 8)],
     ]
 

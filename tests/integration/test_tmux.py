@@ -1,0 +1,167 @@
+"""In a real terminal (tmux), as a new user would: the demo, red callbacks, keys, power mode, SIGHUP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ccterm, spawn_daemon, write_config
+from tests.desk_helpers import DESK_USERS
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+SESSION = "ccterm-test"
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def screen(escapes: bool = False) -> str:
+    return tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", SESSION)
+
+
+def wait_screen(check: Callable[[str], bool], within: float = 20.0, escapes: bool = False) -> str:
+    deadline = time.monotonic() + within
+    text = ""
+    while time.monotonic() < deadline:
+        text = screen(escapes)
+        if check(text):
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"screen never matched; last:\n{text}")
+
+
+@pytest.fixture
+def terminal() -> Iterator[None]:
+    tmux("kill-session", "-t", SESSION)
+    yield
+    tmux("kill-session", "-t", SESSION)
+
+
+def start(command: str, width: int = 100, height: int = 30) -> None:
+    tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), command)
+
+
+def pane_pid() -> int:
+    return int(tmux("list-panes", "-t", SESSION, "-F", "#{pane_pid}").split()[0])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CCTERM = f"{sys.executable} -m ccterm"
+
+
+def test_the_demo_as_a_new_user_sees_it(terminal: None, workdir: Path) -> None:
+    demo = workdir / "demo"
+    start(f"cd {workdir} && {CCTERM} demo --dir {demo}")
+    text = wait_screen(lambda s: s.count("CALLBACK DUE") >= 3, within=40)
+    assert "READY" in text and "sample (manual)" in text and "1 Done" in text
+    # the due callbacks are red (a background colour) and marked with '!'
+    coloured = screen(escapes=True)
+    due_rows = [line for line in coloured.splitlines() if "CALLBACK DUE" in line]
+    plain_rows = [line for line in coloured.splitlines() if " new " in line]
+    assert due_rows and plain_rows
+    background = re.compile(r"\x1b\[[0-9;]*(4[0-7]|10[0-7]|48;[25];[0-9;]+)m")
+    assert all(background.search(row.split("!")[0]) for row in due_rows[1:])
+    assert all(re.sub(r"\x1b\[[0-9;]*m", "", row).startswith("!") for row in due_rows)
+    # one key disposes the selected contact (the first: a due callback) and the report shows it
+    tmux("send-keys", "-t", SESSION, "1")
+    wait_screen(lambda s: "Done:" in s and "saved" in s)
+    report = ccterm("report", "sample", "--json", config=demo / "config.toml", check=True)
+    assert json.loads(report.stdout)["dispositions"].get("done") == 1
+    # power mode dials by itself
+    tmux("send-keys", "-t", SESSION, "c")
+    wait_screen(lambda s: "Which campaign" in s)
+    tmux("send-keys", "-t", SESSION, "Down", "Enter")
+    wait_screen(
+        lambda s: "power demo (power)" in s and ("DIALING" in s or "ON CALL" in s), within=30
+    )
+    # quitting stops the daemon
+    tmux("send-keys", "-t", SESSION, "Escape")
+    wait_screen(lambda s: "Esc close" not in s)
+    tmux("send-keys", "-t", SESSION, "q")
+    text = wait_screen(lambda s: "Quit anyway" in s or "Stopping the demo daemon" in s)
+    if "Quit anyway" in text:
+        tmux("send-keys", "-t", SESSION, "y")
+    deadline = time.monotonic() + 20
+    while (demo / "ccterm.sock").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not (demo / "ccterm.sock").exists(), f"the demo's daemon stopped with it:\n{screen()}"
+
+
+@pytest.mark.parametrize(
+    ("term", "size"),
+    [("xterm", (80, 24)), ("xterm-256color", (100, 30)), ("xterm-direct", (120, 40))],
+)
+def test_agent_in_any_terminal_and_sighup_ends_it(
+    terminal: None, workdir: Path, term: str, size: tuple[int, int]
+) -> None:
+    cfg = write_config(workdir, users=DESK_USERS)
+    daemon = spawn_daemon(cfg, workdir / "daemon.log")
+    try:
+        ccterm("campaign", "create", "c", "--group", "sales", config=cfg, check=True)
+        data = workdir / "list.csv"
+        data.write_text("name,phone\nAnna Nowak,601234567\nJan Kowalski,601234568\n")
+        ccterm("import", str(data), "--campaign", "c", config=cfg, check=True)
+        colour = "COLORTERM=truecolor " if term == "xterm-direct" else ""
+        start(
+            f"env TERM={term} {colour}{CCTERM} agent --config {cfg} --user anna --campaign c", *size
+        )
+        text = wait_screen(lambda s: "READY" in s and "Anna Nowak" in s)
+        assert "1 Done" in text and "q Quit" in text, "the keys fit the width"
+        pid = pane_pid()
+        before = cpu_seconds(pid)
+        time.sleep(2.0)
+        idle = (cpu_seconds(pid) - before) / 2.0
+        assert idle < 0.15, f"an idle agent screen uses {idle:.0%} of a core"
+        tmux("kill-session", "-t", SESSION)  # the SSH session is gone: SIGHUP
+        deadline = time.monotonic() + 2.0
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(pid), "the client ends at once on SIGHUP"
+        # the daemon sees the agent go, and marks them gone within 15 s
+        deadline = time.monotonic() + 15
+        state = None
+        while time.monotonic() < deadline:
+            state = json.loads(ccterm("status", "--json", config=cfg, check=True).stdout)
+            users = json.loads(
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        "import asyncio, json, sys; from ccterm.client import call;"
+                        f"print(json.dumps(asyncio.run(call({str(cfg.parent / 'ccterm.sock')!r}, 'user.list'))))",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            anna = next(u for u in users["users"] if u["name"] == "anna")
+            if not anna["online"]:
+                break
+            time.sleep(0.5)
+        assert state is not None and not anna["online"]
+    finally:
+        daemon.terminate()
+        daemon.wait(10)
