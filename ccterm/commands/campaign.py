@@ -51,7 +51,15 @@ RingOpt = Annotated[
     int | None, typer.Option("--ring-timeout", help="Seconds to ring before 'no answer' (>= 15).")
 ]
 WrapOpt = Annotated[
-    int | None, typer.Option("--wrapup", help="Seconds of wrap-up after each call.")
+    int | None,
+    typer.Option("--wrapup", help="Seconds of wrap-up after each call (0: no limit)."),
+]
+WrapDefaultOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--wrapup-default",
+        help="Disposition when wrap-up runs out: done, no_answer, voicemail or busy.",
+    ),
 ]
 AttemptsOpt = Annotated[
     int | None, typer.Option("--max-attempts", help="Attempts per contact before giving up.")
@@ -97,6 +105,7 @@ def _settings(
     agent: list[str] | None = None,
     ring_timeout: int | None = None,
     wrapup: int | None = None,
+    wrapup_default: str | None = None,
     max_attempts: int | None = None,
     order: LeadOrder | None = None,
     retry: list[str] | None = None,
@@ -116,6 +125,7 @@ def _settings(
         ("agents", agent),
         ("ring_timeout", ring_timeout),
         ("wrapup_seconds", wrapup),
+        ("wrapup_default", wrapup_default),
         ("max_attempts", max_attempts),
         ("lead_order", order),
         ("target_seconds", target_seconds),
@@ -154,7 +164,7 @@ def print_campaign(c: dict[str, Any], progress: dict[str, Any] | None = None) ->
         ("agents", ", ".join(s["agents"]) or "-"),
         ("lead order", s["lead_order"]),
         ("ring timeout", f"{s['ring_timeout']} s"),
-        ("wrap-up", f"{s['wrapup_seconds']} s"),
+        ("wrap-up", f"{s['wrapup_seconds']} s, then {s['wrapup_default'].replace('_', ' ')}"),
         ("max attempts", s["max_attempts"]),
         ("retry after", retry),
         ("target call", f">= {s['target_seconds']} s"),
@@ -191,6 +201,7 @@ def create(
     agent: AgentOpt = None,
     ring_timeout: RingOpt = None,
     wrapup: WrapOpt = None,
+    wrapup_default: WrapDefaultOpt = None,
     max_attempts: AttemptsOpt = None,
     order: OrderOpt = None,
     retry: RetryOpt = None,
@@ -214,6 +225,7 @@ def create(
             agent=agent,
             ring_timeout=ring_timeout,
             wrapup=wrapup,
+            wrapup_default=wrapup_default,
             max_attempts=max_attempts,
             order=order,
             retry=retry,
@@ -342,6 +354,7 @@ def edit(
     ] = None,
     ring_timeout: RingOpt = None,
     wrapup: WrapOpt = None,
+    wrapup_default: WrapDefaultOpt = None,
     max_attempts: AttemptsOpt = None,
     order: OrderOpt = None,
     retry: RetryOpt = None,
@@ -367,6 +380,7 @@ def edit(
         agent=agent,
         ring_timeout=ring_timeout,
         wrapup=wrapup,
+        wrapup_default=wrapup_default,
         max_attempts=max_attempts,
         order=order,
         retry=retry,
