@@ -249,3 +249,12 @@ def test_sip_trunk_is_refused_clearly_until_it_exists(workdir: Path) -> None:
     cfg.write_text(text)
     done = ccterm("daemon", config=cfg, timeout=30)
     assert done.returncode == 78 and "'sip' is not available in this version yet" in done.stderr
+
+
+def test_the_headless_demo_sets_everything_up(tmp_path: Path) -> None:
+    done = ccterm("demo", "--headless", "--no-wait", "--dir", str(tmp_path / "demo"), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Imported 292 of 300 rows into campaign 'sample'" in done.stdout
+    assert "Imported 120 of 120 rows into campaign 'power demo'" in done.stdout
+    assert "--user piotr" in done.stdout
+    assert not (tmp_path / "demo" / "ccterm.sock").exists(), "the daemon stopped with it"

@@ -8,6 +8,7 @@ daemon has committed it and replied.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -388,6 +389,10 @@ class AgentScreen(Screen[None]):
             Confirm("You have a call in hand. Quit anyway?")
         ):
             return
+        if not busy and self.app_.connected:
+            # Leaving on purpose: off the dialer now, not after the grace for lost terminals.
+            with contextlib.suppress(CctermError):
+                await self.app_.request("agent.logout")
         self.app.exit(0)
 
 

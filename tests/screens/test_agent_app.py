@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ccterm.client import DaemonClient
 from ccterm.clock import VirtualClock
 from ccterm.screens.agent import AgentApp
 from ccterm.screens.dialogs import CallbackDialog, ContactCard, MessagePopup
@@ -249,6 +250,20 @@ async def test_find_and_the_card(human: RunningDaemon) -> None:
         await pilot.press("n", *"oddzwonić jutro", "enter")
         await wait_for(pilot, lambda: db(human, "SELECT text FROM notes"))
         assert db(human, "SELECT author, text FROM notes") == [("anna", "oddzwonić jutro")]
+
+
+async def test_quitting_logs_out_at_once(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS[:1])
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 1)
+        await pilot.press("q")
+        await wait_for(pilot, lambda: app.return_code is not None)
+    state = await human.request("user.list")
+    assert [u["online"] for u in state["users"] if u["name"] == "anna"] == [False]
+    async with DaemonClient(human.socket) as probe:
+        await probe.hello(act_as="anna")
+        assert (await probe.request("agent.state"))["agent"]["status"] == "offline"
 
 
 async def test_fits_80_by_24(human: RunningDaemon) -> None:
