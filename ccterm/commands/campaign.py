@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any
 
 import typer
@@ -150,6 +151,11 @@ def _settings(
     return out
 
 
+def _setting_options(given: dict[str, Any]) -> dict[str, Any]:
+    """The settings options of a command (create and edit take the same ones)."""
+    return {key: given[key] for key in inspect.signature(_settings).parameters}
+
+
 def print_campaign(c: dict[str, Any], progress: dict[str, Any] | None = None) -> None:
     s = c["settings"]
     retry = ", ".join(f"{k} {v} min" for k, v in sorted(s["retry_minutes"].items()))
@@ -218,24 +224,7 @@ def create(
     cfg = load_config(config)
     args: dict[str, Any] = {
         "name": name,
-        "settings": _settings(
-            mode=mode,
-            caller_id=caller_id,
-            group=group,
-            agent=agent,
-            ring_timeout=ring_timeout,
-            wrapup=wrapup,
-            wrapup_default=wrapup_default,
-            max_attempts=max_attempts,
-            order=order,
-            retry=retry,
-            target_seconds=target_seconds,
-            tag=tag,
-            ratio=ratio,
-            dial_order=dial_order,
-            abandon_cap=abandon_cap,
-            script=script,
-        ),
+        "settings": _settings(**_setting_options(locals())),
     }
     if start:
         args["start_at"] = parse_when(start, what="--start")
@@ -373,24 +362,7 @@ def edit(
     --remove-agent change it.
     """
     cfg = load_config(config)
-    changes = _settings(
-        mode=mode,
-        caller_id=caller_id,
-        group=group,
-        agent=agent,
-        ring_timeout=ring_timeout,
-        wrapup=wrapup,
-        wrapup_default=wrapup_default,
-        max_attempts=max_attempts,
-        order=order,
-        retry=retry,
-        target_seconds=target_seconds,
-        tag=tag,
-        ratio=ratio,
-        dial_order=dial_order,
-        abandon_cap=abandon_cap,
-        script=script,
-    )
+    changes = _settings(**_setting_options(locals()))
     if add_agent or remove_agent:
         current = request(cfg, "campaign.show", {"name": name})["campaign"]["settings"]["agents"]
         agents = list(changes.get("agents", current))
