@@ -81,7 +81,6 @@ class CctermApp(App[int]):
         self.client_name = client_name
         self.client: DaemonClient | None = None
         self.connected = False
-        self.identity: dict[str, Any] = {}
 
     def on_mount(self) -> None:
         self.keep_connected()
@@ -107,7 +106,6 @@ class CctermApp(App[int]):
             else:
                 self.client = client
                 self.connected = True
-                self.identity = hello
                 attempt = 0
                 self.post_message(Connected(hello, reconnect=ever))
                 ever = True

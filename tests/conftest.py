@@ -243,23 +243,28 @@ def live(workdir: Path) -> Iterator[Path]:
         proc.wait(10)
 
 
-@pytest.fixture
-async def human(workdir: Path) -> AsyncIterator[RunningDaemon]:
-    """A daemon whose simulated customers always answer, quickly, and talk for long."""
-    from tests.desk_helpers import HUMAN, desk
+async def _desk_daemon(workdir: Path, sim: str) -> AsyncIterator[RunningDaemon]:
+    from tests.desk_helpers import desk
 
-    running = await desk(workdir, HUMAN)
+    running = await desk(workdir, sim)
     yield running
     running.stop.set()
     await asyncio.wait_for(running.task, 15)
+
+
+@pytest.fixture
+async def human(workdir: Path) -> AsyncIterator[RunningDaemon]:
+    """A daemon whose simulated customers always answer, quickly, and talk for long."""
+    from tests.desk_helpers import HUMAN
+
+    async for running in _desk_daemon(workdir, HUMAN):
+        yield running
 
 
 @pytest.fixture
 async def busy(workdir: Path) -> AsyncIterator[RunningDaemon]:
     """A daemon whose simulated numbers are always busy."""
-    from tests.desk_helpers import BUSY, desk
+    from tests.desk_helpers import BUSY
 
-    running = await desk(workdir, BUSY)
-    yield running
-    running.stop.set()
-    await asyncio.wait_for(running.task, 15)
+    async for running in _desk_daemon(workdir, BUSY):
+        yield running

@@ -35,7 +35,7 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 )
 
 STYLE_DUE = Style(color="bright_white", bgcolor="red", bold=True)
-STYLE_DUE_CURSOR = Style(color="red", bgcolor="bright_white", bold=True, reverse=False)
+STYLE_DUE_CURSOR = Style(color="red", bgcolor="bright_white", bold=True)
 STYLE_CURSOR = Style(reverse=True)
 STYLE_DIM = Style(dim=True)
 
