@@ -29,7 +29,7 @@ from ccterm.screens.dialogs import (
     MessagePopup,
     PickCampaign,
 )
-from ccterm.screens.leadview import LeadItem
+from ccterm.screens.leadview import LeadItem, phone_text
 from ccterm.screens.widgets import KEYS_TEXT, LeadList, ListHeader, agent_line
 
 DISPOSITION_KEYS: dict[str, tuple[str, str]] = {
@@ -235,16 +235,22 @@ class AgentScreen(Screen[None]):
         if (self.agent or {}).get("status") not in ("dialing", "on_call"):
             return
         self.popped_call = call["id"]
-        self.open_card(int(call["lead_id"]))
+        self.open_card(int(call["lead_id"]), over_dialogs=False)
 
     # -- actions ---------------------------------------------------------------------------
 
     @work(group="card")
-    async def open_card(self, lead_id: int) -> None:
+    async def open_card(self, lead_id: int, over_dialogs: bool = True) -> None:
+        """Show the card; a card the dialer pops never covers a question the agent was asked."""
         try:
             card = await self.app_.request("lead.show", {"lead_id": lead_id})
         except CctermError as exc:
             self.notify(exc.message, severity="error")
+            return
+        top = self.app.screen
+        if not over_dialogs and top is not self and not isinstance(top, ContactCard):
+            name = card["lead"]["name"] or phone_text(card["lead"]["e164"])
+            self.notify(f"On the line: {name} (Enter opens the card)")
             return
         if isinstance(self.app.screen, ContactCard):
             self.app.pop_screen()

@@ -94,7 +94,10 @@ def test_the_demo_as_a_new_user_sees_it(terminal: None, workdir: Path) -> None:
     wait_screen(lambda s: "Which campaign" in s)
     tmux("send-keys", "-t", SESSION, "Down", "Enter")
     wait_screen(
-        lambda s: "power demo (power)" in s and ("DIALING" in s or "ON CALL" in s), within=30
+        lambda s: (
+            "power demo (power)" in s and ("DIALING" in s or "ON CALL" in s) and "Esc close" in s
+        ),  # the dialled contact's card popped
+        within=30,
     )
     # quitting stops the daemon
     tmux("send-keys", "-t", SESSION, "Escape")

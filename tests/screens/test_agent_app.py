@@ -12,7 +12,7 @@ import pytest
 from ccterm.client import DaemonClient
 from ccterm.clock import VirtualClock
 from ccterm.screens.agent import AgentApp
-from ccterm.screens.dialogs import CallbackDialog, ContactCard, MessagePopup
+from ccterm.screens.dialogs import CallbackDialog, Confirm, ContactCard, MessagePopup
 from ccterm.screens.widgets import LeadList
 from tests.conftest import RunningDaemon, start_daemon
 from tests.desk_helpers import db, load
@@ -284,3 +284,33 @@ async def test_an_unknown_user_is_told_why(human: RunningDaemon) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app.return_code == 77 and "no user 'zenon'" in app.error_text
+
+
+async def test_q_on_the_card_during_a_call_asks_before_quitting(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS[:3], mode="power")
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: status(app) == "on_call")
+        await wait_for(pilot, lambda: isinstance(app.screen, ContactCard))
+        await pilot.press("q")
+        confirm = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, Confirm) else None
+        )
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.return_code is not None)
+        assert confirm is not None
+
+
+async def test_a_popped_card_never_covers_a_question(human: RunningDaemon) -> None:
+    """The dialer's card must not land on top of the quit question the agent is answering."""
+    await load(human, "c", NUMBERS[:3])
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.screen is not app.desk)
+        question = app.screen
+        await human.request("campaign.edit", {"name": "c", "settings": {"mode": "power"}})
+        await wait_for(pilot, lambda: status(app) in ("dialing", "on_call"))
+        await pilot.pause(0.5)
+        assert app.screen is question
