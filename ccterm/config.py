@@ -50,6 +50,8 @@ class TrunkConfig:
     allow_from: tuple[str, ...] = ()
     max_lines: int = 30
     calls_per_second: float = 5.0
+    register: bool = True
+    expires: int = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,11 +290,19 @@ def _check(config: Config, where: _Where) -> None:
         raise where.error("trunk", "max_lines", f"{trunk.max_lines} must be at least 1")
     if trunk.calls_per_second <= 0:
         raise where.error("trunk", "calls_per_second", "must be above 0")
-    for key, addr in [("local_ip", trunk.local_ip), *[("allow_from", a) for a in trunk.allow_from]]:
+    if not 60 <= trunk.expires <= 86400:
+        raise where.error("trunk", "expires", f"{trunk.expires} must be 60..86400 seconds")
+    try:
+        ipaddress.ip_address(trunk.local_ip)
+    except ValueError:
+        raise where.error("trunk", "local_ip", f"'{trunk.local_ip}' is not an IP address") from None
+    for addr in trunk.allow_from:
         try:
-            ipaddress.ip_address(addr)
+            ipaddress.ip_network(addr, strict=False)
         except ValueError:
-            raise where.error("trunk", key, f"'{addr}' is not an IP address") from None
+            raise where.error(
+                "trunk", "allow_from", f"'{addr}' is not an IP address or network"
+            ) from None
     if trunk.kind == "sip":
         for key in ("host", "username"):
             if not getattr(trunk, key):
@@ -402,9 +412,11 @@ local_ip = {v(t.local_ip)}        # address we bind and advertise
 local_port = {v(t.local_port)}
 rtp_ports = {v(t.rtp_ports)}      # [first, last] UDP ports for audio
 caller_id = {v(t.caller_id)}      # default outbound caller ID, E.164 like "+48221234567"
-allow_from = {v(t.allow_from)}    # more addresses allowed to send us calls (besides host)
+allow_from = {v(t.allow_from)}    # more addresses/networks that may send us calls (besides host)
 max_lines = {v(t.max_lines)}      # simultaneous calls the trunk allows
 calls_per_second = {v(t.calls_per_second)}
+register = {v(t.register)}        # false for a trunk that knows us by our address
+expires = {v(t.expires)}          # registration lifetime we ask for; refreshed at 80 % of the grant
 
 [sim]                             # the simulated trunk: odds of each outcome per dial
 seed = {v(s.seed)}

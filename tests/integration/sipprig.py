@@ -1,0 +1,385 @@
+"""sipp as the far end: scenario text built from parts, a process per peer, its wire trace.
+
+The trunk is one sipp UAS that answers REGISTER (with a digest challenge) and
+INVITE on one port, as rfcvoip sends both to its registrar (SIP-NOTES.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+SIPP = shutil.which("sipp")
+PCAPS = Path("/usr/share/sip-tester")
+USER, PASSWORD = "ccterm", "s3cret-pass"
+
+needs_sipp = pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) is not installed")
+
+_REGISTRAR = """
+  <label id="reg"/>
+  <send><![CDATA[
+SIP/2.0 401 Unauthorized
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+WWW-Authenticate: Digest realm="ccterm.test", nonce="47ebe028cda119c35d4877b383027d28da013815"
+Content-Length: 0
+]]></send>
+  <recv request="REGISTER">
+    <action><verifyauth assign_to="authok" username="[user]" password="[pass]"/></action>
+  </recv>
+  <nop hide="true" test="authok" next="regok"/>
+  <send><![CDATA[
+SIP/2.0 403 Forbidden
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <nop next="done"/>
+  <label id="regok"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+[last_Contact:]
+Expires: [expires]
+Content-Length: 0
+]]></send>
+  <recv request="REGISTER" next="reg"/>
+"""
+
+_TRYING_RINGING = """
+  <recv request="INVITE" rrs="true">
+    <action><ereg regexp="([0-9]+)" search_in="hdr" header="CSeq:" assign_to="whole,invcseq"/></action>
+  </recv>
+  <send><![CDATA[
+SIP/2.0 100 Trying
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+]]></send>
+"""
+
+_FINAL = """
+  <pause/>
+  <send><![CDATA[
+SIP/2.0 {code} Final
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <recv request="ACK"/>
+"""
+
+_RING_FOREVER = """
+  <recv request="CANCEL"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <send><![CDATA[
+SIP/2.0 487 Request Terminated
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+CSeq: [$invcseq] INVITE
+Content-Length: 0
+]]></send>
+  <recv request="ACK"/>
+"""
+
+_ANSWER = """
+  <pause/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP [law] 101
+a=rtpmap:[law] [lawname]/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+]]></send>
+  <recv request="ACK"/>
+  <recv request="BYE"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+"""
+
+
+def trunk_scenario(invite_part: str) -> str:
+    """A UAS that is a registrar and answers each INVITE with `invite_part`."""
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="ccterm trunk">
+  <recv request="REGISTER" optional="true" next="reg"/>
+{invite_part}
+  <nop next="done"/>
+{_REGISTRAR}
+  <label id="done"/>
+  <Reference variables="whole,invcseq"/>
+</scenario>
+"""
+
+
+def final_answer(code: int = 486) -> str:
+    return trunk_scenario(_TRYING_RINGING + _FINAL.replace("{code}", str(code)))
+
+
+def ring_forever() -> str:
+    return trunk_scenario(_TRYING_RINGING + _RING_FOREVER)
+
+
+def answer_and_echo() -> str:
+    return trunk_scenario(_TRYING_RINGING + _ANSWER)
+
+
+def caller_with_digits(digits: str, hold_ms: int = 1500) -> str:
+    """A UAC that calls, waits for the answer, sends RFC 2833 digits, then hangs up."""
+    names = {"#": "pound", "*": "star"}
+    plays = "\n".join(
+        f'  <nop><action><exec play_pcap_audio="{PCAPS}/dtmf_2833_{names.get(d, d)}.pcap"/>'
+        f'</action></nop>\n  <pause milliseconds="400"/>'
+        for d in digits
+    )
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="ccterm caller">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:+48601000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:+48601000111@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sipp 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:+48601000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: <sip:+48601000111@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <pause milliseconds="300"/>
+{plays}
+  <pause milliseconds="{hold_ms}"/>
+  <send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:+48601000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200" crlf="true"/>
+</scenario>
+"""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def free_media_port(host: str = "127.0.0.1") -> int:
+    """An even port with the next three free too (sipp binds media port and port + 2)."""
+    for _ in range(200):
+        port = free_port(host) & ~3
+        if port < 1024:
+            continue
+        try:
+            socks = []
+            for p in range(port, port + 4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind((host, p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free media ports")
+
+
+class Sipp:
+    """One sipp process; `trace` is its message log (what crossed the wire)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], workdir: Path, port: int) -> None:
+        self.proc, self.workdir, self.port = proc, workdir, port
+
+    @property
+    def trace(self) -> str:
+        path = self.workdir / "messages.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def wait(self, timeout: float) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@contextmanager
+def sipp(
+    workdir: Path,
+    scenario: str,
+    *,
+    ip: str = "127.0.0.1",
+    port: int | None = None,
+    target: str | None = None,
+    media_port: int | None = None,
+    echo: bool = False,
+    pause_ms: int = 300,
+    keys: dict[str, str] | None = None,
+    calls: int | None = None,
+    service: str = "ccterm",
+) -> Iterator[Sipp]:
+    """Run sipp with this scenario; as a UAS unless `target` (host:port) is given."""
+    assert SIPP is not None
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = port or free_port(ip)
+    media_port = media_port or free_media_port(ip)
+    (workdir / "scenario.xml").write_text(scenario)
+    values = {
+        "user": USER,
+        "pass": PASSWORD,
+        "expires": "60",
+        "law": "0",
+        "lawname": "PCMU",
+        **(keys or {}),
+    }
+    args = [
+        SIPP,
+        "-sf",
+        "scenario.xml",
+        "-i",
+        ip,
+        "-p",
+        str(port),
+        "-mi",
+        ip,
+        "-mp",
+        str(media_port),
+        "-nostdin",
+        "-trace_msg",
+        "-message_file",
+        "messages.log",
+        "-d",
+        str(pause_ms),
+        "-s",
+        service,
+    ]
+    for key, value in values.items():
+        args += ["-key", key, value]
+    if echo:
+        args.append("-rtp_echo")
+    if target:
+        args += ["-m", str(calls or 1), target]
+    proc = subprocess.Popen(
+        args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=(workdir / "stderr.log").open("wb")
+    )
+    runner = Sipp(proc, workdir, port)
+    if not target:
+        _wait_bound(ip, port, proc)
+    try:
+        yield runner
+    finally:
+        runner.stop()
+
+
+def _wait_bound(ip: str, port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"sipp exited at start ({proc.returncode})")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.bind((ip, port))
+            except OSError:
+                return  # sipp holds it
+        time.sleep(0.05)
+    raise RuntimeError("sipp did not bind its port")
