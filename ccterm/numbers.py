@@ -626,3 +626,38 @@ def _reason(region: str, cc: int, result: int) -> str:
     if result == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         return f"missing area code for {where}"
     return f"not a valid number for {where}"
+
+
+# Non-geographic codes of satellite and international networks: costly, and fraud's favourites.
+SATELLITE_CODES: Final = frozenset({870, 871, 872, 873, 874, 881, 882, 883})
+_COSTLY = {
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    PhoneNumberType.SHARED_COST: "a shared-cost number",
+    PhoneNumberType.UAN: "a universal access number",
+}
+
+
+def dial_refusal(e164: str, allowed_countries: tuple[str, ...] = ()) -> str | None:
+    """Why the toll-fraud guard will not let this number be dialled, or None when it may be.
+
+    Checked on the exact string that goes to the trunk: valid E.164, a country
+    the admin allows (all when the list is empty), not premium rate or the like,
+    not a satellite or international network.
+    """
+    if not e164.startswith("+"):
+        return f"'{e164}' is not an E.164 number"
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return f"'{e164}' is not a phone number"
+    if parsed.country_code in SATELLITE_CODES:
+        return f"{e164} is a satellite or international network number"
+    if not phonenumbers.is_valid_number(parsed):
+        return f"{e164} is not a valid number"
+    region = phonenumbers.region_code_for_number(parsed)
+    if allowed_countries and region not in allowed_countries:
+        return f"{e164} is in {region}, not in [dialer] allowed_countries"
+    kind = phonenumbers.number_type(parsed)
+    if kind in _COSTLY:
+        return f"{e164} is {_COSTLY[kind]}"
+    return None

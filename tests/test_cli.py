@@ -241,14 +241,20 @@ def test_a_second_daemon_says_why(live: Path) -> None:
     assert "another ccterm daemon" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_sip_trunk_is_refused_clearly_until_it_exists(workdir: Path) -> None:
-    cfg = write_config(workdir)
-    text = cfg.read_text().replace(
-        'kind = "sim"', 'kind = "sip"\nhost = "127.0.0.1"\nusername = "u"'
-    )
-    cfg.write_text(text)
-    done = ccterm("daemon", config=cfg, timeout=30)
-    assert done.returncode == 78 and "'sip' is not available in this version yet" in done.stderr
+def test_a_sip_trunk_on_a_taken_port_is_refused_clearly(workdir: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        cfg = write_config(workdir)
+        text = cfg.read_text().replace(
+            'kind = "sim"',
+            f'kind = "sip"\nhost = "127.0.0.1"\nusername = "u"\nlocal_port = {port}',
+        )
+        cfg.write_text(text)
+        done = ccterm("daemon", config=cfg, timeout=30)
+    assert done.returncode == 78, done.stderr
+    assert f"cannot bind SIP to 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_headless_demo_sets_everything_up(tmp_path: Path) -> None:

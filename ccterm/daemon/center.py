@@ -19,6 +19,7 @@ from typing import Any
 
 from ccterm.clock import Clock
 from ccterm.config import Config
+from ccterm.daemon.audio import Audio
 from ccterm.daemon.server import Identity, Server, Session, campaign_audience
 from ccterm.dialer import modes
 from ccterm.dialer.dispositions import DispositionError, effect, for_outcome
@@ -83,6 +84,7 @@ class LiveAgent:
     gone_timer: asyncio.TimerHandle | None = None
     wrapup_timer: asyncio.TimerHandle | None = None
     phone: str = "simulated"
+    waiting_for_phone: bool = False
 
     def to_wire(self, ringing: list[LiveCall]) -> dict[str, Any]:
         """What the agent's screen shows; `ringing` are the lines dialling for this agent."""
@@ -125,6 +127,7 @@ class Center:
         self._trunk_events: asyncio.Queue[TrunkEvent] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.audio = Audio(self)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -221,6 +224,7 @@ class Center:
         agent.campaign = campaign
         if agent.status is AgentStatus.OFFLINE:
             self._set(agent, AgentStatus.READY)  # logging in makes the agent available
+            self.audio.call_phone(agent)  # ... once their phone answers, on a SIP trunk
         else:
             self.agent_changed(agent)  # a reconnect: same state as before
         log.info("agent %s logged in to %s (%s)", agent.name, campaign.name, agent.status)
@@ -256,6 +260,7 @@ class Center:
         agent.pause_after_call = False
         agent.campaign = None
         self._set(agent, AgentStatus.OFFLINE)
+        self.audio.release_phone(agent.name)
 
     async def logout(self, who: Identity) -> dict[str, Any]:
         agent = self.agent(who)
@@ -263,6 +268,7 @@ class Center:
             raise Conflict("finish the call and its disposition first")
         agent.campaign = None
         self._set(agent, AgentStatus.OFFLINE)
+        self.audio.release_phone(agent.name)
         return self.wire(agent)
 
     def ready(self, who: Identity) -> dict[str, Any]:
@@ -271,8 +277,42 @@ class Center:
             agent.pause_after_call = False
             self.agent_changed(agent)
         elif agent.status is AgentStatus.PAUSED:
+            if self.audio.enabled and not self.audio.phone_up(agent.name):
+                raise Conflict(f"your phone is {agent.phone}", "press r to have it called")
             self._set(agent, AgentStatus.READY)
         return self.wire(agent)
+
+    def call_my_phone(self, who: Identity) -> dict[str, Any]:
+        agent = self._logged_in(who)
+        if not self.audio.enabled:
+            raise Conflict("the simulated trunk has no phones to call")
+        if self.audio.phone_up(agent.name):
+            raise Conflict("your phone is connected already")
+        self.audio.call_phone(agent)
+        return self.wire(agent)
+
+    def pause_for_phone(self, agent: LiveAgent, reason: str) -> None:
+        """No phone leg: the agent cannot take a customer, so the dialer must not count them."""
+        agent.waiting_for_phone = True
+        if agent.status in (AgentStatus.READY, AgentStatus.PAUSED, AgentStatus.DIALING):
+            if agent.status is AgentStatus.DIALING:
+                for call in self.calls.values():
+                    if call.agent == agent.name and call.state != "connected":
+                        call.agent = None
+            self._set(agent, AgentStatus.PAUSED, reason=reason)
+        else:
+            agent.pause_after_call = True
+            agent.pause_reason = reason
+            self.agent_changed(agent)
+
+    def phone_ready(self, agent: LiveAgent) -> None:
+        """The agent's phone answered: available, if it was only the phone we waited for."""
+        if agent.waiting_for_phone and agent.status is AgentStatus.PAUSED:
+            agent.waiting_for_phone = False
+            self._set(agent, AgentStatus.READY)
+        else:
+            agent.waiting_for_phone = False
+            self.agent_changed(agent)
 
     def pause(self, who: Identity, reason: str) -> dict[str, Any]:
         agent = self._logged_in(who)
@@ -361,6 +401,9 @@ class Center:
             log.info("trunk %s %s", event.state, event.detail)
             self.publish("trunk.state", {"state": str(event.state), "detail": event.detail})
             return
+        if self.audio.handles(event):
+            await self.audio.on_event(event)
+            return
         call = self.calls.get(getattr(event, "call_id", ""))
         if call is None:
             return
@@ -398,6 +441,7 @@ class Center:
             if other is not call and other.agent == agent.name and other.state != "connected":
                 other.agent = None
         self._set(agent, AgentStatus.ON_CALL)
+        await self.audio.bridge(call, agent)
 
     def _agent_for(self, call: LiveCall) -> LiveAgent | None:
         """The reserved agent if still free, else the longest-idle free agent of the campaign."""
@@ -420,6 +464,7 @@ class Center:
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
         now = self.clock.now()
         del self.calls[call.id]
+        self.audio.unbridge(call)
         await dialing.finish_attempt(
             self.store,
             call.taken.attempt_id,
@@ -460,7 +505,10 @@ class Center:
             self._set(agent, AgentStatus.OFFLINE)
         elif agent.pause_after_call:
             agent.pause_after_call = False
-            self._set(agent, AgentStatus.PAUSED, reason="paused")
+            reason = "paused"
+            if agent.waiting_for_phone:
+                reason = f"your phone is {agent.phone}: press r to be called again"
+            self._set(agent, AgentStatus.PAUSED, reason=reason)
         else:
             self._set(agent, AgentStatus.READY)
 

@@ -24,7 +24,7 @@ from ccterm.daemon.center import Center
 from ccterm.daemon.ops import Ops
 from ccterm.daemon.server import Server
 from ccterm.daemon.systemd import Notifier, watchdog_interval
-from ccterm.errors import CctermError, ConfigError
+from ccterm.errors import CctermError
 from ccterm.sip.simulated import SimProfile, SimulatedTrunk
 from ccterm.sip.trunk import Trunk
 from ccterm.store import dialing, sessions
@@ -49,10 +49,11 @@ def make_trunk(config: Config, loop: asyncio.AbstractEventLoop) -> Trunk:
             talk_mean=s.talk_mean,
         )
         return SimulatedTrunk(profile, loop, seed=s.seed)
-    raise ConfigError(
-        f"{config.path}: [trunk] kind: 'sip' is not available in this version yet",
-        'use kind = "sim" (the simulated trunk) until the SIP trunk lands',
-    )
+    from ccterm.numbers import dial_refusal
+    from ccterm.sip.voip import VoipTrunk  # late: the simulated trunk never loads rfcvoip
+
+    allowed = config.dialer.allowed_countries
+    return VoipTrunk(config.trunk, guard=lambda number: dial_refusal(number, allowed))
 
 
 def _lock_database(path: Path) -> IO[str]:
@@ -80,6 +81,7 @@ def setup_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # the SIP library warns; a daemon logs, never prints
 
 
 async def serve(

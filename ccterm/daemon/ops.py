@@ -616,6 +616,28 @@ async def agent_pause(ops: Ops, session: Session, args: dict[str, Any]) -> dict[
     return ops.center.pause(session.identity, arg_str(args, "reason", default="", limit=200))
 
 
+@op("agent.phone", Role.AGENT, "calling your phone")
+async def agent_phone(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return ops.center.call_my_phone(session.identity)
+
+
+@op("call.monitor", Role.SUPERVISOR, "listening in")
+async def call_monitor(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Listen to an agent (both sides), whisper to them, or barge in: on your own phone."""
+    who = session.identity
+    agent = arg_str(args, "agent", limit=100)
+    mode = arg_str(args, "mode", default="listen", limit=20)
+    live = ops.center.agents.get(agent)
+    if live is None or not (who.role is Role.ADMIN or live.group == who.group):
+        raise NotFound(f"{agent} is not logged in", "see ccterm status for who is")
+    return ops.center.audio.monitor(who.user, agent, mode)
+
+
+@op("call.monitor.stop", Role.SUPERVISOR, "stopping listening")
+async def call_monitor_stop(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    return ops.center.audio.stop_monitor(session.identity.user)
+
+
 @op("agent.state", Role.AGENT, "reading your state")
 async def agent_state(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     return {"agent": ops.center.snapshot(session.identity)}

@@ -86,7 +86,15 @@ class SimulatedTrunk:
     def _later(self, call: _Call, delay: float, action: object) -> None:
         call.timers.append(self._scheduler.call_later(delay, action))  # type: ignore[arg-type]
 
-    def originate(self, call_id: str, number: str, *, caller_id: str, ring_timeout: float) -> None:
+    def originate(
+        self,
+        call_id: str,
+        number: str,
+        *,
+        caller_id: str,
+        ring_timeout: float,
+        check: bool = True,
+    ) -> None:
         if call_id in self._calls:
             raise ValueError(f"call id {call_id} is already in use")
         p, rng = self.profile, self._rng

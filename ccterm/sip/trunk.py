@@ -79,6 +79,9 @@ Listener = Callable[[TrunkEvent], None]
 
 
 class Trunk(Protocol):
+    """A line to the telephone network. Trunks that carry audio (`carries_audio`) also
+    answer inbound calls and route, play and record media by call id (see voip.py)."""
+
     @property
     def state(self) -> TrunkState: ...
 
@@ -88,8 +91,20 @@ class Trunk(Protocol):
 
     async def stop(self) -> None: ...
 
-    def originate(self, call_id: str, number: str, *, caller_id: str, ring_timeout: float) -> None:
-        """Start dialling `number` (E.164); progress arrives as events for `call_id`."""
+    def originate(
+        self,
+        call_id: str,
+        number: str,
+        *,
+        caller_id: str,
+        ring_timeout: float,
+        check: bool = True,
+    ) -> None:
+        """Start dialling `number`; progress arrives as events for `call_id`.
+
+        A customer's number (E.164) passes the toll-fraud guard first (`check`);
+        an agent's or supervisor's phone (an extension or a SIP URI) does not.
+        """
         ...
 
     def hangup(self, call_id: str) -> None:

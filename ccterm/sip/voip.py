@@ -327,11 +327,21 @@ class VoipTrunk:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._set_state(TrunkState.DOWN)
 
-    def originate(self, call_id: str, number: str, *, caller_id: str, ring_timeout: float) -> None:
+    carries_audio = True
+
+    def originate(
+        self,
+        call_id: str,
+        number: str,
+        *,
+        caller_id: str,
+        ring_timeout: float,
+        check: bool = True,
+    ) -> None:
         track = _Track(call_id, placing=True)
         with self._lock:
             self._tracks[call_id] = track
-        refusal = self.guard(number) if self.guard and not number.startswith("sip:") else None
+        refusal = self.guard(number) if self.guard and check else None
         if refusal or self._phone is None or self._state is not TrunkState.UP:
             cause = refusal or f"the trunk is {self._state.value}"
             self._emit(CallEnded(call_id, Outcome.FAILED, None, cause))
@@ -339,7 +349,7 @@ class VoipTrunk:
                 self._tracks.pop(call_id, None)
             return
         assert self._loop is not None
-        track.timer = self._loop.call_later(max(15.0, ring_timeout), self._ring_timeout, call_id)
+        track.timer = self._loop.call_later(ring_timeout, self._ring_timeout, call_id)
         self._pool.submit(self._place, track, number, caller_id or self.config.caller_id)
 
     def hangup(self, call_id: str) -> None:

@@ -356,3 +356,9 @@ async def add_note(store: Store, lead_id: int, *, author: str, text: str) -> Non
 async def lead_campaign(store: Store, lead_id: int) -> int | None:
     value = await store.scalar("SELECT campaign_id FROM leads WHERE id = ?", (lead_id,))
     return None if value is None else int(value)
+
+
+async def set_recording(store: Store, attempt_id: int, path: str) -> None:
+    """Where this attempt's bridged audio is being recorded (a WAV under [daemon] recordings)."""
+    async with store.transaction() as db:
+        await db.execute("UPDATE attempts SET recording = ? WHERE id = ?", (path, attempt_id))

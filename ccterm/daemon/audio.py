@@ -1,0 +1,235 @@
+"""Where the audio goes: agents' phone legs, customer bridges, recordings, listen/whisper/barge.
+
+Each agent has a SIP phone. At log-in the daemon calls it and keeps that leg
+up; while it is not up the agent is paused (the reason says so), because a
+customer put through to no phone is an abandoned call. A customer who
+answers is bridged into the agent's leg at once and the bridge is recorded
+(customer left, agent right). A supervisor's monitor is another phone leg,
+routed by mode: listen hears both sides, whisper also speaks to the agent
+only, barge speaks to both.
+
+All of it only when the trunk carries audio (the SIP trunk); on the simulated
+trunk the phone is "simulated" and nothing here runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ccterm.clock import local
+from ccterm.errors import Conflict, NotFound
+from ccterm.model import AgentStatus
+from ccterm.sip.trunk import CallAnswered, CallEnded, TrunkEvent
+from ccterm.store import dialing
+
+if TYPE_CHECKING:
+    from ccterm.daemon.center import Center, LiveAgent, LiveCall
+
+log = logging.getLogger(__name__)
+
+PHONE_RING_SECONDS = 30.0
+MONITOR_MODES = ("listen", "whisper", "barge")
+
+
+@dataclass
+class PhoneLeg:
+    id: str
+    user: str
+    up: bool = False
+    # for a supervisor's monitor leg: whom and how
+    agent: str | None = None
+    mode: str = ""
+
+
+class Audio:
+    def __init__(self, center: Center) -> None:
+        self.center = center
+        self.trunk: Any = center.trunk
+        self.enabled = bool(getattr(center.trunk, "carries_audio", False))
+        self.legs: dict[str, PhoneLeg] = {}
+        self.agent_legs: dict[str, str] = {}  # agent -> leg id
+        self.monitors: dict[str, str] = {}  # supervisor -> leg id
+        self.bridged: dict[str, str] = {}  # customer call id -> agent leg id
+        self._ids = itertools.count(1)
+
+    # -- agents' phones -------------------------------------------------------------------
+
+    def phone_up(self, agent: str) -> bool:
+        leg = self.legs.get(self.agent_legs.get(agent, ""))
+        return leg is not None and leg.up
+
+    def call_phone(self, agent: LiveAgent) -> None:
+        """Ring the agent's phone (log-in, or the agent asked); the agent waits paused."""
+        if not self.enabled or self.phone_up(agent.name):
+            return
+        old = self.agent_legs.pop(agent.name, None)
+        if old is not None:
+            self.legs.pop(old, None)
+            self.trunk.hangup(old)
+        user = self.center.config.user(agent.name)
+        uri = user.phone if user is not None else ""
+        if not uri:
+            agent.phone = "no phone in config.toml"
+            self.center.pause_for_phone(agent, "no phone: set phone = ... for you in config.toml")
+            return
+        leg = PhoneLeg(f"p{next(self._ids)}-{agent.name}", agent.name)
+        self.legs[leg.id] = leg
+        self.agent_legs[agent.name] = leg.id
+        agent.phone = "ringing"
+        self.center.pause_for_phone(agent, "calling your phone: answer it to start")
+        self.trunk.originate(
+            leg.id,
+            uri,
+            caller_id=self.center.config.trunk.caller_id,
+            ring_timeout=PHONE_RING_SECONDS,
+            check=False,
+        )
+
+    def release_phone(self, agent: str) -> None:
+        """Logged out: hang up the agent's leg."""
+        leg_id = self.agent_legs.pop(agent, None)
+        if leg_id is not None:
+            self.legs.pop(leg_id, None)
+            self.trunk.hangup(leg_id)
+
+    # -- customers --------------------------------------------------------------------------
+
+    async def bridge(self, call: LiveCall, agent: LiveAgent) -> None:
+        """Put the customer through to the agent's phone and start recording."""
+        leg_id = self.agent_legs.get(agent.name)
+        if not self.enabled or leg_id is None:
+            return
+        self.trunk.connect(call.id, leg_id)
+        self.trunk.connect(leg_id, call.id)
+        self.bridged[call.id] = leg_id
+        path = self._recording_path(call)
+        self.trunk.record(call.id, path, call.id, leg_id)
+        await dialing.set_recording(self.center.store, call.taken.attempt_id, str(path))
+        self._follow(agent.name)
+
+    def unbridge(self, call: LiveCall) -> None:
+        leg_id = self.bridged.pop(call.id, None)
+        if leg_id is None:
+            return
+        self.trunk.stop_recording(call.id)
+        self.trunk.disconnect(call.id, leg_id)
+        self.trunk.disconnect(leg_id, call.id)
+        agent = self.legs.get(leg_id)
+        if agent is not None:
+            self._follow(agent.user)
+
+    def _recording_path(self, call: LiveCall) -> Path:
+        root = self.center.config.daemon.recordings
+        day = local(call.answered_at or call.started_at).strftime("%Y-%m-%d")
+        return root / day / f"{call.id}.wav"
+
+    # -- supervisors ------------------------------------------------------------------------
+
+    def monitor(self, supervisor: str, agent_name: str, mode: str) -> dict[str, Any]:
+        """Listen to, whisper to or barge into an agent's calls, on the supervisor's phone."""
+        if mode not in MONITOR_MODES:
+            raise Conflict(f"unknown mode '{mode}'", "listen, whisper or barge")
+        if not self.enabled:
+            raise Conflict("the simulated trunk carries no audio", "listening needs kind = 'sip'")
+        if agent_name not in self.center.agents:
+            raise NotFound(f"{agent_name} is not logged in")
+        user = self.center.config.user(supervisor)
+        uri = user.phone if user is not None else ""
+        leg_id = self.monitors.get(supervisor)
+        leg = self.legs.get(leg_id or "")
+        if leg is None:
+            if not uri:
+                raise Conflict("you have no phone", "set phone = ... for you in config.toml")
+            leg = PhoneLeg(f"s{next(self._ids)}-{supervisor}", supervisor)
+            self.legs[leg.id] = leg
+            self.monitors[supervisor] = leg.id
+            self.trunk.originate(
+                leg.id,
+                uri,
+                caller_id=self.center.config.trunk.caller_id,
+                ring_timeout=PHONE_RING_SECONDS,
+                check=False,
+            )
+        self._unroute(leg)
+        leg.agent, leg.mode = agent_name, mode
+        if leg.up:
+            self._route(leg)
+        phone = "up" if leg.up else "ringing"
+        return {"leg": leg.id, "agent": agent_name, "mode": mode, "phone": phone}
+
+    def stop_monitor(self, supervisor: str) -> dict[str, Any]:
+        leg_id = self.monitors.pop(supervisor, None)
+        leg = self.legs.pop(leg_id or "", None)
+        if leg is None:
+            raise Conflict("you are not listening to anyone")
+        self._unroute(leg)
+        self.trunk.hangup(leg.id)
+        return {"stopped": leg.id}
+
+    def _customer_of(self, agent: str) -> str | None:
+        leg_id = self.agent_legs.get(agent)
+        return next((c for c, leg in self.bridged.items() if leg == leg_id), None)
+
+    def _route(self, leg: PhoneLeg) -> None:
+        agent_leg = self.agent_legs.get(leg.agent or "")
+        if agent_leg is None:
+            return
+        customer = self._customer_of(leg.agent or "")
+        self.trunk.connect(agent_leg, leg.id)  # the supervisor hears the agent ...
+        if customer:
+            self.trunk.connect(customer, leg.id)  # ... and the customer
+        if leg.mode in ("whisper", "barge"):
+            self.trunk.connect(leg.id, agent_leg)
+        if leg.mode == "barge" and customer:
+            self.trunk.connect(leg.id, customer)
+
+    def _unroute(self, leg: PhoneLeg) -> None:
+        for other in list(self.agent_legs.values()) + list(self.bridged):
+            self.trunk.disconnect(other, leg.id)
+            self.trunk.disconnect(leg.id, other)
+
+    def _follow(self, agent: str) -> None:
+        """The agent's call changed: re-route the supervisors listening to them."""
+        for leg_id in self.monitors.values():
+            leg = self.legs.get(leg_id)
+            if leg is not None and leg.agent == agent and leg.up:
+                self._unroute(leg)
+                self._route(leg)
+
+    # -- trunk events for our legs ----------------------------------------------------------
+
+    def handles(self, event: TrunkEvent) -> bool:
+        return getattr(event, "call_id", None) in self.legs
+
+    async def on_event(self, event: TrunkEvent) -> None:
+        leg = self.legs.get(getattr(event, "call_id", ""))
+        if leg is None:
+            return
+        if isinstance(event, CallAnswered):
+            leg.up = True
+            if leg.agent is not None:  # a monitor
+                self._route(leg)
+                return
+            agent = self.center.agents.get(leg.user)
+            if agent is not None:
+                agent.phone = "up"
+                self.center.phone_ready(agent)
+        elif isinstance(event, CallEnded):
+            self.legs.pop(leg.id, None)
+            if self.monitors.get(leg.user) == leg.id:
+                self.monitors.pop(leg.user, None)
+                return
+            if self.agent_legs.get(leg.user) != leg.id:
+                return
+            self.agent_legs.pop(leg.user, None)
+            agent = self.center.agents.get(leg.user)
+            if agent is None or agent.status is AgentStatus.OFFLINE:
+                return
+            why = "hung up" if leg.up else f"not answered ({event.outcome})"
+            agent.phone = f"down: {why}"
+            log.info("agent %s: phone %s", agent.name, why)
+            self.center.pause_for_phone(agent, f"your phone {why}: press r to be called again")
