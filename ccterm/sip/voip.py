@@ -259,7 +259,8 @@ class VoipTrunk:
         self._placing = threading.local()
         self._inbound_ids = itertools.count(1)
         self._failures = 0
-        self._allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        self._allowed: list[Network] = []
+        self._direct: dict[tuple[str, int], _Phone] = {}
         self.registered_for: int | None = None  # seconds the registrar granted
 
     # -- Trunk protocol -----------------------------------------------------------------
@@ -314,6 +315,12 @@ class VoipTrunk:
             log.warning("trunk: the registrar did not answer in time; retrying in the background")
 
     async def stop(self) -> None:
+        for direct in self._direct.values():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    asyncio.get_running_loop().run_in_executor(self._pool, direct.stop), 3
+                )
+        self._direct.clear()
         phone, self._phone = self._phone, None
         if phone is not None and self._loop is not None:
             phone.sip.register_timeout = 2.0  # unregistering must not hold up a shutdown
@@ -403,11 +410,49 @@ class VoipTrunk:
         phone.sip.register = lambda: True
         phone.start()
 
+    def _phone_for(self, target: str) -> _Phone | None:
+        """The trunk's phone, or for a SIP URI at another host a phone aimed there.
+
+        rfcvoip sends every INVITE to its own server; an agent's desk phone given
+        as sip:user@host:port gets a second phone object (no registration) that
+        shares our RTP port pool and media loop.
+        """
+        main = self._phone
+        found = re.fullmatch(r"sips?:(?:[^@]+@)?([^:;>]+)(?::(\d+))?.*", target)
+        if main is None or found is None:
+            return main
+        host, port = found.group(1), int(found.group(2) or 5060)
+        if (host, port) == (self.config.host, self.config.port):
+            return main
+        with self._lock:
+            direct = self._direct.get((host, port))
+            if direct is not None:
+                return direct
+            direct = _Phone(
+                self,
+                server=host,
+                port=port,
+                username=self.config.username or "ccterm",
+                password="",
+                myIP=self.config.local_ip,
+                callCallback=lambda call: None,
+                sipPort=_free_udp_port(self.config.local_ip),
+                rtpPortLow=self.config.rtp_ports[0],
+                rtpPortHigh=self.config.rtp_ports[1],
+            )
+            direct.assignedPorts = main.assignedPorts  # one pool of RTP ports for all
+            direct.portsLock = main.portsLock
+            direct.sip.register = lambda: True
+            self._allowed.extend(_networks(host, port))
+            direct.start()
+            self._direct[(host, port)] = direct
+            return direct
+
     def _place(self, track: _Track, number: str, caller_id: str) -> None:
-        phone = self._phone
         self._placing.track = track
         self._placing.caller_id = caller_id
         try:
+            phone = self._phone_for(number)
             if phone is None:
                 raise RuntimeError("the trunk stopped")
             phone.sip.invite_timeout = 32.0
@@ -653,20 +698,10 @@ class VoipTrunk:
         if self._listener is not None:
             self._listener(event)
 
-    def _allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-        networks = []
+    def _allowed_networks(self) -> list[Network]:
+        networks: list[Network] = []
         for entry in (self.config.host, *self.config.allow_from):
-            try:
-                networks.append(ipaddress.ip_network(entry, strict=False))
-                continue
-            except ValueError:
-                pass
-            try:
-                infos = socket.getaddrinfo(entry, self.config.port, proto=socket.IPPROTO_UDP)
-            except OSError as exc:
-                log.warning("trunk: cannot resolve %s: %s", entry, exc)
-                continue
-            networks.extend(ipaddress.ip_network(info[4][0]) for info in infos)
+            networks.extend(_networks(entry, self.config.port))
         return networks
 
     def _allowed_source(self, host: str) -> bool:
@@ -675,6 +710,29 @@ class VoipTrunk:
         except ValueError:
             return False
         return any(address in network for network in self._allowed)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(entry: str, port: int) -> list[Network]:
+    """An address, a network, or a host name (resolved now) as networks to accept SIP from."""
+    try:
+        return [ipaddress.ip_network(entry, strict=False)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(entry, port, proto=socket.IPPROTO_UDP)
+    except OSError as exc:
+        log.warning("trunk: cannot resolve %s: %s", entry, exc)
+        return []
+    return [ipaddress.ip_network(info[4][0]) for info in infos]
+
+
+def _free_udp_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
 
 
 def _granted_expiry(response: Any, asked: int) -> int:

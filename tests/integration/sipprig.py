@@ -162,6 +162,10 @@ Content-Length: 0
 """
 
 
+def _answer_then(after_ack: str) -> str:
+    return _ANSWER.replace('  <recv request="ACK"/>\n', '  <recv request="ACK"/>\n' + after_ack, 1)
+
+
 def trunk_scenario(invite_part: str) -> str:
     """A UAS that is a registrar and answers each INVITE with `invite_part`."""
     return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -186,6 +190,12 @@ def ring_forever() -> str:
 
 def answer_and_echo() -> str:
     return trunk_scenario(_TRYING_RINGING + _ANSWER)
+
+
+def answer_and_talk() -> str:
+    """A customer who answers and speaks (sipp's G.711 A-law capture) until we hang up."""
+    talk = f'  <nop><action><exec play_pcap_audio="{PCAPS}/g711a.pcap"/></action></nop>\n'
+    return trunk_scenario(_TRYING_RINGING + _answer_then(talk))
 
 
 def caller_with_digits(digits: str, hold_ms: int = 1500) -> str:
