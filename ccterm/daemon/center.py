@@ -25,6 +25,7 @@ from ccterm.dialer import modes
 from ccterm.dialer.dispositions import DispositionError, effect, for_outcome
 from ccterm.errors import Conflict, NotFound, UsageError
 from ccterm.model import AgentStatus, Campaign, CampaignStatus, Disposition, Role
+from ccterm.sip.probe import probe_call
 from ccterm.sip.trunk import (
     CallAnswered,
     CallEnded,
@@ -128,6 +129,7 @@ class Center:
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.audio = Audio(self)
+        self.probes: dict[str, asyncio.Queue[TrunkEvent]] = {}
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -404,6 +406,10 @@ class Center:
         if self.audio.handles(event):
             await self.audio.on_event(event)
             return
+        probe = self.probes.get(getattr(event, "call_id", ""))
+        if probe is not None:
+            probe.put_nowait(event)
+            return
         call = self.calls.get(getattr(event, "call_id", ""))
         if call is None:
             return
@@ -414,6 +420,29 @@ class Center:
             await self._answered(call, event.machine)
         elif isinstance(event, CallEnded):
             await self._ended(call, event)
+
+    async def probe(self, number: str, ring_timeout: float) -> dict[str, Any]:
+        """`ccterm trunk test` with the daemon running: one call through its trunk."""
+        state = self.trunk.state
+        detail = str(getattr(self.trunk, "detail", ""))
+        result: dict[str, Any] = {"registered": state is TrunkState.UP, "trunk": detail}
+        if state is not TrunkState.UP:
+            return {**result, "outcome": None, "code": None, "ring_s": None, "answered_s": None}
+        call_id = f"t{next(self._call_ids)}"
+        queue: asyncio.Queue[TrunkEvent] = asyncio.Queue()
+        self.probes[call_id] = queue
+        try:
+            call = await probe_call(
+                self.trunk,
+                queue,
+                call_id,
+                number,
+                caller_id=self.config.trunk.caller_id,
+                ring_timeout=ring_timeout,
+            )
+        finally:
+            del self.probes[call_id]
+        return {**result, **call}
 
     def _call_changed(self, call: LiveCall) -> None:
         if call.agent and call.agent in self.agents:

@@ -638,6 +638,13 @@ async def call_monitor_stop(ops: Ops, session: Session, args: dict[str, Any]) ->
     return ops.center.audio.stop_monitor(session.identity.user)
 
 
+@op("trunk.test", Role.ADMIN, "testing the trunk")
+async def trunk_test(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    number = arg_str(args, "number", limit=64)
+    ring = float(min(300, arg_int(args, "ring_timeout", default=30, lo=15)))
+    return await ops.center.probe(number, ring)
+
+
 @op("agent.state", Role.AGENT, "reading your state")
 async def agent_state(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     return {"agent": ops.center.snapshot(session.identity)}

@@ -57,6 +57,7 @@ class CallEnded:
     outcome: Outcome
     code: int | None = None  # the SIP status that ended it, when there was one
     cause: str = ""
+    responses: tuple[int, ...] = ()  # every INVITE response seen, in order (SIP trunks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -678,7 +678,7 @@ class VoipTrunk:
             self._tracks.pop(track.call_id, None)
             self._by_sip.pop(track.sip_id, None)
         self.media.remove_leg(track.call_id)
-        self._emit(CallEnded(track.call_id, outcome, code, cause))
+        self._emit(CallEnded(track.call_id, outcome, code, cause, tuple(track.responses)))
 
     def _set_state(self, state: TrunkState, detail: str = "") -> None:
         changed = (state, detail) != (self._state, self._detail)
