@@ -53,6 +53,7 @@ class AgentScreen(Screen[None]):
         Binding("escape", "clear_find", "Clear", show=False),
         Binding("c", "campaign", "Campaign"),
         Binding("x", "do_not_call", "Do not call", show=False),
+        Binding("r", "ring_phone", "Call my phone", show=False),
         Binding("question_mark", "help", "Keys"),
         Binding("q", "quit", "Quit"),
         *[
@@ -288,6 +289,15 @@ class AgentScreen(Screen[None]):
         if agent is not None:
             self.agent = agent
             self.show_bar()
+
+    @work(exclusive=True, group="phone")
+    async def action_ring_phone(self) -> None:
+        """Have the daemon call my phone again (it hung up, or never answered)."""
+        agent = await self._ask("agent.phone")
+        if agent is not None:
+            self.agent = agent
+            self.show_bar()
+            self.notify("Calling your phone: answer it to start")
 
     def target(self, lead_id: int | None = None) -> tuple[int, str] | None:
         """The call in wrap-up, else the contact asked for (a card's), else the selected one."""

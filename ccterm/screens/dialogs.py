@@ -287,7 +287,7 @@ HELP = """\
 [b]Moving[/b]      ↑/↓ or j/k, PgUp/PgDn, g/G (first/last), / find, Esc clears the find
 [b]Contact[/b]     Enter opens the card (fields, script, history, notes)
 [b]Calling[/b]     d dials the selected contact, h hangs up
-[b]You[/b]         p toggles Ready / Paused, c changes campaign, q quits
+[b]You[/b]         p toggles Ready / Paused, r calls your phone again, c changes campaign, q quits
 [b]Disposition[/b] one key, for the call in wrap-up or else the selected contact:
   1 done (never called again here)     2 new contact (asks when)
   3 no answer   4 voicemail   5 busy   (tried again later)
