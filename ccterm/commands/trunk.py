@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ccterm.commands.common import ConfigOpt, JsonOpt, echo, emit_json, load_config, note, run
+from ccterm.commands.common import (
+    ConfigOpt,
+    JsonOpt,
+    echo,
+    emit_json,
+    load_config,
+    note,
+    request,
+    run,
+)
 from ccterm.config import Config
 from ccterm.errors import DaemonUnavailable, UsageError
 from ccterm.numbers import Invalid, NumberBook
@@ -51,8 +60,6 @@ def test_command(
 
 
 def _through_daemon(cfg: Config, e164: str, ring_timeout: int) -> dict[str, Any]:
-    from ccterm.commands.common import request
-
     data: dict[str, Any] = request(
         cfg, "trunk.test", {"number": e164, "ring_timeout": ring_timeout}
     )

@@ -77,10 +77,14 @@ class Audio:
             self.center.pause_for_phone(agent, "no phone: set phone = ... for you in config.toml")
             return
         leg = PhoneLeg(f"p{next(self._ids)}-{agent.name}", agent.name)
-        self.legs[leg.id] = leg
         self.agent_legs[agent.name] = leg.id
         agent.phone = "ringing"
         self.center.pause_for_phone(agent, "calling your phone: answer it to start")
+        self._ring(leg, uri)
+
+    def _ring(self, leg: PhoneLeg, uri: str) -> None:
+        """Call a staff phone: an extension or SIP URI, so no toll-fraud check."""
+        self.legs[leg.id] = leg
         self.trunk.originate(
             leg.id,
             uri,
@@ -106,10 +110,14 @@ class Audio:
         self.trunk.connect(call.id, leg_id)
         self.trunk.connect(leg_id, call.id)
         self.bridged[call.id] = leg_id
-        path = self._recording_path(call)
-        self.trunk.record(call.id, path, call.id, leg_id)
-        await dialing.set_recording(self.center.store, call.taken.attempt_id, str(path))
         self._follow(agent.name)
+        path = self._recording_path(call)
+        try:
+            self.trunk.record(call.id, path, call.id, leg_id)
+        except OSError as exc:  # a full disk or a bad [daemon] recordings must not drop the call
+            log.error("call %s: cannot record to %s: %s", call.id, path, exc)
+            return
+        await dialing.set_recording(self.center.store, call.taken.attempt_id, str(path))
 
     def unbridge(self, call: LiveCall) -> None:
         leg_id = self.bridged.pop(call.id, None)
@@ -145,15 +153,8 @@ class Audio:
             if not uri:
                 raise Conflict("you have no phone", "set phone = ... for you in config.toml")
             leg = PhoneLeg(f"s{next(self._ids)}-{supervisor}", supervisor)
-            self.legs[leg.id] = leg
             self.monitors[supervisor] = leg.id
-            self.trunk.originate(
-                leg.id,
-                uri,
-                caller_id=self.center.config.trunk.caller_id,
-                ring_timeout=PHONE_RING_SECONDS,
-                check=False,
-            )
+            self._ring(leg, uri)
         self._unroute(leg)
         leg.agent, leg.mode = agent_name, mode
         if leg.up:

@@ -7,29 +7,15 @@ runs (through a trunk of its own); both feed it the trunk's events.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from typing import Any
 
-from ccterm.sip.trunk import CallAnswered, CallEnded, CallRinging, TrunkEvent
+from ccterm.sip.trunk import CallAnswered, CallEnded, CallRinging, Trunk, TrunkEvent
 
 TALK_SECONDS = 1.0  # how long an answered test call stays up before we hang up
 
 
-class Dialler(Protocol):
-    def originate(
-        self,
-        call_id: str,
-        number: str,
-        *,
-        caller_id: str,
-        ring_timeout: float,
-        check: bool = True,
-    ) -> None: ...
-
-    def hangup(self, call_id: str) -> None: ...
-
-
 async def probe_call(
-    trunk: Dialler,
+    trunk: Trunk,
     events: asyncio.Queue[TrunkEvent],
     call_id: str,
     number: str,

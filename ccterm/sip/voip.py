@@ -77,6 +77,7 @@ wire_log = logging.getLogger("ccterm.sip.wire")
 G711 = [_rtp.PayloadType.PCMU, _rtp.PayloadType.PCMA, _rtp.PayloadType.EVENT]
 REGISTER_TIMEOUT = 8.0  # seconds one REGISTER transaction may take
 STOP_TIMEOUT = 10.0
+INVITE_TIMEOUT = 32.0  # no 18x or final answer at all in this long: the call failed
 MAX_BACKOFF = 60.0
 
 
@@ -194,6 +195,7 @@ class _Phone(_voip.VoIPPhone):
         rfcvoip.RTPCompatibleCodecs = list(G711)
         self.sip.default_expires = trunk.config.expires
         self.sip.register_timeout = REGISTER_TIMEOUT
+        self.sip.invite_timeout = INVITE_TIMEOUT
         parse = self.sip.parse_message
         self.sip.parse_message = lambda message: trunk.screen(message) and parse(message)
         gen_invite = self.sip.gen_invite
@@ -373,7 +375,8 @@ class VoipTrunk:
     # -- beyond the protocol: inbound and media -----------------------------------------
 
     def answer(self, call_id: str) -> None:
-        track = self._tracks.get(call_id)
+        with self._lock:
+            track = self._tracks.get(call_id)
         if track is not None and track.vcall is not None:
             self._pool.submit(self._guarded, track.vcall.answer)
 
@@ -455,7 +458,6 @@ class VoipTrunk:
             phone = self._phone_for(number)
             if phone is None:
                 raise RuntimeError("the trunk stopped")
-            phone.sip.invite_timeout = 32.0
             vcall = phone.call(number)
         except Exception as exc:  # no response, a socket error: the call never existed
             log.info("call %s to %s failed to start: %s", track.call_id, number, exc)
