@@ -227,6 +227,8 @@ class Audio:
             if self.agent_legs.get(leg.user) != leg.id:
                 return
             self.agent_legs.pop(leg.user, None)
+            for customer in [c for c, bridged in self.bridged.items() if bridged == leg.id]:
+                self.trunk.hangup(customer)  # the agent put the handset down: the call is over
             agent = self.center.agents.get(leg.user)
             if agent is None or agent.status is AgentStatus.OFFLINE:
                 return

@@ -192,10 +192,38 @@ def answer_and_echo() -> str:
     return trunk_scenario(_TRYING_RINGING + _ANSWER)
 
 
-def answer_and_talk() -> str:
-    """A customer who answers and speaks (sipp's G.711 A-law capture) until we hang up."""
-    talk = f'  <nop><action><exec play_pcap_audio="{PCAPS}/g711a.pcap"/></action></nop>\n'
+def answer_and_talk(pcap: Path = PCAPS / "g711a.pcap") -> str:
+    """A customer who answers and speaks (sipp's G.711 A-law capture, or `pcap`) until we hang up."""
+    talk = f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>\n'
     return trunk_scenario(_TRYING_RINGING + _answer_then(talk))
+
+
+def answer_then_hang_up(after_ms: int) -> str:
+    """A phone that answers, stays up `after_ms`, then hangs up (sends BYE itself)."""
+    bye = f"""  <recv request="ACK">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="caller"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="callee"/>
+    </action>
+  </recv>
+  <pause milliseconds="{after_ms}"/>
+  <send retrans="500"><![CDATA[
+BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$callee]
+To: [$caller]
+Call-ID: [call_id]
+CSeq: 1 BYE
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200"/>
+"""
+    answer = _ANSWER.split('  <recv request="ACK"/>\n')[0]
+    return trunk_scenario(_TRYING_RINGING + answer + bye).replace(
+        '<Reference variables="whole,invcseq"/>',
+        '<Reference variables="whole,invcseq,caller,callee"/>',
+    )
 
 
 def caller_with_digits(digits: str, hold_ms: int = 1500) -> str:

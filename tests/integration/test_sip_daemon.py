@@ -20,11 +20,14 @@ from tests.conftest import RunningDaemon, start_daemon, write_config
 from tests.desk_helpers import as_agent, load, until
 from tests.integration import sipprig
 from tests.integration.sipprig import PASSWORD, USER, free_media_port, free_port, needs_sipp, sipp
+from tests.integration.wire import Wire, needs_root, tone_level, tone_pcap
 
 pytestmark = [needs_sipp, pytest.mark.sip]
 
 
-def sip_config(workdir: Path, trunk_port: int, phone_port: int) -> config_mod.Config:
+def sip_config(
+    workdir: Path, trunk_port: int, phone_port: int, supervisor_port: int | None = None
+) -> config_mod.Config:
     rtp = free_media_port()
     users = f"""
 [[users]]
@@ -32,6 +35,14 @@ name = "anna"
 role = "agent"
 group = "sales"
 phone = "sip:anna@127.0.0.1:{phone_port}"
+"""
+    if supervisor_port:
+        users += f"""
+[[users]]
+name = "sam"
+role = "supervisor"
+group = "sales"
+phone = "sip:sam@127.0.0.1:{supervisor_port}"
 """
     path = write_config(workdir, users=users)
     trunk = (
@@ -161,3 +172,178 @@ async def test_trunk_test_through_the_daemon_and_a_refusing_trunk(
         done = await asyncio.to_thread(run_cli, "trunk", "test", "+48601234567", config=cfg.path)
     assert done.returncode == 69
     assert "registration  FAILED: the trunk refused our username or password" in done.stdout
+
+
+async def trunk_is_up(daemon: RunningDaemon) -> None:
+    async def up() -> bool:
+        return (await daemon.request("status"))["trunk"]["state"] == "up"
+
+    await until(up)
+
+
+CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ = 600, 1400, 1000
+
+
+def heard_tones(wire: Wire, port: int, since: float, until_: float) -> dict[int, float]:
+    """Per tone, the median level over the 20 ms frames sent to `port` in the window."""
+    frames = wire.rtp_to(port, since, until_) or [b""]
+    return {
+        hz: sorted(tone_level(f, hz) for f in frames)[len(frames) // 2]
+        for hz in (CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ)
+    }
+
+
+@needs_root
+async def test_listen_whisper_and_barge_route_the_supervisors_phone(
+    workdir: Path, tmp_path: Path
+) -> None:
+    """Three sipp phones each play their own tone; the wire shows who hears whom."""
+    ports = {who: free_media_port() for who in ("customer", "agent", "supervisor")}
+    pcaps = {
+        who: tone_pcap(tmp_path / f"{who}.pcap", hz, 60)
+        for who, hz in (
+            ("customer", CUSTOMER_HZ),
+            ("agent", AGENT_HZ),
+            ("supervisor", SUPERVISOR_HZ),
+        )
+    }
+
+    def peer(who: str) -> Any:
+        scenario = sipprig.answer_and_talk(pcaps[who])
+        return sipp(tmp_path / who, scenario, media_port=ports[who])
+
+    wire = Wire()
+    with peer("customer") as trunk_peer, peer("agent") as agent_peer, peer("supervisor") as sup:
+        cfg = sip_config(workdir, trunk_peer.port, agent_peer.port, supervisor_port=sup.port)
+        daemon = await start_daemon(cfg)
+        try:
+            await trunk_is_up(daemon)
+            await load(daemon, "c", ["+48601234567"], mode="power")
+            anna = await as_agent(daemon, "anna")
+
+            async def on_call() -> bool:
+                return (await anna.request("agent.state"))["agent"]["status"] == "on_call"
+
+            await until(on_call, within=30)
+            sam = await as_agent(daemon, "sam", campaign=None)
+
+            async def window() -> dict[str, dict[int, float]]:
+                await asyncio.sleep(0.5)  # the new routes settle
+                since = wire.mark()
+                await asyncio.sleep(1.5)
+                end = wire.mark()
+                return {who: heard_tones(wire, port, since, end) for who, port in ports.items()}
+
+            async def monitor(mode: str) -> dict[str, dict[int, float]]:
+                async def phone_up() -> bool:
+                    reply = await sam.request("call.monitor", {"agent": "anna", "mode": mode})
+                    return bool(reply["phone"] == "up")
+
+                await until(phone_up, within=15)
+                return await window()
+
+            before = await window()
+            listen = await monitor("listen")
+            whisper = await monitor("whisper")
+            barge = await monitor("barge")
+            await sam.request("call.monitor.stop")
+            after = await window()
+            await sam.close()
+            await anna.request("call.hangup")
+            await anna.close()
+        finally:
+            daemon.stop.set()
+            await daemon.task
+            wire.close()
+
+    def hears(levels: dict[int, float], *tones: int) -> bool:
+        present = all(levels[hz] > 1500 for hz in tones)
+        absent = all(levels[hz] < 400 for hz in levels if hz not in tones)
+        return present and absent
+
+    # the plain bridge: customer and agent hear each other, nobody else
+    assert hears(before["customer"], AGENT_HZ), before
+    assert hears(before["agent"], CUSTOMER_HZ), before
+    # listen: the supervisor hears both; neither hears the supervisor
+    assert hears(listen["supervisor"], CUSTOMER_HZ, AGENT_HZ), listen
+    assert hears(listen["agent"], CUSTOMER_HZ), listen
+    assert hears(listen["customer"], AGENT_HZ), listen
+    # whisper: the agent hears the supervisor too; the customer does not
+    assert hears(whisper["agent"], CUSTOMER_HZ, SUPERVISOR_HZ), whisper
+    assert hears(whisper["customer"], AGENT_HZ), whisper
+    assert hears(whisper["supervisor"], CUSTOMER_HZ, AGENT_HZ), whisper
+    # barge: everyone hears the other two
+    assert hears(barge["agent"], CUSTOMER_HZ, SUPERVISOR_HZ), barge
+    assert hears(barge["customer"], AGENT_HZ, SUPERVISOR_HZ), barge
+    assert hears(barge["supervisor"], CUSTOMER_HZ, AGENT_HZ), barge
+    # stopped: back to the plain bridge
+    assert hears(after["agent"], CUSTOMER_HZ), after
+    assert hears(after["customer"], AGENT_HZ), after
+
+
+async def test_an_agent_whose_phone_hangs_up_is_paused_and_can_be_called_again(
+    workdir: Path, tmp_path: Path
+) -> None:
+    with (
+        sipp(tmp_path / "trunk", sipprig.final_answer(486)) as trunk_peer,
+        sipp(tmp_path / "phone", sipprig.answer_then_hang_up(1500)) as phone_peer,
+    ):
+        daemon = await start_daemon(sip_config(workdir, trunk_peer.port, phone_peer.port))
+        try:
+            await trunk_is_up(daemon)
+            await load(daemon, "c", ["+48601234567"], mode="manual")
+            anna = await as_agent(daemon, "anna")
+
+            async def agent() -> dict[str, Any]:
+                return dict((await anna.request("agent.state"))["agent"])
+
+            async def phone_is(state: str) -> bool:
+                return bool((await agent())["phone"] == state)
+
+            await until(lambda: phone_is("up"), within=15)
+            assert (await agent())["status"] == "ready"
+            await until(lambda: phone_is("down: hung up"), within=10)
+            paused = await agent()
+            assert paused["status"] == "paused"
+            assert "your phone hung up: press r to be called again" in paused["pause_reason"]
+            with pytest.raises(Exception, match="your phone is down"):
+                await anna.request("agent.ready")
+            await anna.request("agent.phone")  # what r sends
+            await until(lambda: phone_is("up"), within=15)
+            assert (await agent())["status"] == "ready"
+            await anna.close()
+        finally:
+            daemon.stop.set()
+            await daemon.task
+        trace = phone_peer.trace
+    assert trace.count("INVITE sip:anna@") == 2  # called at log-in, and again on r
+
+
+async def test_an_agent_hanging_up_the_phone_ends_the_customers_call(
+    workdir: Path, tmp_path: Path
+) -> None:
+    with (
+        sipp(tmp_path / "trunk", sipprig.answer_and_talk()) as trunk_peer,
+        sipp(tmp_path / "phone", sipprig.answer_then_hang_up(4000)) as phone_peer,
+    ):
+        daemon = await start_daemon(sip_config(workdir, trunk_peer.port, phone_peer.port))
+        try:
+            await trunk_is_up(daemon)
+            await load(daemon, "c", ["+48601234567"], mode="power")
+            anna = await as_agent(daemon, "anna")
+
+            async def agent() -> dict[str, Any]:
+                return dict((await anna.request("agent.state"))["agent"])
+
+            async def status_is(status: str) -> bool:
+                return bool((await agent())["status"] == status)
+
+            await until(lambda: status_is("on_call"), within=15)
+            await until(lambda: status_is("wrapup"), within=10)  # the phone hung up at 4 s
+            assert (await agent())["phone"] == "down: hung up"
+            await anna.close()
+        finally:
+            daemon.stop.set()
+            await daemon.task
+        trace = trunk_peer.trace
+    assert "BYE sip:" in trace  # the customer was hung up on, not left talking

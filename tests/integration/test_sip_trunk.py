@@ -256,3 +256,34 @@ async def test_an_invite_from_another_address_creates_nothing(tmp_path: Path) ->
             assert not events.of(InboundCall)
             trace = caller.trace
     assert "INVITE sip:" in trace and "SIP/2.0 1" not in trace and "SIP/2.0 4" not in trace
+
+
+async def test_a_call_held_90_seconds_does_not_drop(tmp_path: Path) -> None:
+    """Past a registration refresh (granted 60 s, refreshed at 48 s), audio still flows."""
+    with sipp(tmp_path / "trunk", sipprig.answer_and_echo(), echo=True) as peer:
+        async with running(trunk_config(peer.port)) as (trunk, events):
+            await events.wait(is_up)
+            trunk.originate("c-90", "+48601234570", caller_id="", ring_timeout=20)
+            await events.wait(lambda e: isinstance(e, CallAnswered))
+            await asyncio.sleep(88)
+            assert not events.of(CallEnded), "the call dropped while held"
+            assert peer.proc.poll() is None
+            tone(tmp_path / "tone.wav", 1000, 1.5)
+            trunk.record("r-90", tmp_path / "late.wav", "c-90", "c-90")
+            trunk.play("c-90", tmp_path / "tone.wav")
+            await asyncio.sleep(2.0)
+            trunk.stop_recording("r-90")
+            trunk.hangup("c-90")
+            ended = await events.wait(lambda e: isinstance(e, CallEnded))
+            assert ended.outcome is Outcome.ANSWERED and ended.cause == "we hung up"
+            await asyncio.sleep(0.3)
+        trace = peer.trace
+    # each REGISTER is challenged once: registering, the refresh during the call, unregistering
+    assert trace.count("SIP/2.0 401 Unauthorized") >= 3
+    assert "BYE sip:" in trace
+    with wave.open(str(tmp_path / "late.wav")) as wav:
+        raw = wav.readframes(wav.getnframes())
+    left = list(struct.unpack(f"<{len(raw) // 2}h", raw))[0::2]
+    frames = [left[i : i + 160] for i in range(0, len(left) - 160, 160)]
+    loud = [f for f in frames if media.rms(struct.pack("<160h", *f)) > 2000]
+    assert len(loud) * 0.02 > 1.2, "no echo after 90 s: the media path died"

@@ -1,0 +1,126 @@
+"""What crossed the loopback wire: RTP captured with a raw socket, and tones found in it.
+
+The far ends are sipp processes, which cannot tell us what they heard; the
+kernel can. A packet socket on `lo` sees every datagram once as it arrives
+(PACKET_HOST); the RTP payloads sent to one port are decoded and searched for
+tones (Goertzel), so a test can say "the supervisor heard the customer".
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import struct
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from ccterm.sip import media
+
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="capturing on lo needs root (a packet socket)"
+)
+
+_ETH_P_ALL = 0x0003
+_PACKET_HOST = 0
+
+
+class Wire:
+    """Capture UDP on lo in a thread; `rtp_to(port)` gives the packets sent to a port."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(_ETH_P_ALL))
+        self._sock.bind(("lo", 0))
+        self._sock.settimeout(0.2)
+        self._packets: list[tuple[float, int, int, bytes]] = []  # time, sport, dport, payload
+        self._lock = threading.Lock()
+        self._running = True
+        self._thread = threading.Thread(target=self._run, name="wire", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while self._running:
+            try:
+                frame, addr = self._sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            if addr[2] != _PACKET_HOST or frame[12:14] != b"\x08\x00" or frame[23] != 17:
+                continue
+            ihl = (frame[14] & 0x0F) * 4
+            udp = 14 + ihl
+            sport, dport = struct.unpack_from("!HH", frame, udp)
+            with self._lock:
+                self._packets.append((time.monotonic(), sport, dport, frame[udp + 8 :]))
+
+    def mark(self) -> float:
+        return time.monotonic()
+
+    def rtp_to(self, port: int, since: float = 0.0, until: float = math.inf) -> list[bytes]:
+        """The RTP payloads (PCMU or PCMA, decoded to 16-bit PCM) sent to this port."""
+        with self._lock:
+            packets = [p for p in self._packets if p[2] == port and since <= p[0] < until]
+        out = []
+        for _, _, _, data in packets:
+            try:
+                packet = media.parse_rtp(data)
+            except media.RtpError:
+                continue
+            if packet.payload_type in (0, 8) and packet.payload:
+                out.append(media.decode(packet.payload, media.Law(packet.payload_type)))
+        return out
+
+    def close(self) -> None:
+        self._running = False
+        self._thread.join(2)
+        self._sock.close()
+
+
+def tone_level(pcm: bytes, hz: float) -> float:
+    """The amplitude of the `hz` component of 16-bit PCM at 8 kHz (Goertzel)."""
+    samples = struct.unpack(f"<{len(pcm) // 2}h", pcm)
+    if not samples:
+        return 0.0
+    coeff = 2 * math.cos(2 * math.pi * hz / media.RATE)
+    s1 = s2 = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+    power = max(0.0, s1 * s1 + s2 * s2 - coeff * s1 * s2)
+    return 2 * math.sqrt(power) / len(samples)
+
+
+def tone_pcap(path: Path, hz: float, seconds: float, amplitude: int = 6000) -> Path:
+    """A pcap of 20 ms PCMU packets carrying one tone, for sipp's play_pcap_audio."""
+    frames = int(seconds * 50)
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]  # Ethernet link type
+    step = 2 * math.pi * hz / media.RATE
+    for n in range(frames):
+        pcm = struct.pack(
+            "<160h", *(int(amplitude * math.sin(step * (n * 160 + i))) for i in range(160))
+        )
+        rtp = media.pack_rtp(0, n, n * 160, 0x1234, media.encode(pcm, media.Law.PCMU))
+        udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
+        ip = (
+            struct.pack(
+                "!BBHHHBBH4s4s",
+                0x45,
+                0,
+                20 + len(udp),
+                n & 0xFFFF,
+                0,
+                64,
+                17,
+                0,
+                socket.inet_aton("127.0.0.1"),
+                socket.inet_aton("127.0.0.1"),
+            )
+            + udp
+        )
+        frame = b"\x00" * 12 + b"\x08\x00" + ip
+        ts = n * 0.02
+        out.append(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6), len(frame), len(frame)))
+        out.append(frame)
+    path.write_bytes(b"".join(out))
+    return path
