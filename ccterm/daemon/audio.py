@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ccterm.clock import local
 from ccterm.errors import Conflict, NotFound
 from ccterm.model import AgentStatus
+from ccterm.sip.media import AudioFileError
 from ccterm.sip.trunk import CallAnswered, CallEnded, TrunkEvent
 from ccterm.store import dialing
 
@@ -134,6 +135,30 @@ class Audio:
         root = self.center.config.daemon.recordings
         day = local(call.answered_at or call.started_at).strftime("%Y-%m-%d")
         return root / day / f"{call.id}.wav"
+
+    # -- prompts ------------------------------------------------------------------------------
+
+    def play(self, leg_id: str, path: Path, *, hang_up: bool = False) -> float:
+        """Play a WAV to a leg (a prompt, the safe-harbor message); hang up after it if asked.
+
+        The leg still hears its bridge under the prompt. Returns the prompt's length.
+        """
+        if not self.enabled:
+            raise Conflict("the simulated trunk carries no audio", "prompts need kind = 'sip'")
+
+        def played() -> None:
+            if hang_up:
+                self.trunk.hangup(leg_id)
+
+        try:
+            seconds: float = self.trunk.play(leg_id, path, played)
+        except AudioFileError as exc:
+            raise Conflict(
+                f"cannot play {exc}", "a WAV file: PCM or G.711, any rate, mono or stereo"
+            ) from exc
+        then = ", then hanging up" if hang_up else ""
+        log.info("playing %s to %s (%.1f s)%s", path, leg_id, seconds, then)
+        return seconds
 
     # -- supervisors ------------------------------------------------------------------------
 

@@ -638,6 +638,27 @@ async def call_monitor_stop(ops: Ops, session: Session, args: dict[str, Any]) ->
     return ops.center.audio.stop_monitor(session.identity.user)
 
 
+@op("call.play", Role.ADMIN, "playing a recording")
+async def call_play(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Play a WAV to a live call (`call`) or to an agent's phone (`agent`); `hang_up` after it."""
+    file = ops.config.path.parent / arg_str(args, "file", limit=4096)
+    if args.get("agent") is not None:
+        agent = arg_str(args, "agent", limit=100)
+        leg = ops.center.audio.agent_legs.get(agent)
+        if leg is None or not ops.center.audio.phone_up(agent):
+            raise NotFound(f"{agent} has no phone on the line", "see ccterm status")
+    else:
+        leg = arg_str(args, "call", limit=100)
+        call = ops.center.calls.get(leg)
+        if call is None or call.answered_at is None:
+            raise NotFound(f"no answered call {leg}", "see ccterm status for the calls")
+    hang_up = args.get("hang_up", False)
+    if not isinstance(hang_up, bool):
+        raise UsageError("hang_up must be true or false")
+    seconds = ops.center.audio.play(leg, file, hang_up=hang_up)
+    return {"playing": leg, "file": str(file), "seconds": round(seconds, 2), "hang_up": hang_up}
+
+
 @op("trunk.test", Role.ADMIN, "testing the trunk")
 async def trunk_test(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     number = arg_str(args, "number", limit=64)

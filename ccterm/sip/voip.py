@@ -386,7 +386,8 @@ class VoipTrunk:
     def disconnect(self, src: str, dst: str) -> None:
         self.media.disconnect(src, dst)
 
-    def play(self, call_id: str, path: Path, on_done: Callable[[], None] | None = None) -> None:
+    def play(self, call_id: str, path: Path, on_done: Callable[[], None] | None = None) -> float:
+        """Play a WAV into the leg over what it hears; its length in seconds (AudioFileError)."""
         frames = media.load_wav(path)
         done = None
         if on_done is not None and self._loop is not None:
@@ -396,6 +397,7 @@ class VoipTrunk:
                 loop.call_soon_threadsafe(on_done)
 
         self.media.play(call_id, frames, done)
+        return len(frames) * media.FRAME_MS / 1000
 
     def record(self, key: str, path: Path, left: str, right: str) -> None:
         self.media.record(key, path, left, right)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sqlite3
 import struct
 import subprocess
@@ -347,3 +348,72 @@ async def test_an_agent_hanging_up_the_phone_ends_the_customers_call(
             await daemon.task
         trace = trunk_peer.trace
     assert "BYE sip:" in trace  # the customer was hung up on, not left talking
+
+
+@needs_root
+async def test_a_recording_played_to_the_customer_then_the_call_ends(
+    workdir: Path, tmp_path: Path
+) -> None:
+    """The safe-harbor pattern: a WAV played to a live leg, then a hang-up when it ends."""
+    customer_port = free_media_port()
+    prompt = tmp_path / "prompt.wav"
+    with wave.open(str(prompt), "wb") as wav:  # 1.5 s of 1 kHz at 16 kHz stereo: converted
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        tone = [int(6000 * math.sin(2 * math.pi * SUPERVISOR_HZ * n / 16000)) for n in range(24000)]
+        wav.writeframes(struct.pack(f"<{2 * len(tone)}h", *(s for t in tone for s in (t, t))))
+    (tmp_path / "notes.txt").write_text("not audio")
+    wire = Wire()
+    with (
+        sipp(
+            tmp_path / "trunk",
+            sipprig.answer_and_talk(tone_pcap(tmp_path / "c.pcap", CUSTOMER_HZ, 30)),
+            media_port=customer_port,
+        ) as trunk_peer,
+        sipp(
+            tmp_path / "phone",
+            sipprig.answer_and_talk(tone_pcap(tmp_path / "a.pcap", AGENT_HZ, 30)),
+        ) as phone_peer,
+    ):
+        daemon = await start_daemon(sip_config(workdir, trunk_peer.port, phone_peer.port))
+        try:
+            await trunk_is_up(daemon)
+            await load(daemon, "c", ["+48601234567"], mode="power")
+            anna = await as_agent(daemon, "anna")
+
+            async def agent() -> dict[str, Any]:
+                return dict((await anna.request("agent.state"))["agent"])
+
+            async def on_call() -> bool:
+                return bool((await agent())["status"] == "on_call")
+
+            await until(on_call, within=30)
+            call_id = (await agent())["call"]["id"]
+            with pytest.raises(Exception, match=r"cannot play .*notes\.txt"):
+                await daemon.request(
+                    "call.play", {"call": call_id, "file": str(tmp_path / "notes.txt")}
+                )
+            began = wire.mark()
+            reply = await daemon.request(
+                "call.play", {"call": call_id, "file": str(prompt), "hang_up": True}
+            )
+            assert reply["seconds"] == 1.5
+
+            async def wrapping_up() -> bool:
+                return bool((await agent())["status"] == "wrapup")
+
+            await until(wrapping_up, within=10)
+            ended = wire.mark()
+            await anna.close()
+        finally:
+            daemon.stop.set()
+            await daemon.task
+            wire.close()
+        trace = trunk_peer.trace
+    assert 1.4 < ended - began < 3.0  # hung up when the prompt ended, not before, not long after
+    assert "BYE sip:" in trace
+    frames = wire.rtp_to(customer_port, began, ended)
+    with_prompt = [f for f in frames if tone_level(f, SUPERVISOR_HZ) > 1500]
+    assert len(with_prompt) >= 60, "the customer did not hear the prompt"
+    assert all(tone_level(f, AGENT_HZ) > 1500 for f in with_prompt[5:-5])  # the agent, under it
