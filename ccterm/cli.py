@@ -108,7 +108,9 @@ def status(config: ConfigOpt = None, json_out: JsonOpt = False) -> None:
         f"you are {data['user']} ({data['role']}"
         + (f", group {data['group']})" if data["group"] else ")")
     )
-    echo(f"trunk: {data['trunk']['kind']}, {data['trunk']['state']}")
+    trunk = data["trunk"]
+    detail = f" ({trunk['detail']})" if trunk.get("detail") else ""
+    echo(f"trunk: {trunk['kind']}, {trunk['state']}{detail}")
     counts = ", ".join(f"{n} {s}" for s, n in sorted(data["campaigns"].items())) or "none"
     echo(f"campaigns: {counts}")
     if "sessions" in data:

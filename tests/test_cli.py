@@ -194,7 +194,11 @@ def test_status(live: Path) -> None:
     out = ccterm("status", config=live, check=True).stdout
     assert "you are root (admin)" in out and "trunk: sim, up" in out
     data = json.loads(ccterm("status", "--json", config=live, check=True).stdout)
-    assert data["role"] == "admin" and data["trunk"] == {"kind": "sim", "state": "up"}
+    assert data["role"] == "admin" and data["trunk"] == {
+        "kind": "sim",
+        "state": "up",
+        "detail": "simulated calls",
+    }
 
 
 def test_sigterm_stops_cleanly_and_systemd_hears_it(workdir: Path) -> None:

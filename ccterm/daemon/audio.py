@@ -83,6 +83,16 @@ class Audio:
         self.center.pause_for_phone(agent, "calling your phone: answer it to start")
         self._ring(leg, uri)
 
+    def recall_phones(self) -> None:
+        """The trunk is back: ring every logged-in agent whose phone is down (not ringing)."""
+        for agent in list(self.center.agents.values()):
+            if (
+                agent.status is not AgentStatus.OFFLINE
+                and agent.waiting_for_phone
+                and agent.name not in self.agent_legs
+            ):
+                self.call_phone(agent)
+
     def _ring(self, leg: PhoneLeg, uri: str) -> None:
         """Call a staff phone: an extension or SIP URI, so no toll-fraud check."""
         self.legs[leg.id] = leg

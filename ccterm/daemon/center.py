@@ -402,6 +402,8 @@ class Center:
         if isinstance(event, TrunkStateChanged):
             log.info("trunk %s %s", event.state, event.detail)
             self.publish("trunk.state", {"state": str(event.state), "detail": event.detail})
+            if event.state is TrunkState.UP:
+                self.audio.recall_phones()
             return
         if self.audio.handles(event):
             await self.audio.on_event(event)

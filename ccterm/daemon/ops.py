@@ -251,7 +251,11 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
         "seq": session.seq,
         "snapshot": {
             "campaigns": visible,
-            "trunk": {"kind": ops.config.trunk.kind, "state": str(ops.trunk.state)},
+            "trunk": {
+                "kind": ops.config.trunk.kind,
+                "state": str(ops.trunk.state),
+                "detail": ops.trunk.detail,
+            },
             "agent": ops.center.snapshot(who),
         },
     }
@@ -284,7 +288,11 @@ async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, 
         "version": __version__,
         "uptime_s": round(time.monotonic() - ops.started, 1),
         **who.to_wire(),
-        "trunk": {"kind": ops.config.trunk.kind, "state": str(ops.trunk.state)},
+        "trunk": {
+            "kind": ops.config.trunk.kind,
+            "state": str(ops.trunk.state),
+            "detail": ops.trunk.detail,
+        },
         "campaigns": counts,
     }
     if who.role.at_least(Role.SUPERVISOR):

@@ -63,6 +63,10 @@ class SimulatedTrunk:
         return self._state
 
     @property
+    def detail(self) -> str:
+        return "simulated calls"
+
+    @property
     def active_calls(self) -> int:
         return len(self._calls)
 

@@ -264,6 +264,7 @@ class VoipTrunk:
         self._allowed: list[Network] = []
         self._direct: dict[tuple[str, int], _Phone] = {}
         self.registered_for: int | None = None  # seconds the registrar granted
+        self._registering_began = False
 
     # -- Trunk protocol -----------------------------------------------------------------
 
@@ -295,7 +296,11 @@ class VoipTrunk:
             rtpPortHigh=high,
         )
         self.media.start()
-        self._set_state(TrunkState.REGISTERING if self.config.register else TrunkState.UP)
+        where = f"{self.config.host}:{self.config.port}"
+        if self.config.register:
+            self._set_state(TrunkState.REGISTERING, f"at {where} as {self.config.username}")
+        else:
+            self._set_state(TrunkState.UP, f"calls go to {where}, no registration")
         phone = self._phone
         try:
             await asyncio.wait_for(
@@ -314,7 +319,7 @@ class VoipTrunk:
                 "check [trunk] local_ip / local_port, or stop what already uses the port",
             ) from exc
         except TimeoutError:
-            log.warning("trunk: the registrar did not answer in time; retrying in the background")
+            log.warning("trunk: the SIP phone is slow to start; it goes on in the background")
 
     async def stop(self) -> None:
         for direct in self._direct.values():
@@ -351,7 +356,8 @@ class VoipTrunk:
         with self._lock:
             self._tracks[call_id] = track
         refusal = self.guard(number) if self.guard and check else None
-        if refusal or self._phone is None or self._state is not TrunkState.UP:
+        trunk_down = self._state is not TrunkState.UP and self._direct_target(number) is None
+        if refusal or self._phone is None or trunk_down:
             cause = refusal or f"the trunk is {self._state.value}"
             self._emit(CallEnded(call_id, Outcome.FAILED, None, cause))
             with self._lock:
@@ -423,12 +429,10 @@ class VoipTrunk:
         shares our RTP port pool and media loop.
         """
         main = self._phone
-        found = re.fullmatch(r"sips?:(?:[^@]+@)?([^:;>]+)(?::(\d+))?.*", target)
-        if main is None or found is None:
+        direct = self._direct_target(target)
+        if main is None or direct is None:
             return main
-        host, port = found.group(1), int(found.group(2) or 5060)
-        if (host, port) == (self.config.host, self.config.port):
-            return main
+        host, port = direct
         with self._lock:
             direct = self._direct.get((host, port))
             if direct is not None:
@@ -452,6 +456,14 @@ class VoipTrunk:
             direct.start()
             self._direct[(host, port)] = direct
             return direct
+
+    def _direct_target(self, target: str) -> tuple[str, int] | None:
+        """(host, port) of a SIP URI that does not go through the trunk, else None."""
+        found = re.fullmatch(r"sips?:(?:[^@]+@)?([^:;>]+)(?::(\d+))?.*", target)
+        if found is None:
+            return None
+        host, port = found.group(1), int(found.group(2) or 5060)
+        return None if (host, port) == (self.config.host, self.config.port) else (host, port)
 
     def _place(self, track: _Track, number: str, caller_id: str) -> None:
         self._placing.track = track
@@ -636,6 +648,12 @@ class VoipTrunk:
         if phone is None:
             return False
         sip = phone.sip
+        if not self._registering_began:
+            # Called from phone.start(): register from the timer thread instead, so that
+            # start() returns once the socket is bound and a silent registrar delays nothing.
+            self._registering_began = True
+            sip._SIPClient__start_register_timer(delay=0)
+            return True
         detail = ""
         try:
             with sip.recvLock:

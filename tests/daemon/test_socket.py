@@ -27,7 +27,11 @@ async def test_hello_gives_identity_snapshot_and_then_events(daemon: RunningDaem
         hello = await watcher.hello()
         assert (hello["user"], hello["role"], hello["seq"]) == ("root", "admin", 0)
         assert [c["name"] for c in hello["snapshot"]["campaigns"]] == ["first"]
-        assert hello["snapshot"]["trunk"] == {"kind": "sim", "state": "up"}
+        assert hello["snapshot"]["trunk"] == {
+            "kind": "sim",
+            "state": "up",
+            "detail": "simulated calls",
+        }
         await daemon.request("campaign.create", {"name": "second"})
         await daemon.request("campaign.pause", {"name": "second"})
         events = watcher.events()

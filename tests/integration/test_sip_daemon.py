@@ -417,3 +417,45 @@ async def test_a_recording_played_to_the_customer_then_the_call_ends(
     with_prompt = [f for f in frames if tone_level(f, SUPERVISOR_HZ) > 1500]
     assert len(with_prompt) >= 60, "the customer did not hear the prompt"
     assert all(tone_level(f, AGENT_HZ) > 1500 for f in with_prompt[5:-5])  # the agent, under it
+
+
+async def test_no_dialing_while_the_trunk_is_down_and_it_resumes_by_itself(
+    workdir: Path, tmp_path: Path
+) -> None:
+    trunk_port = free_port()  # nothing answers there yet
+    with sipp(tmp_path / "phone", sipprig.answer_and_echo(), echo=True) as phone_peer:
+        cfg = sip_config(workdir, trunk_port, phone_peer.port)
+        daemon = await start_daemon(cfg)  # a silent registrar does not hold up the start
+        try:
+            await load(daemon, "c", ["+48601234567"], mode="power")
+            anna = await as_agent(daemon, "anna")
+
+            async def agent() -> dict[str, Any]:
+                return dict((await anna.request("agent.state"))["agent"])
+
+            async def status_is(status: str) -> bool:
+                return bool((await agent())["status"] == status)
+
+            await until(lambda: status_is("ready"), within=15)  # her desk phone needs no trunk
+
+            async def trunk_failed() -> bool:
+                return (await daemon.request("status"))["trunk"]["state"] == "failed"
+
+            await until(trunk_failed, within=20)
+            assert (await agent())["status"] == "ready"
+            with sqlite3.connect(workdir / "ccterm.db") as db:
+                assert db.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
+            failed = await asyncio.to_thread(run_cli, "status", config=cfg.path)
+            assert "trunk: sip, " in failed.stdout and "retry in" in failed.stdout, failed.stdout
+            with sipp(tmp_path / "trunk", sipprig.answer_and_talk(), port=trunk_port) as trunk_peer:
+                await until(lambda: status_is("on_call"), within=40)
+                up = await asyncio.to_thread(run_cli, "status", config=cfg.path)
+                assert "trunk: sip, up (registered for 60 s)" in up.stdout, up.stdout
+                await anna.request("call.hangup")
+                await until(lambda: status_is("wrapup"))
+                await anna.close()
+                trace = trunk_peer.trace
+        finally:
+            daemon.stop.set()
+            await daemon.task
+    assert "INVITE sip:+48601234567@" in trace
