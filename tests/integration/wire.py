@@ -91,36 +91,35 @@ def tone_level(pcm: bytes, hz: float) -> float:
     return 2 * math.sqrt(power) / len(samples)
 
 
-def tone_pcap(path: Path, hz: float, seconds: float, amplitude: int = 6000) -> Path:
-    """A pcap of 20 ms PCMU packets carrying one tone, for sipp's play_pcap_audio."""
-    frames = int(seconds * 50)
+def rtp_pcap(path: Path, payloads: list[bytes], payload_type: int) -> Path:
+    """A pcap of 20 ms RTP packets carrying these payloads, for sipp's play_pcap_audio.
+
+    sipp replays the payloads at the capture's timestamps with its own addresses.
+    """
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]  # Ethernet link type
-    step = 2 * math.pi * hz / media.RATE
-    for n in range(frames):
-        pcm = struct.pack(
-            "<160h", *(int(amplitude * math.sin(step * (n * 160 + i))) for i in range(160))
-        )
-        rtp = media.pack_rtp(0, n, n * 160, 0x1234, media.encode(pcm, media.Law.PCMU))
+    here = socket.inet_aton("127.0.0.1")
+    for n, payload in enumerate(payloads):
+        rtp = media.pack_rtp(payload_type, n & 0xFFFF, n * media.SAMPLES, 0x1234, payload)
         udp = struct.pack("!HHHH", 6000, 6000, 8 + len(rtp), 0) + rtp
-        ip = (
-            struct.pack(
-                "!BBHHHBBH4s4s",
-                0x45,
-                0,
-                20 + len(udp),
-                n & 0xFFFF,
-                0,
-                64,
-                17,
-                0,
-                socket.inet_aton("127.0.0.1"),
-                socket.inet_aton("127.0.0.1"),
-            )
-            + udp
+        ip = struct.pack(
+            "!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0, here, here
         )
-        frame = b"\x00" * 12 + b"\x08\x00" + ip
-        ts = n * 0.02
-        out.append(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6), len(frame), len(frame)))
+        frame = b"\x00" * 12 + b"\x08\x00" + ip + udp
+        usec = n * media.FRAME_MS * 1000
+        out.append(
+            struct.pack("<IIII", usec // 1_000_000, usec % 1_000_000, len(frame), len(frame))
+        )
         out.append(frame)
     path.write_bytes(b"".join(out))
     return path
+
+
+def tone_pcap(path: Path, hz: float, seconds: float, amplitude: int = 6000) -> Path:
+    """PCMU RTP carrying one tone."""
+    step = 2 * math.pi * hz / media.RATE
+    payloads = []
+    for n in range(int(seconds * 1000 / media.FRAME_MS)):
+        first = n * media.SAMPLES
+        samples = (int(amplitude * math.sin(step * (first + i))) for i in range(media.SAMPLES))
+        payloads.append(media.encode(struct.pack(f"<{media.SAMPLES}h", *samples), media.Law.PCMU))
+    return rtp_pcap(path, payloads, int(media.Law.PCMU))
