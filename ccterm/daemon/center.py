@@ -30,6 +30,7 @@ from ccterm.sip.trunk import (
     CallAnswered,
     CallEnded,
     CallRinging,
+    InboundCall,
     Trunk,
     TrunkEvent,
     TrunkState,
@@ -404,6 +405,15 @@ class Center:
             self.publish("trunk.state", {"state": str(event.state), "detail": event.detail})
             if event.state is TrunkState.UP:
                 self.audio.recall_phones()
+            return
+        if isinstance(event, InboundCall):
+            # No IVR or inbound queue yet: say busy at once rather than ring for ever.
+            log.warning(
+                "inbound call from %s to %s refused (busy): no inbound queue yet",
+                event.caller or "unknown",
+                event.did or "unknown",
+            )
+            self.trunk.hangup(event.call_id)
             return
         if self.audio.handles(event):
             await self.audio.on_event(event)

@@ -226,17 +226,7 @@ Content-Length: 0
     )
 
 
-def caller_with_digits(digits: str, hold_ms: int = 1500) -> str:
-    """A UAC that calls, waits for the answer, sends RFC 2833 digits, then hangs up."""
-    names = {"#": "pound", "*": "star"}
-    plays = "\n".join(
-        f'  <nop><action><exec play_pcap_audio="{PCAPS}/dtmf_2833_{names.get(d, d)}.pcap"/>'
-        f'</action></nop>\n  <pause milliseconds="400"/>'
-        for d in digits
-    )
-    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="ccterm caller">
-  <send retrans="500"><![CDATA[
+_CALLER_INVITE = """  <send retrans="500"><![CDATA[
 INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "Caller" <sip:+48601000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
@@ -258,7 +248,20 @@ a=rtpmap:0 PCMU/8000
 a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-15
 ]]></send>
-  <recv response="100" optional="true"/>
+"""
+
+
+def caller_with_digits(digits: str, hold_ms: int = 1500) -> str:
+    """A UAC that calls, waits for the answer, sends RFC 2833 digits, then hangs up."""
+    names = {"#": "pound", "*": "star"}
+    plays = "\n".join(
+        f'  <nop><action><exec play_pcap_audio="{PCAPS}/dtmf_2833_{names.get(d, d)}.pcap"/>'
+        f'</action></nop>\n  <pause milliseconds="400"/>'
+        for d in digits
+    )
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="ccterm caller">
+{_CALLER_INVITE}  <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="200" rtd="true"/>
   <send><![CDATA[
@@ -421,3 +424,24 @@ def _wait_bound(ip: str, port: int, proc: subprocess.Popen[bytes]) -> None:
                 return  # sipp holds it
         time.sleep(0.05)
     raise RuntimeError("sipp did not bind its port")
+
+
+def caller_refused(code: int) -> str:
+    """A UAC that calls and expects the call refused with `code` (then ACKs it)."""
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="ccterm refused caller">
+{_CALLER_INVITE}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="{code}"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:+48601000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+</scenario>
+"""

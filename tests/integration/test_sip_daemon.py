@@ -459,3 +459,24 @@ async def test_no_dialing_while_the_trunk_is_down_and_it_resumes_by_itself(
             daemon.stop.set()
             await daemon.task
     assert "INVITE sip:+48601234567@" in trace
+
+
+async def test_an_inbound_call_is_refused_busy_until_there_is_a_queue(
+    workdir: Path, tmp_path: Path
+) -> None:
+    with sipp(tmp_path / "trunk", sipprig.final_answer()) as trunk_peer:
+        cfg = sip_config(workdir, trunk_peer.port, free_port())
+        daemon = await start_daemon(cfg)
+        try:
+            await trunk_is_up(daemon)
+            target = f"127.0.0.1:{cfg.trunk.local_port}"
+            with sipp(
+                tmp_path / "caller",
+                sipprig.caller_refused(486),
+                target=target,
+                service="+48221110000",
+            ) as caller:
+                assert await asyncio.to_thread(caller.wait, 10) == 0, caller.trace
+        finally:
+            daemon.stop.set()
+            await daemon.task
