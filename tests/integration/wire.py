@@ -26,6 +26,7 @@ needs_root = pytest.mark.skipif(
 
 _ETH_P_ALL = 0x0003
 _PACKET_HOST = 0
+_SO_TIMESTAMPNS = 35  # linux/asm-generic/socket.h; the socket module does not name it
 
 
 class Wire:
@@ -34,8 +35,9 @@ class Wire:
     def __init__(self) -> None:
         self._sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(_ETH_P_ALL))
         self._sock.bind(("lo", 0))
+        self._sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)  # the kernel's arrival time
         self._sock.settimeout(0.2)
-        self._packets: list[tuple[float, int, int, bytes]] = []  # time, sport, dport, payload
+        self._packets: list[tuple[float, int, int, bytes]] = []  # time, sport, dport, data
         self._lock = threading.Lock()
         self._running = True
         self._thread = threading.Thread(target=self._run, name="wire", daemon=True)
@@ -44,19 +46,30 @@ class Wire:
     def _run(self) -> None:
         while self._running:
             try:
-                frame, addr = self._sock.recvfrom(65535)
+                frame, ancillary, _, addr = self._sock.recvmsg(65535, 64)
             except TimeoutError:
                 continue
+            stamp = time.time()
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS:
+                    sec, nsec = struct.unpack("qq", data[:16])
+                    stamp = sec + nsec / 1e9
             if addr[2] != _PACKET_HOST or frame[12:14] != b"\x08\x00" or frame[23] != 17:
                 continue
             ihl = (frame[14] & 0x0F) * 4
             udp = 14 + ihl
             sport, dport = struct.unpack_from("!HH", frame, udp)
             with self._lock:
-                self._packets.append((time.monotonic(), sport, dport, frame[udp + 8 :]))
+                self._packets.append((stamp, sport, dport, frame[udp + 8 :]))
 
     def mark(self) -> float:
-        return time.monotonic()
+        """Now, on the clock of the capture's timestamps (the kernel's wall clock)."""
+        return time.time()
+
+    def udp(self, since: float = 0.0) -> list[tuple[float, int, int, bytes]]:
+        """Every datagram seen: (arrival time, source port, destination port, payload)."""
+        with self._lock:
+            return [p for p in self._packets if p[0] >= since]
 
     def rtp_to(self, port: int, since: float = 0.0, until: float = math.inf) -> list[bytes]:
         """The RTP payloads (PCMU or PCMA, decoded to 16-bit PCM) sent to this port."""
