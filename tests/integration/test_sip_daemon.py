@@ -27,15 +27,20 @@ pytestmark = [needs_sipp, pytest.mark.sip]
 
 
 def sip_config(
-    workdir: Path, trunk_port: int, phone_port: int, supervisor_port: int | None = None
+    workdir: Path,
+    trunk_port: int,
+    phone_port: int,
+    supervisor_port: int | None = None,
+    phone: str | None = None,
 ) -> config_mod.Config:
+    """anna's phone is sipp at `phone_port` (a direct URI), or `phone` as given."""
     rtp = free_media_port()
     users = f"""
 [[users]]
 name = "anna"
 role = "agent"
 group = "sales"
-phone = "sip:anna@127.0.0.1:{phone_port}"
+phone = "{phone or f"sip:anna@127.0.0.1:{phone_port}"}"
 """
     if supervisor_port:
         users += f"""
@@ -480,3 +485,30 @@ async def test_an_inbound_call_is_refused_busy_until_there_is_a_queue(
         finally:
             daemon.stop.set()
             await daemon.task
+
+
+async def test_an_agent_phone_that_is_an_extension_is_called_through_the_trunk(
+    workdir: Path, tmp_path: Path
+) -> None:
+    with sipp(tmp_path / "trunk", sipprig.answer_and_echo(), echo=True) as trunk_peer:
+        cfg = sip_config(workdir, trunk_peer.port, 0, phone="1001")
+        daemon = await start_daemon(cfg)
+        try:
+            await trunk_is_up(daemon)
+            await load(daemon, "c", ["+48601234567"], mode="manual")
+            anna = await as_agent(daemon, "anna")
+
+            async def ready() -> bool:
+                agent = (await anna.request("agent.state"))["agent"]
+                return bool(agent["status"] == "ready" and agent["phone"] == "up")
+
+            await until(ready, within=15)
+            await anna.request("agent.logout")
+            await anna.close()
+            await asyncio.sleep(0.5)
+        finally:
+            daemon.stop.set()
+            await daemon.task
+        trace = trunk_peer.trace
+    assert "INVITE sip:1001@127.0.0.1" in trace  # through the registrar, no toll-fraud check
+    assert "BYE sip:" in trace  # logging out hangs the phone up
