@@ -33,6 +33,7 @@ import logging
 import re
 import socket
 import threading
+import time
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +78,7 @@ wire_log = logging.getLogger("ccterm.sip.wire")
 G711 = [_rtp.PayloadType.PCMU, _rtp.PayloadType.PCMA, _rtp.PayloadType.EVENT]
 REGISTER_TIMEOUT = 8.0  # seconds one REGISTER transaction may take
 STOP_TIMEOUT = 10.0
+CANCEL_CROSSING_SECONDS = 64.0  # 64*T1: no 200 OK for a cancelled INVITE comes later
 INVITE_TIMEOUT = 32.0  # no 18x or final answer at all in this long: the call failed
 MAX_BACKOFF = 60.0
 
@@ -265,6 +267,8 @@ class VoipTrunk:
         self._direct: dict[tuple[str, int], _Phone] = {}
         self.registered_for: int | None = None  # seconds the registrar granted
         self._registering_began = False
+        # calls we cancelled, by SIP Call-ID: a 200 OK may still cross the CANCEL
+        self._cancelled: dict[str, tuple[Any, float]] = {}
 
     # -- Trunk protocol -----------------------------------------------------------------
 
@@ -535,9 +539,14 @@ class VoipTrunk:
         if method != "INVITE":
             return
         code = int(message.status)
+        sip_id = str(message.headers.get("Call-ID", ""))
         with self._lock:
-            track = self._by_sip.get(str(message.headers.get("Call-ID", "")))
+            track = self._by_sip.get(sip_id)
             if track is None:
+                late = self._cancelled.pop(sip_id, None) if code == 200 else None
+                if late is not None:  # answered as we cancelled: end it (rfcvoip only ACKs)
+                    log.info("call %s answered after our CANCEL: hanging up", sip_id)
+                    self._pool.submit(self._guarded, lambda: late[0].bye(message))
                 return
             track.responses.append(code)
             if code >= 200:
@@ -620,7 +629,9 @@ class VoipTrunk:
             track = self._by_sip.get(str(vcall.call_id))
         if track is None:
             return
-        if state == _voip.CallState.ANSWERED and not track.answered:
+        if state == _voip.CallState.ANSWERED and not track.answered and track.reason:
+            self._pool.submit(self._guarded, vcall.hangup)  # answered as we cancelled: end it
+        elif state == _voip.CallState.ANSWERED and not track.answered:
             track.answered = True
             if track.timer is not None:
                 track.timer.cancel()
@@ -699,6 +710,12 @@ class VoipTrunk:
                 track.timer.cancel()
             self._tracks.pop(track.call_id, None)
             self._by_sip.pop(track.sip_id, None)
+            now = time.monotonic()
+            if track.reason and not track.answered and not track.inbound and track.vcall:
+                self._cancelled[track.sip_id] = (track.vcall.sip, now)
+            for sip_id, (_, when) in list(self._cancelled.items()):
+                if now - when > CANCEL_CROSSING_SECONDS:
+                    del self._cancelled[sip_id]
         self.media.remove_leg(track.call_id)
         self._emit(CallEnded(track.call_id, outcome, code, cause, tuple(track.responses)))
 

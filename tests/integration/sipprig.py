@@ -188,6 +188,26 @@ def ring_forever() -> str:
     return trunk_scenario(_TRYING_RINGING + _RING_FOREVER)
 
 
+def answer_as_cancelled() -> str:
+    """A callee who picks up just as we CANCEL: the 200 OK crosses the CANCEL."""
+    answer = _ANSWER.replace("  <pause/>\n", "", 1).replace(
+        "[last_CSeq:]\nContact", "CSeq: [$invcseq] INVITE\nContact", 1
+    )
+    cancel_ok = """  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+CSeq: [$invcseq] CANCEL
+Content-Length: 0
+]]></send>
+"""
+    first, rest = answer.split('  <recv request="ACK"/>\n', 1)
+    part = '  <recv request="CANCEL"/>\n' + first + cancel_ok + '  <recv request="ACK"/>\n' + rest
+    return trunk_scenario(_TRYING_RINGING + part)
+
+
 def answer_and_echo() -> str:
     return trunk_scenario(_TRYING_RINGING + _ANSWER)
 

@@ -287,3 +287,18 @@ async def test_a_call_held_90_seconds_does_not_drop(tmp_path: Path) -> None:
     frames = [left[i : i + 160] for i in range(0, len(left) - 160, 160)]
     loud = [f for f in frames if media.rms(struct.pack("<160h", *f)) > 2000]
     assert len(loud) * 0.02 > 1.2, "no echo after 90 s: the media path died"
+
+
+async def test_an_answer_that_crosses_our_cancel_is_hung_up(tmp_path: Path) -> None:
+    """The callee picks up as the ring timeout cancels: no answered call, and a BYE."""
+    with sipp(tmp_path / "trunk", sipprig.answer_as_cancelled()) as peer:
+        async with running(trunk_config(peer.port)) as (trunk, events):
+            await events.wait(is_up)
+            trunk.originate("c-x", "+48601234571", caller_id="", ring_timeout=2)
+            ended = await events.wait(lambda e: isinstance(e, CallEnded), within=10)
+            assert ended.outcome is Outcome.NO_ANSWER
+            await asyncio.sleep(1.5)
+            assert not events.of(CallAnswered)
+        trace = peer.trace
+    assert "CANCEL sip:+48601234571@" in trace
+    assert "ACK sip:" in trace and "BYE sip:" in trace, "the far end was left off-hook"
