@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import socket
 import sqlite3
 import struct
 import subprocess
@@ -199,11 +200,33 @@ def heard_tones(wire: Wire, port: int, since: float, until_: float) -> dict[int,
     }
 
 
+async def inject(port: int, hz: int, seconds: float) -> int:
+    """RTP carrying a tone, from a port nobody negotiated, every 20 ms; packets sent."""
+    pcm = b"".join(
+        struct.pack("<h", int(6000 * math.sin(2 * math.pi * hz * n / media.RATE)))
+        for n in range(media.SAMPLES)
+    )
+    payload = media.encode(pcm, media.Law.PCMU)
+    sent = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        for n in range(int(seconds * 50)):
+            sock.sendto(
+                media.pack_rtp(0, n, n * media.SAMPLES, 0xBAD, payload), ("127.0.0.1", port)
+            )
+            sent += 1
+            await asyncio.sleep(0.02)
+    return sent
+
+
 @needs_root
 async def test_listen_whisper_and_barge_route_the_supervisors_phone(
     workdir: Path, tmp_path: Path
 ) -> None:
-    """Three sipp phones each play their own tone; the wire shows who hears whom."""
+    """Three sipp phones each play their own tone; the wire shows who hears whom.
+
+    First, RTP injected from a wrong port into the customer's leg must not reach the agent.
+    """
     ports = {who: free_media_port() for who in ("customer", "agent", "supervisor")}
     pcaps = {
         who: tone_pcap(tmp_path / f"{who}.pcap", hz, 60)
@@ -248,7 +271,19 @@ async def test_listen_whisper_and_barge_route_the_supervisors_phone(
                 await until(phone_up, within=15)
                 return await window()
 
+            # a stranger sends the supervisor's tone to the port of the customer's leg
+            leg_port = next(
+                sport for _, sport, dport, _ in wire.udp() if dport == ports["customer"]
+            )
+            began = wire.mark()
+            stranger = asyncio.create_task(inject(leg_port, SUPERVISOR_HZ, 2.5))
             before = await window()
+            assert await stranger > 100
+            to_agent = wire.rtp_to(ports["agent"], began, wire.mark())
+            leaked = [f for f in to_agent if tone_level(f, SUPERVISOR_HZ) > 1500]
+            assert len(to_agent) > 100 and not leaked, (
+                f"{len(leaked)} stranger's frames reached her"
+            )
             listen = await monitor("listen")
             whisper = await monitor("whisper")
             barge = await monitor("barge")
@@ -267,7 +302,7 @@ async def test_listen_whisper_and_barge_route_the_supervisors_phone(
         absent = all(levels[hz] < 400 for hz in levels if hz not in tones)
         return present and absent
 
-    # the plain bridge: customer and agent hear each other, nobody else
+    # the plain bridge: customer and agent hear each other, nobody else (not the stranger)
     assert hears(before["customer"], AGENT_HZ), before
     assert hears(before["agent"], CUSTOMER_HZ), before
     # listen: the supervisor hears both; neither hears the supervisor
