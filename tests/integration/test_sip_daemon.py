@@ -11,12 +11,15 @@ import struct
 import subprocess
 import sys
 import wave
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ccterm import config as config_mod
+from ccterm.client import DaemonClient
 from ccterm.sip import media
 from tests.conftest import RunningDaemon, start_daemon, write_config
 from tests.desk_helpers import as_agent, load, until
@@ -188,6 +191,43 @@ async def trunk_is_up(daemon: RunningDaemon) -> None:
     await until(up)
 
 
+@asynccontextmanager
+async def sip_daemon(
+    cfg: config_mod.Config, *, wait_up: bool = True
+) -> AsyncIterator[RunningDaemon]:
+    """The daemon in this process on the sipp trunk; stopped (hanging up its calls) after."""
+    daemon = await start_daemon(cfg)
+    try:
+        if wait_up:
+            await trunk_is_up(daemon)
+        yield daemon
+    finally:
+        daemon.stop.set()
+        await daemon.task
+
+
+class Desk:
+    """An agent's view of the daemon, as the desk polls it."""
+
+    def __init__(self, client: DaemonClient) -> None:
+        self.client = client
+
+    async def state(self) -> dict[str, Any]:
+        return dict((await self.client.request("agent.state"))["agent"])
+
+    async def status_is(self, status: str) -> bool:
+        return bool((await self.state())["status"] == status)
+
+    async def phone_is(self, phone: str) -> bool:
+        return bool((await self.state())["phone"] == phone)
+
+
+async def anna_on(daemon: RunningDaemon, mode: str) -> Desk:
+    """Campaign c (one contact) in `mode`, and anna logged in to it."""
+    await load(daemon, "c", ["+48601234567"], mode=mode)
+    return Desk(await as_agent(daemon, "anna"))
+
+
 CUSTOMER_HZ, AGENT_HZ, SUPERVISOR_HZ = 600, 1400, 1000
 
 
@@ -329,33 +369,21 @@ async def test_an_agent_whose_phone_hangs_up_is_paused_and_can_be_called_again(
         sipp(tmp_path / "trunk", sipprig.final_answer(486)) as trunk_peer,
         sipp(tmp_path / "phone", sipprig.answer_then_hang_up(1500)) as phone_peer,
     ):
-        daemon = await start_daemon(sip_config(workdir, trunk_peer.port, phone_peer.port))
-        try:
-            await trunk_is_up(daemon)
-            await load(daemon, "c", ["+48601234567"], mode="manual")
-            anna = await as_agent(daemon, "anna")
-
-            async def agent() -> dict[str, Any]:
-                return dict((await anna.request("agent.state"))["agent"])
-
-            async def phone_is(state: str) -> bool:
-                return bool((await agent())["phone"] == state)
-
-            await until(lambda: phone_is("up"), within=15)
-            assert (await agent())["status"] == "ready"
-            await until(lambda: phone_is("down: hung up"), within=10)
-            paused = await agent()
+        cfg = sip_config(workdir, trunk_peer.port, phone_peer.port)
+        async with sip_daemon(cfg) as daemon:
+            anna = await anna_on(daemon, "manual")
+            await until(lambda: anna.phone_is("up"), within=15)
+            assert (await anna.state())["status"] == "ready"
+            await until(lambda: anna.phone_is("down: hung up"), within=10)
+            paused = await anna.state()
             assert paused["status"] == "paused"
             assert "your phone hung up: press r to be called again" in paused["pause_reason"]
             with pytest.raises(Exception, match="your phone is down"):
-                await anna.request("agent.ready")
-            await anna.request("agent.phone")  # what r sends
-            await until(lambda: phone_is("up"), within=15)
-            assert (await agent())["status"] == "ready"
-            await anna.close()
-        finally:
-            daemon.stop.set()
-            await daemon.task
+                await anna.client.request("agent.ready")
+            await anna.client.request("agent.phone")  # what r sends
+            await until(lambda: anna.phone_is("up"), within=15)
+            assert (await anna.state())["status"] == "ready"
+            await anna.client.close()
         trace = phone_peer.trace
     assert trace.count("INVITE sip:anna@") == 2  # called at log-in, and again on r
 
@@ -367,25 +395,13 @@ async def test_an_agent_hanging_up_the_phone_ends_the_customers_call(
         sipp(tmp_path / "trunk", sipprig.answer_and_talk()) as trunk_peer,
         sipp(tmp_path / "phone", sipprig.answer_then_hang_up(4000)) as phone_peer,
     ):
-        daemon = await start_daemon(sip_config(workdir, trunk_peer.port, phone_peer.port))
-        try:
-            await trunk_is_up(daemon)
-            await load(daemon, "c", ["+48601234567"], mode="power")
-            anna = await as_agent(daemon, "anna")
-
-            async def agent() -> dict[str, Any]:
-                return dict((await anna.request("agent.state"))["agent"])
-
-            async def status_is(status: str) -> bool:
-                return bool((await agent())["status"] == status)
-
-            await until(lambda: status_is("on_call"), within=15)
-            await until(lambda: status_is("wrapup"), within=10)  # the phone hung up at 4 s
-            assert (await agent())["phone"] == "down: hung up"
-            await anna.close()
-        finally:
-            daemon.stop.set()
-            await daemon.task
+        cfg = sip_config(workdir, trunk_peer.port, phone_peer.port)
+        async with sip_daemon(cfg) as daemon:
+            anna = await anna_on(daemon, "power")
+            await until(lambda: anna.status_is("on_call"), within=15)
+            await until(lambda: anna.status_is("wrapup"), within=10)  # the phone hung up at 4 s
+            assert (await anna.state())["phone"] == "down: hung up"
+            await anna.client.close()
         trace = trunk_peer.trace
     assert "BYE sip:" in trace  # the customer was hung up on, not left talking
 
@@ -416,39 +432,24 @@ async def test_a_recording_played_to_the_customer_then_the_call_ends(
             sipprig.answer_and_talk(tone_pcap(tmp_path / "a.pcap", AGENT_HZ, 30)),
         ) as phone_peer,
     ):
-        daemon = await start_daemon(sip_config(workdir, trunk_peer.port, phone_peer.port))
+        cfg = sip_config(workdir, trunk_peer.port, phone_peer.port)
         try:
-            await trunk_is_up(daemon)
-            await load(daemon, "c", ["+48601234567"], mode="power")
-            anna = await as_agent(daemon, "anna")
-
-            async def agent() -> dict[str, Any]:
-                return dict((await anna.request("agent.state"))["agent"])
-
-            async def on_call() -> bool:
-                return bool((await agent())["status"] == "on_call")
-
-            await until(on_call, within=30)
-            call_id = (await agent())["call"]["id"]
-            with pytest.raises(Exception, match=r"cannot play .*notes\.txt"):
-                await daemon.request(
-                    "call.play", {"call": call_id, "file": str(tmp_path / "notes.txt")}
+            async with sip_daemon(cfg) as daemon:
+                anna = await anna_on(daemon, "power")
+                await until(lambda: anna.status_is("on_call"), within=30)
+                call_id = (await anna.state())["call"]["id"]
+                notes = str(tmp_path / "notes.txt")
+                with pytest.raises(Exception, match=r"cannot play .*notes\.txt"):
+                    await daemon.request("call.play", {"call": call_id, "file": notes})
+                began = wire.mark()
+                reply = await daemon.request(
+                    "call.play", {"call": call_id, "file": str(prompt), "hang_up": True}
                 )
-            began = wire.mark()
-            reply = await daemon.request(
-                "call.play", {"call": call_id, "file": str(prompt), "hang_up": True}
-            )
-            assert reply["seconds"] == 1.5
-
-            async def wrapping_up() -> bool:
-                return bool((await agent())["status"] == "wrapup")
-
-            await until(wrapping_up, within=10)
-            ended = wire.mark()
-            await anna.close()
+                assert reply["seconds"] == 1.5
+                await until(lambda: anna.status_is("wrapup"), within=10)
+                ended = wire.mark()
+                await anna.client.close()
         finally:
-            daemon.stop.set()
-            await daemon.task
             wire.close()
         trace = trunk_peer.trace
     assert 1.4 < ended - began < 3.0  # hung up when the prompt ended, not before, not long after
@@ -465,39 +466,27 @@ async def test_no_dialing_while_the_trunk_is_down_and_it_resumes_by_itself(
     trunk_port = free_port()  # nothing answers there yet
     with sipp(tmp_path / "phone", sipprig.answer_and_echo(), echo=True) as phone_peer:
         cfg = sip_config(workdir, trunk_port, phone_peer.port)
-        daemon = await start_daemon(cfg)  # a silent registrar does not hold up the start
-        try:
-            await load(daemon, "c", ["+48601234567"], mode="power")
-            anna = await as_agent(daemon, "anna")
-
-            async def agent() -> dict[str, Any]:
-                return dict((await anna.request("agent.state"))["agent"])
-
-            async def status_is(status: str) -> bool:
-                return bool((await agent())["status"] == status)
-
-            await until(lambda: status_is("ready"), within=15)  # her desk phone needs no trunk
+        async with sip_daemon(cfg, wait_up=False) as daemon:  # a silent registrar holds nothing up
+            anna = await anna_on(daemon, "power")
+            await until(lambda: anna.status_is("ready"), within=15)  # her desk phone needs no trunk
 
             async def trunk_failed() -> bool:
                 return (await daemon.request("status"))["trunk"]["state"] == "failed"
 
             await until(trunk_failed, within=20)
-            assert (await agent())["status"] == "ready"
+            assert (await anna.state())["status"] == "ready"
             with sqlite3.connect(workdir / "ccterm.db") as db:
                 assert db.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
             failed = await asyncio.to_thread(run_cli, "status", config=cfg.path)
             assert "trunk: sip, " in failed.stdout and "retry in" in failed.stdout, failed.stdout
             with sipp(tmp_path / "trunk", sipprig.answer_and_talk(), port=trunk_port) as trunk_peer:
-                await until(lambda: status_is("on_call"), within=40)
+                await until(lambda: anna.status_is("on_call"), within=40)
                 up = await asyncio.to_thread(run_cli, "status", config=cfg.path)
                 assert "trunk: sip, up (registered for 60 s)" in up.stdout, up.stdout
-                await anna.request("call.hangup")
-                await until(lambda: status_is("wrapup"))
-                await anna.close()
+                await anna.client.request("call.hangup")
+                await until(lambda: anna.status_is("wrapup"))
+                await anna.client.close()
                 trace = trunk_peer.trace
-        finally:
-            daemon.stop.set()
-            await daemon.task
     assert "INVITE sip:+48601234567@" in trace
 
 
@@ -527,23 +516,17 @@ async def test_an_agent_phone_that_is_an_extension_is_called_through_the_trunk(
 ) -> None:
     with sipp(tmp_path / "trunk", sipprig.answer_and_echo(), echo=True) as trunk_peer:
         cfg = sip_config(workdir, trunk_peer.port, 0, phone="1001")
-        daemon = await start_daemon(cfg)
-        try:
-            await trunk_is_up(daemon)
-            await load(daemon, "c", ["+48601234567"], mode="manual")
-            anna = await as_agent(daemon, "anna")
+        async with sip_daemon(cfg) as daemon:
+            anna = await anna_on(daemon, "manual")
 
             async def ready() -> bool:
-                agent = (await anna.request("agent.state"))["agent"]
+                agent = await anna.state()
                 return bool(agent["status"] == "ready" and agent["phone"] == "up")
 
             await until(ready, within=15)
-            await anna.request("agent.logout")
-            await anna.close()
+            await anna.client.request("agent.logout")
+            await anna.client.close()
             await asyncio.sleep(0.5)
-        finally:
-            daemon.stop.set()
-            await daemon.task
         trace = trunk_peer.trace
     assert "INVITE sip:1001@127.0.0.1" in trace  # through the registrar, no toll-fraud check
     assert "BYE sip:" in trace  # logging out hangs the phone up
