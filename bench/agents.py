@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.procstat import cpu_seconds, percentile  # noqa: E402
 from ccterm.client import DaemonClient  # noqa: E402
 
 CODES = ["done", "no_answer", "busy", "voicemail", "done", "no_answer"]
@@ -41,16 +42,6 @@ def config_text(agents: int) -> str:
         '[daemon]\nsocket = "s.sock"\ndatabase = "c.db"\nrecordings = "rec"\n'
         'log_level = "warning"\n[trunk]\nkind = "sim"\n[dialer]\nregion = "PL"\n' + users
     )
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
 async def prepare(socket: Path, contacts: int) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import selectors
 import socket
 import statistics
@@ -27,6 +26,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.procstat import cpu_seconds, percentile, rss_mb
 
 ENGINE = r"""
 import sys, time
@@ -59,23 +62,6 @@ def free_ports(count: int) -> list[int]:
     for s in socks:
         s.close()
     return ports
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def run(pairs: int, seconds: float) -> dict[str, float]:
@@ -140,8 +126,8 @@ def run(pairs: int, seconds: float) -> dict[str, float]:
         "cpu_pct": 100 * cpu / wall,
         "rss_mb": rss,
         "p50_ms": statistics.median(errors),
-        "p99_ms": pct(errors, 0.99),
-        "base_p99_ms": pct(send_errors, 0.99),
+        "p99_ms": percentile(errors, 0.99),
+        "base_p99_ms": percentile(send_errors, 0.99),
         "packets": float(len(errors)),
     }
 

@@ -57,6 +57,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.procstat import cpu_seconds, cpu_seconds_of, percentile, rss_mb  # noqa: E402
 from ccterm.client import DaemonClient  # noqa: E402
 from ccterm.sip import media  # noqa: E402
 from tests.integration.sipprig import (  # noqa: E402
@@ -66,6 +67,7 @@ from tests.integration.sipprig import (  # noqa: E402
     answer_and_echo,
     free_media_port,
     free_port,
+    wait_bound,
 )
 from tests.integration.wire import rtp_pcap  # noqa: E402
 
@@ -138,17 +140,8 @@ def start_sipp(
     proc = subprocess.Popen(
         args, cwd=workdir, stdout=subprocess.DEVNULL, stderr=(workdir / "stderr.log").open("wb")
     )
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"sipp in {workdir} exited at start ({proc.returncode})")
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                return proc  # sipp holds it
-        time.sleep(0.05)
-    raise RuntimeError(f"sipp in {workdir} did not bind its port")
+    wait_bound("127.0.0.1", port, proc)
+    return proc
 
 
 def stop(proc: subprocess.Popen[Any], timeout: float = 5) -> None:
@@ -215,10 +208,6 @@ calling_hours = ["00:00", "23:59"]
 {users}"""
 
 
-def cpu_seconds(pid: int) -> float:
-    return cpu_seconds_of(Path(f"/proc/{pid}/stat"))
-
-
 def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
     out: dict[int, tuple[str, float]] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -228,19 +217,6 @@ def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
         except (FileNotFoundError, ProcessLookupError):
             continue
     return out
-
-
-def cpu_seconds_of(stat: Path) -> float:
-    """utime + stime of a process or thread, in seconds."""
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def by_thread(
@@ -298,13 +274,6 @@ def spacing_errors(times: list[float]) -> list[float]:
         return []
     kept = [t for t in times if times[0] + 1 <= t <= times[-1] - 1]
     return [abs((b - a) - FRAME) * 1000 for a, b in itertools.pairwise(kept)]
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def both_sides_heard(path: Path) -> bool:
@@ -542,10 +511,10 @@ def run(calls: int, seconds: float, ramp_limit: float, keep: bool) -> dict[str, 
             if ours
             else 0.0,
             p50_ms=statistics.median(ours_err) if ours_err else float("nan"),
-            p99_ms=pct(ours_err, 0.99),
+            p99_ms=percentile(ours_err, 0.99),
             max_ms=max(ours_err, default=float("nan")),
             base_p50_ms=statistics.median(base_err) if base_err else float("nan"),
-            base_p99_ms=pct(base_err, 0.99),
+            base_p99_ms=percentile(base_err, 0.99),
             late_share=sum(e > 10 for e in ours_err) / max(1, len(ours_err)),
         )
         log = (work / "daemon.log").read_text(errors="replace").splitlines()

@@ -425,14 +425,15 @@ def sipp(
     )
     runner = Sipp(proc, workdir, port)
     if not target:
-        _wait_bound(ip, port, proc)
+        wait_bound(ip, port, proc)
     try:
         yield runner
     finally:
         runner.stop()
 
 
-def _wait_bound(ip: str, port: int, proc: subprocess.Popen[bytes]) -> None:
+def wait_bound(ip: str, port: int, proc: subprocess.Popen[bytes]) -> None:
+    """Until sipp holds its port (it exits or 5 s pass: RuntimeError)."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         if proc.poll() is not None:

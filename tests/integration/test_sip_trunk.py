@@ -202,6 +202,21 @@ def strongest(samples: list[int], candidates: list[float]) -> float:
     return max(candidates, key=power)
 
 
+async def echoed_tone(trunk: VoipTrunk, call_id: str, tmp_path: Path) -> list[list[int]]:
+    """Play 1.5 s of 1 kHz into the call and record what comes back; the loud 20 ms frames."""
+    tone(tmp_path / "tone.wav", 1000, 1.5)
+    trunk.record(f"r-{call_id}", tmp_path / f"{call_id}.wav", call_id, call_id)
+    trunk.play(call_id, tmp_path / "tone.wav")
+    await asyncio.sleep(2.0)
+    trunk.stop_recording(f"r-{call_id}")
+    await asyncio.sleep(0.3)  # the media loop closes the file
+    with wave.open(str(tmp_path / f"{call_id}.wav")) as wav:
+        raw = wav.readframes(wav.getnframes())
+    left = list(struct.unpack(f"<{len(raw) // 2}h", raw))[0::2]
+    frames = [left[i : i + 160] for i in range(0, len(left) - 160, 160)]
+    return [f for f in frames if media.rms(struct.pack("<160h", *f)) > 2000]
+
+
 @pytest.mark.parametrize("law", [media.Law.PCMU, media.Law.PCMA])
 async def test_answered_call_echoes_a_tone_back(tmp_path: Path, law: media.Law) -> None:
     keys = {"law": str(int(law)), "lawname": law.name}
@@ -210,24 +225,15 @@ async def test_answered_call_echoes_a_tone_back(tmp_path: Path, law: media.Law) 
             await events.wait(is_up)
             trunk.originate("c-4", "+48601234569", caller_id="", ring_timeout=20)
             await events.wait(lambda e: isinstance(e, CallAnswered))
-            tone(tmp_path / "tone.wav", 1000, 1.5)
-            trunk.record("r-4", tmp_path / "heard.wav", "c-4", "c-4")
-            trunk.play("c-4", tmp_path / "tone.wav")
-            await asyncio.sleep(2.0)
-            trunk.stop_recording("r-4")
+            loud = await echoed_tone(trunk, "c-4", tmp_path)
             trunk.hangup("c-4")
             ended = await events.wait(lambda e: isinstance(e, CallEnded))
             assert ended.outcome is Outcome.ANSWERED
             await asyncio.sleep(0.3)
         trace = peer.trace
     assert "BYE sip:" in trace
-    with wave.open(str(tmp_path / "heard.wav")) as wav:
-        raw = wav.readframes(wav.getnframes())
-    left = list(struct.unpack(f"<{len(raw) // 2}h", raw))[0::2]
-    frames = [left[i : i + 160] for i in range(0, len(left) - 160, 160)]
-    loud = [n for n, f in enumerate(frames) if media.rms(struct.pack("<160h", *f)) > 2000]
     assert len(loud) * 0.02 > 1.2, "the tone did not come back"
-    assert strongest(frames[loud[5]] + frames[loud[6]], [400, 700, 1000, 1400, 2000]) == 1000
+    assert strongest(loud[5] + loud[6], [400, 700, 1000, 1400, 2000]) == 1000
 
 
 async def test_inbound_from_the_trunk_rings_and_digits_arrive(tmp_path: Path) -> None:
@@ -268,11 +274,7 @@ async def test_a_call_held_90_seconds_does_not_drop(tmp_path: Path) -> None:
             await asyncio.sleep(88)
             assert not events.of(CallEnded), "the call dropped while held"
             assert peer.proc.poll() is None
-            tone(tmp_path / "tone.wav", 1000, 1.5)
-            trunk.record("r-90", tmp_path / "late.wav", "c-90", "c-90")
-            trunk.play("c-90", tmp_path / "tone.wav")
-            await asyncio.sleep(2.0)
-            trunk.stop_recording("r-90")
+            loud = await echoed_tone(trunk, "c-90", tmp_path)
             trunk.hangup("c-90")
             ended = await events.wait(lambda e: isinstance(e, CallEnded))
             assert ended.outcome is Outcome.ANSWERED and ended.cause == "we hung up"
@@ -281,12 +283,8 @@ async def test_a_call_held_90_seconds_does_not_drop(tmp_path: Path) -> None:
     # each REGISTER is challenged once: registering, the refresh during the call, unregistering
     assert trace.count("SIP/2.0 401 Unauthorized") >= 3
     assert "BYE sip:" in trace
-    with wave.open(str(tmp_path / "late.wav")) as wav:
-        raw = wav.readframes(wav.getnframes())
-    left = list(struct.unpack(f"<{len(raw) // 2}h", raw))[0::2]
-    frames = [left[i : i + 160] for i in range(0, len(left) - 160, 160)]
-    loud = [f for f in frames if media.rms(struct.pack("<160h", *f)) > 2000]
     assert len(loud) * 0.02 > 1.2, "no echo after 90 s: the media path died"
+    assert strongest(loud[5] + loud[6], [400, 700, 1000, 1400, 2000]) == 1000
 
 
 async def test_an_answer_that_crosses_our_cancel_is_hung_up(tmp_path: Path) -> None:
