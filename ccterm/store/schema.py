@@ -168,6 +168,16 @@ MIGRATIONS: list[str] = [
         data TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # v2: compliance. When a call reached an agent or was abandoned (the abandon-rate
+    # windows are counted from these), and a number's attempts by time (the abandon
+    # lockout holds for a number in every campaign).
+    """
+    ALTER TABLE attempts ADD COLUMN connected_at REAL;
+    ALTER TABLE attempts ADD COLUMN abandoned_at REAL;
+    CREATE INDEX attempts_e164 ON attempts (e164, started_at);
+    CREATE INDEX attempts_abandoned ON attempts (campaign_id, abandoned_at)
+        WHERE abandoned_at IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
