@@ -25,6 +25,7 @@ from ccterm.commands.common import (
 )
 from ccterm.commands.importing import import_command
 from ccterm.commands.report import report_command
+from ccterm.commands.simulate import simulate_command
 from ccterm.errors import CctermError, ConfigError
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ app.add_typer(trunk_cmd.app, name="trunk")
 app.command("import")(import_command)
 app.command("report")(report_command)
 app.command("agent")(agent_command)
+app.command("simulate")(simulate_command)
 
 
 def _version(value: bool) -> None:

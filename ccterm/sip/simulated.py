@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ccterm.clock import Cancellable, Scheduler
@@ -42,6 +43,24 @@ class SimProfile:
     greeting_seconds: float = 30.0  # a machine's greeting and beep, then it records silence
 
 
+@dataclass(frozen=True, slots=True)
+class CallPlan:
+    """What will happen to one dialled call: a planner decides, the trunk plays it out.
+
+    `ring_s` is the ringing before an answer (for busy and invalid: until the
+    network says so); `hold_s` how long whoever answered stays on the line;
+    `amd_machine` the verdict answering-machine detection reports on the answer.
+    """
+
+    outcome: str  # human | machine | busy | invalid | no_answer
+    ring_s: float
+    hold_s: float
+    amd_machine: bool = False
+
+
+Planner = Callable[[str, float], CallPlan]  # (number, ring_timeout) -> plan
+
+
 @dataclass
 class _Call:
     call_id: str
@@ -57,6 +76,7 @@ class SimulatedTrunk:
         self._listener: Listener | None = None
         self._state = TrunkState.DOWN
         self._calls: dict[str, _Call] = {}
+        self.planner: Planner | None = None  # None: the profile's random odds
 
     @property
     def state(self) -> TrunkState:
@@ -101,36 +121,51 @@ class SimulatedTrunk:
     ) -> None:
         if call_id in self._calls:
             raise ValueError(f"call id {call_id} is already in use")
-        p, rng = self.profile, self._rng
         call = self._calls[call_id] = _Call(call_id)
-        u = rng.random()
-        ring_s = rng.uniform(p.answer_min, p.answer_max)
-        sigma2 = math.log(1 + p.talk_cv**2)
-        talk_s = rng.lognormvariate(math.log(p.talk_mean) - sigma2 / 2, math.sqrt(sigma2))
+        plan = (self.planner or self._random_plan)(number, ring_timeout)
         if self._state is not TrunkState.UP:
             self._later(call, 0.0, lambda: self._end(call_id, Outcome.FAILED, 503, "trunk down"))
             return
-        human = p.p_human
-        machine = human + p.p_machine
-        busy = machine + p.p_busy
-        invalid = busy + p.p_invalid
-        if u < invalid and u >= busy:
-            self._later(call, p.invalid_seconds, lambda: self._end(call_id, Outcome.INVALID, 404))
+        if plan.outcome == "invalid":
+            self._later(call, plan.ring_s, lambda: self._end(call_id, Outcome.INVALID, 404))
             return
-        if u < busy and u >= machine:
-            self._later(call, p.busy_seconds, lambda: self._end(call_id, Outcome.BUSY, 486))
+        if plan.outcome == "busy":
+            self._later(call, plan.ring_s, lambda: self._end(call_id, Outcome.BUSY, 486))
             return
-        self._later(call, min(p.ringing_after, ring_s), lambda: self._emit(CallRinging(call_id)))
-        if u < machine and ring_s < ring_timeout:
-            is_machine = u >= human
-            hold = p.greeting_seconds if is_machine else talk_s
-            self._later(call, ring_s, lambda: self._answer(call_id, is_machine, hold))
+        ring_s = plan.ring_s
+        self._later(
+            call, min(self.profile.ringing_after, ring_s), lambda: self._emit(CallRinging(call_id))
+        )
+        if plan.outcome in ("human", "machine") and ring_s < ring_timeout:
+            verdict, hold = plan.amd_machine, plan.hold_s
+            self._later(call, ring_s, lambda: self._answer(call_id, verdict, hold))
         else:
             self._later(
                 call,
                 ring_timeout,
                 lambda: self._end(call_id, Outcome.NO_ANSWER, 487, "ring timeout"),
             )
+
+    def _random_plan(self, number: str, ring_timeout: float) -> CallPlan:
+        """The profile's odds and timings, drawn from the trunk's seeded generator."""
+        p, rng = self.profile, self._rng
+        u = rng.random()
+        ring_s = rng.uniform(p.answer_min, p.answer_max)
+        sigma2 = math.log(1 + p.talk_cv**2)
+        talk_s = rng.lognormvariate(math.log(p.talk_mean) - sigma2 / 2, math.sqrt(sigma2))
+        human = p.p_human
+        machine = human + p.p_machine
+        busy = machine + p.p_busy
+        invalid = busy + p.p_invalid
+        if busy <= u < invalid:
+            return CallPlan("invalid", p.invalid_seconds, 0.0)
+        if machine <= u < busy:
+            return CallPlan("busy", p.busy_seconds, 0.0)
+        if u < human:
+            return CallPlan("human", ring_s, talk_s)
+        if u < machine:
+            return CallPlan("machine", ring_s, p.greeting_seconds, amd_machine=True)
+        return CallPlan("no_answer", ring_s, 0.0)
 
     def _answer(self, call_id: str, machine: bool, hold: float) -> None:
         call = self._calls.get(call_id)

@@ -1,0 +1,64 @@
+"""`ccterm simulate`: an 8-hour shift of the real pacer in seconds, as one JSON object."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from ccterm.commands.common import emit_json
+from ccterm.errors import UsageError
+
+
+def simulate_command(
+    scenario: Annotated[
+        Path,
+        typer.Option(
+            "--scenario",
+            help="The scenario TOML (see the pacing scenarios' README).",
+            dir_okay=False,
+        ),
+    ],
+    policy: Annotated[
+        str,
+        typer.Option("--policy", help="progressive, ratio:K, predictive[:target=0.03] or precise."),
+    ] = "predictive",
+    seed: Annotated[
+        int, typer.Option("--seed", help="Draws the contacts (without --contacts).")
+    ] = 1,
+    contacts: Annotated[
+        Path | None,
+        typer.Option(
+            "--contacts",
+            help="A CSV of pre-drawn contacts (outcome_u,ring_s,talk_s,wrap_s,amd_u) to dial in order.",
+            dir_okay=False,
+        ),
+    ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events", help="Also write every call and agent event here, one JSON per line."
+        ),
+    ] = None,
+) -> None:
+    """Run the dialer's pacing on a virtual clock against the simulated trunk; print the metrics."""
+    from ccterm.dialer.pacing import parse_policy
+    from ccterm.dialer.scenario import load_scenario, read_contacts, sample_contacts
+    from ccterm.dialer.simulate import simulate
+
+    chosen = parse_policy(policy)
+    loaded = load_scenario(scenario)
+    source = iter(read_contacts(contacts)) if contacts else sample_contacts(loaded, seed)
+    with contextlib.ExitStack() as stack:
+        out: IO[str] | None = None
+        if events is not None:
+            try:
+                out = stack.enter_context(events.open("w", encoding="utf-8"))
+            except OSError as exc:
+                raise UsageError(f"cannot write {events}: {exc.strerror or exc}") from None
+        metrics = simulate(loaded, chosen, source, events=out)
+    emit_json(metrics)
+    sys.stdout.flush()

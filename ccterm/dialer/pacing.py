@@ -1,0 +1,520 @@
+"""How many more lines to dial now: the pacing policies, pure and clock-free.
+
+The same `Pacer` runs live in the daemon and in `ccterm simulate`; it is told
+what happened (a dial resolved, a talk or wrap-up ended) and asked, with a
+`Floor` snapshot and `now`, how many lines to add. Nothing here reads a clock.
+
+- progressive: ringing + waiting calls never exceed idle agents (no abandons);
+- ratio:K: K lines in flight per idle agent (what a supervisor sets by hand);
+- predictive: a model learnt online — which dials end in a live answer and
+  when, how long talk and wrap-up last — predicts, for one more line, the
+  chance that the person answers when no agent is free within the safe-harbor
+  time. Lines are added while that chance stays under a threshold, and the
+  threshold follows the abandon budget actually left in the compliance window
+  (cap × live answers − abandons): spent budget makes the dialer careful,
+  saved budget lets it lean in. Until it has enough samples it paces as
+  progressive and says so;
+- precise: predictive that plans for one agent fewer, so the person who
+  answers practically never waits.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ccterm.errors import UsageError
+
+POLICIES = ("progressive", "ratio:K", "predictive[:target=0.03]", "precise")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    kind: str  # progressive | ratio | predictive | precise
+    ratio: float = 1.0
+    target: float = 0.03
+
+    def __str__(self) -> str:
+        if self.kind == "ratio":
+            return f"ratio:{self.ratio:g}"
+        if self.kind == "predictive":
+            return f"predictive:target={self.target:g}"
+        return self.kind
+
+
+def parse_policy(text: str) -> Policy:
+    """'progressive', 'ratio:2.5', 'predictive', 'predictive:target=0.02', 'precise'."""
+    kind, _, arg = text.strip().lower().partition(":")
+    if kind in ("progressive", "precise") and not arg:
+        return Policy(kind)
+    if kind == "ratio":
+        try:
+            ratio = float(arg)
+        except ValueError:
+            ratio = math.nan
+        if not 0.1 <= ratio <= 50:
+            raise UsageError(
+                f"policy '{text}': the ratio must be a number from 0.1 to 50", "e.g. ratio:2"
+            )
+        return Policy("ratio", ratio=ratio)
+    if kind == "predictive":
+        target = 0.03
+        if arg:
+            key, _, value = arg.partition("=")
+            try:
+                target = float(value)
+            except ValueError:
+                target = math.nan
+            if key != "target" or not 0.0 < target <= 0.2:
+                raise UsageError(
+                    f"policy '{text}': expected predictive:target=R with R in (0, 0.2]",
+                    "e.g. predictive:target=0.03",
+                )
+        return Policy("predictive", target=target)
+    raise UsageError(f"unknown policy '{text}'", f"use one of: {', '.join(POLICIES)}")
+
+
+@dataclass(slots=True)
+class Floor:
+    """One campaign's floor at `now`: who is free, busy and ringing. Times are epoch seconds."""
+
+    now: float
+    idle: int  # agents free now
+    talking: Sequence[float]  # when each talking agent's call was connected
+    wrapping: Sequence[float]  # when each agent in wrap-up started it
+    ringing: Sequence[float]  # when each line not yet answered or ended was dialled
+    waiting: int  # people who answered and wait for an agent
+    lines_in_use: int  # every line, also those no agent will take (AMD, message)
+    max_lines: int = 0  # 0: no cap
+    answered: int = 0  # live answers in the compliance window
+    abandoned: int = 0  # of which abandoned
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the pacer decided and the inputs it used, for `ccterm campaign show`."""
+
+    dial: int
+    policy: str
+    learning: str  # "" once predictive, else why it still paces as progressive
+    answer_rate: float
+    mean_talk: float
+    idle: int
+    soon_free: float  # agents expected free within the horizon
+    ringing: int
+    waiting: int
+    ratio: float  # lines in flight per agent free now or soon, after this decision
+    risk: float  # predicted abandon chance of the last line added (or of the next one)
+    threshold: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+# -- what the pacer learns ----------------------------------------------------------------
+
+
+def _phi(z: float) -> float:
+    """The standard normal CDF."""
+    return 0.5 * math.erfc(-z * _SQRT_HALF)
+
+
+_SQRT_HALF = math.sqrt(0.5)
+
+
+class Model:
+    """Outcome, ring, talk and wrap-up statistics of the recent calls of one campaign.
+
+    Predictions are tabulated on whole seconds and refitted every few dozen
+    observations, so a decision costs table lookups, not distribution maths.
+    """
+
+    RESOLVED = 400  # dials the answer rate and ring times are learnt from
+    DURATIONS = 300  # talks and wrap-ups the agents' times are learnt from
+    MIN_RESOLVED = 60
+    MIN_HUMANS = 5
+    MIN_TALKS = 10
+    RING_REFIT = 25  # resolved dials between refits of the ring tables
+    TALK_REFIT = 25  # talks or wrap-ups between refits of the agents' tables
+
+    def __init__(self, ring_timeout: float = 25.0, horizon: float = 30.0) -> None:
+        self.ring_timeout = ring_timeout
+        self.horizon = math.ceil(max(horizon, ring_timeout + 1.0)) + 1  # whole seconds ahead
+        self._resolved: deque[tuple[float, bool]] = deque(maxlen=self.RESOLVED)
+        self._humans = 0
+        self._talks: deque[float] = deque(maxlen=self.DURATIONS)
+        self._wraps: deque[float] = deque(maxlen=self.DURATIONS)
+        self._ring_new = 0  # observations since the last refit
+        self._talk_new = 0
+        self._ready = False
+        self.ring_version = 0
+        self.talk_version = 0
+        # Derived, refitted from the windows now and then:
+        self.answer_rate = 0.0
+        self.mean_talk = 0.0
+        self.mean_wrap = 0.0
+        self._human_after: list[float] = [0.0]  # P(person answers at >= second k), per dial
+        self._open_after: list[float] = [1.0]  # P(still ringing at second k), per dial
+        self._human_times: list[int] = []
+        self._ring_rows: list[list[float]] = []
+        self._talk_survival: list[float] = [1.0]
+        self._talk_rows: dict[int, list[float]] = {}
+        self._wrap_sorted: list[float] = []
+        self._wrap_rows: dict[int, list[float]] = {}
+
+    # observations
+
+    def resolved(self, seconds: float, human: bool) -> None:
+        """A dial stopped ringing `seconds` after it was made: a person answered, or not."""
+        if len(self._resolved) == self.RESOLVED and self._resolved[0][1]:
+            self._humans -= 1
+        self._resolved.append((max(0.0, seconds), human))
+        self._humans += human
+        self._ring_new += 1
+
+    def talked(self, seconds: float) -> None:
+        self._talks.append(max(1.0, seconds))
+        self._talk_new += 1
+
+    def wrapped(self, seconds: float) -> None:
+        self._wraps.append(max(0.0, seconds))
+        self._talk_new += 1
+
+    # state
+
+    def learning(self) -> str:
+        """'' when there is enough to predict from, else what is still missing."""
+        if self._ready:
+            return ""
+        missing = []
+        if len(self._resolved) < self.MIN_RESOLVED or self._humans < self.MIN_HUMANS:
+            missing.append(
+                f"{len(self._resolved)} of {self.MIN_RESOLVED} dials,"
+                f" {self._humans} of {self.MIN_HUMANS} answers"
+            )
+        if len(self._talks) < self.MIN_TALKS:
+            missing.append(f"{len(self._talks)} of {self.MIN_TALKS} talks")
+        if len(self._wraps) < self.MIN_TALKS:
+            missing.append(f"{len(self._wraps)} of {self.MIN_TALKS} wrap-ups")
+        self._ready = not missing
+        return "learning: " + ", ".join(missing) if missing else ""
+
+    def refit(self) -> None:
+        """Bring the tables up to date if enough has been observed since the last refit."""
+        if self._ring_new >= self.RING_REFIT or self.ring_version == 0:
+            self._fit_ring()
+        if self._talk_new >= self.TALK_REFIT or self.talk_version == 0:
+            self._fit_agents()
+
+    def _fit_ring(self) -> None:
+        self._ring_new = 0
+        self.ring_version += 1
+        n = max(1, len(self._resolved))
+        bins = self.horizon + 1
+        human_at = [0.0] * bins
+        open_until = [0.0] * bins
+        for seconds, human in self._resolved:
+            k = min(bins - 1, int(seconds))
+            open_until[k] += 1.0 / n
+            if human:
+                human_at[k] += 1.0 / n
+        self.answer_rate = self._humans / n
+        human_after = [0.0] * (bins + 1)
+        open_after = [0.0] * (bins + 1)
+        for k in range(bins - 1, -1, -1):
+            human_after[k] = human_after[k + 1] + human_at[k]
+            open_after[k] = open_after[k + 1] + open_until[k]
+        self._human_after, self._open_after = human_after, open_after
+        times = sorted(seconds for seconds, human in self._resolved if human)
+        points = 6
+        if times:
+            self._human_times = [
+                round(times[min(len(times) - 1, int((i + 0.5) * len(times) / points))])
+                for i in range(points)
+            ]
+        else:
+            self._human_times = [round(self.ring_timeout / 2)]
+        self._ring_rows = [
+            [self._human_between(e, e + r) for r in range(self.horizon + 1)]
+            for e in range(self.horizon + 1)
+        ]
+
+    def _fit_agents(self) -> None:
+        self._talk_new = 0
+        self.talk_version += 1
+        talks = self._talks
+        if talks:
+            logs = [math.log(t) for t in talks]
+            mu = sum(logs) / len(logs)
+            sigma = max(0.05, math.sqrt(sum((x - mu) ** 2 for x in logs) / max(1, len(logs) - 1)))
+            self.mean_talk = sum(talks) / len(talks)
+            limit = int(min(86_400.0, math.exp(mu + 6 * sigma))) + self.horizon + 2
+            scale = 1.0 / (sigma * math.sqrt(2.0))
+            self._talk_survival = [1.0] + [
+                0.5 * math.erfc((math.log(t) - mu) * scale) for t in range(1, limit)
+            ]
+        self._talk_rows.clear()
+        wraps = self._wraps
+        if wraps:
+            self._wrap_sorted = sorted(wraps)
+            self.mean_wrap = sum(wraps) / len(wraps)
+        self._wrap_rows.clear()
+
+    # predictions
+
+    def human_times(self) -> list[int]:
+        """Equally likely whole seconds after dialling at which a new line's person answers."""
+        return self._human_times
+
+    def new_human_by(self, seconds: int) -> float:
+        """P(a line dialled now is answered by a person within `seconds`)."""
+        return self._ring_rows[0][min(seconds, self.horizon)]
+
+    def ringing_row(self, elapsed: float) -> list[float]:
+        """P(a line ringing for `elapsed` s is answered by a person within k more seconds)."""
+        return self._ring_rows[min(self.horizon, int(elapsed))]
+
+    def _human_between(self, start: int, end: int) -> float:
+        last = len(self._open_after) - 1
+        open_now = self._open_after[min(last, start)]
+        if open_now <= 0.0:
+            return 0.0
+        return (self._human_after[min(last, start)] - self._human_after[min(last, end)]) / open_now
+
+    def talk_row(self, elapsed: float) -> list[float]:
+        """P(an agent `elapsed` s into a talk is free — talk and wrap-up done — within k s)."""
+        # Long talks change slowly: share rows in 5 s steps after the first minute.
+        key = int(elapsed) if elapsed < 60 else int(elapsed) // 5 * 5
+        row = self._talk_rows.get(key)
+        if row is None:
+            row = self._talk_rows[key] = self._talk_free(key)
+        return row
+
+    def _talk_free(self, elapsed: int) -> list[float]:
+        survival = self._talk_survival
+        last = len(survival) - 1
+        alive = survival[min(last, elapsed)]
+        wraps = self._wrap_quantiles()
+        row = [0.0] * (self.horizon + 1)
+        if alive <= 1e-12:
+            return row
+        for k in range(1, self.horizon + 1):
+            total = 0.0
+            for wrap in wraps:
+                left = k - wrap
+                if left > 0:
+                    total += 1.0 - survival[min(last, elapsed + int(left))] / alive
+            row[k] = total / len(wraps)
+        return row
+
+    def _wrap_quantiles(self) -> list[float]:
+        wraps = self._wrap_sorted
+        if not wraps:
+            return [0.0]
+        n = len(wraps)
+        return [wraps[min(n - 1, int((i + 0.5) * n / 4))] for i in range(4)]
+
+    def wrap_row(self, elapsed: float) -> list[float]:
+        """P(an agent `elapsed` s into wrap-up has finished it within k s)."""
+        key = int(elapsed)
+        row = self._wrap_rows.get(key)
+        if row is None:
+            wraps = self._wrap_sorted
+            n = len(wraps)
+            done = bisect.bisect_right(wraps, key)
+            if done >= n:  # longer than any seen: expect it soon
+                row = [0.0] + [1.0] * self.horizon
+            else:
+                row = [
+                    (bisect.bisect_right(wraps, key + k) - done) / (n - done)
+                    for k in range(self.horizon + 1)
+                ]
+            self._wrap_rows[key] = row
+        return row
+
+
+# -- the pacer ----------------------------------------------------------------------------
+
+
+class Pacer:
+    """One campaign's pacing: the learnt model, the policy, and the last decision."""
+
+    # The abandon-chance threshold is THETA_REF when the budget left equals SLACK_REF
+    # abandons, and doubles with every SLACK_DOUBLING abandons more budget.
+    THETA_REF = 0.06
+    THETA_MIN = 0.002
+    THETA_MAX = 0.5
+    SLACK_REF = 3.0
+    SLACK_DOUBLING = 3.0
+    PRECISE_THRESHOLD = 0.03
+    CALIBRATION_PRIOR = 3.0
+    MAX_BATCH = 200
+
+    def __init__(
+        self, policy: Policy, *, ring_timeout: float = 25.0, safe_harbor: float = 2.0
+    ) -> None:
+        self.policy = policy
+        self.model = Model(ring_timeout, horizon=ring_timeout + safe_harbor + 1)
+        self.safe_harbor = safe_harbor
+        self.last: Decision | None = None
+        self._expected = 0.0
+        self._abandons = 0
+        self._agent_cache: tuple[tuple[object, ...], tuple[list[float], ...]] | None = None
+
+    def threshold(self, floor: Floor) -> float:
+        if self.policy.kind == "precise":
+            return self.PRECISE_THRESHOLD
+        slack = self.policy.target * floor.answered - floor.abandoned
+        theta = self.THETA_REF * 2.0 ** ((slack - self.SLACK_REF) / self.SLACK_DOUBLING)
+        return min(self.THETA_MAX, max(self.THETA_MIN, theta))
+
+    def decide(self, floor: Floor) -> Decision:
+        kind = self.policy.kind
+        learning = ""
+        if kind in ("predictive", "precise"):
+            learning = self.model.learning()
+            if not learning:
+                decision = self._predict(floor)
+                self.last = decision
+                return decision
+        ratio = self.policy.ratio if kind == "ratio" else 1.0
+        in_flight = len(floor.ringing) + floor.waiting
+        want = math.floor(ratio * floor.idle + 1e-9) - in_flight
+        dial = self._capped(max(0, want), floor)
+        decision = Decision(
+            dial=dial,
+            policy=str(self.policy),
+            learning=learning,
+            answer_rate=self.model.answer_rate,
+            mean_talk=self.model.mean_talk,
+            idle=floor.idle,
+            soon_free=float(floor.idle),
+            ringing=len(floor.ringing),
+            waiting=floor.waiting,
+            ratio=(in_flight + dial) / floor.idle if floor.idle else 0.0,
+            risk=0.0,
+            threshold=0.0,
+        )
+        self.last = decision
+        return decision
+
+    @staticmethod
+    def _capped(want: int, floor: Floor) -> int:
+        if floor.max_lines > 0:
+            want = min(want, floor.max_lines - floor.lines_in_use)
+        return max(0, want)
+
+    def dialled(self, risks: Sequence[float]) -> None:
+        """Lines were placed with these predicted abandon chances (for calibration)."""
+        self._expected += sum(risks) * self.model.answer_rate
+
+    def abandoned(self) -> None:
+        """A person answered one of this pacer's lines and found no agent."""
+        self._abandons += 1
+
+    def calibration(self) -> float:
+        """Abandons seen per abandon predicted: corrects what the model leaves out.
+
+        The model judges each new line against the lines already ringing, not
+        against those it will dial in the next seconds, which answer in between
+        and take agents; so its risks run low, by a factor this measures.
+        """
+        prior = self.CALIBRATION_PRIOR
+        ratio = (self._abandons + prior) / (self._expected + prior)
+        return min(4.0, max(0.5, ratio))
+
+    def _agent_side(self, floor: Floor, offsets: Sequence[int]) -> tuple[list[float], ...]:
+        """Agents free by each offset (mean, variance); cached while nothing changes."""
+        model = self.model
+        key = (
+            int(floor.now),
+            model.talk_version,
+            tuple(offsets),
+            len(floor.talking),
+            sum(floor.talking),
+            len(floor.wrapping),
+            sum(floor.wrapping),
+        )
+        if self._agent_cache is not None and self._agent_cache[0] == key:
+            return self._agent_cache[1]
+        now = floor.now
+        means = [0.0] * len(offsets)
+        variances = [0.0] * len(offsets)
+        rows = [model.talk_row(now - since) for since in floor.talking]
+        rows += [model.wrap_row(now - since) for since in floor.wrapping]
+        for i, offset in enumerate(offsets):
+            mean = var = 0.0
+            for row in rows:
+                q = row[offset]
+                mean += q
+                var += q * (1.0 - q)
+            means[i], variances[i] = mean, var
+        result = (means, variances)
+        self._agent_cache = (key, result)
+        return result
+
+    def _predict(self, floor: Floor) -> Decision:
+        model = self.model
+        model.refit()
+        reserve = 1 if self.policy.kind == "precise" else 0
+        times = model.human_times()
+        n = len(times)
+        harbor = int(self.safe_harbor)
+        horizon = model.horizon
+        offsets = [min(horizon, r + harbor) for r in times]
+        # For each time a new line's person may answer: agents free by then (+ the
+        # safe harbor) minus people from lines already ringing who answer before.
+        agent_means, agent_vars = self._agent_side(floor, [*offsets, max(offsets)])
+        soon = agent_means[n]
+        base = float(floor.idle - floor.waiting - reserve)
+        means = [base + m for m in agent_means[:n]]
+        variances = agent_vars[:n]
+        now = floor.now
+        by_age: dict[int, int] = {}  # lines ringing, by whole seconds rung
+        for since in floor.ringing:
+            age = int(now - since)
+            by_age[age] = by_age.get(age, 0) + 1
+        for age, count in by_age.items():
+            row = model.ringing_row(age)
+            for i in range(n):
+                a = row[times[i]]
+                means[i] -= count * a
+                variances[i] += count * a * (1.0 - a)
+        new_before = [model.new_human_by(r) for r in times]
+        theta = self.threshold(floor)
+        scale = self.calibration() / n
+        room = self.MAX_BATCH if floor.max_lines <= 0 else floor.max_lines - floor.lines_in_use
+        dial = 0
+        risk = 0.0
+        risks: list[float] = []
+        while dial < min(room, self.MAX_BATCH):
+            risk = 0.0
+            for mean, var, before in zip(means, variances, new_before, strict=True):
+                m = mean - dial * before
+                v = var + dial * before * (1.0 - before)
+                risk += _phi((0.5 - m) / math.sqrt(v + 0.25))
+            risk *= scale
+            if risk > theta:
+                break
+            risks.append(risk)
+            dial += 1
+        self.dialled(risks)
+        in_flight = len(floor.ringing) + floor.waiting + dial
+        available = floor.idle + soon
+        return Decision(
+            dial=dial,
+            policy=str(self.policy),
+            learning="",
+            answer_rate=model.answer_rate,
+            mean_talk=model.mean_talk,
+            idle=floor.idle,
+            soon_free=soon,
+            ringing=len(floor.ringing),
+            waiting=floor.waiting,
+            ratio=in_flight / available if available > 0 else float(in_flight),
+            risk=risk,
+            threshold=theta,
+        )
