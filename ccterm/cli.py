@@ -12,6 +12,7 @@ import typer
 from ccterm import __version__
 from ccterm.commands import campaign as campaign_cmd
 from ccterm.commands import dnc as dnc_cmd
+from ccterm.commands import lead as lead_cmd
 from ccterm.commands import trunk as trunk_cmd
 from ccterm.commands.agent import agent_command
 from ccterm.commands.common import (
@@ -39,6 +40,7 @@ app = typer.Typer(
 )
 app.add_typer(campaign_cmd.app, name="campaign")
 app.add_typer(dnc_cmd.app, name="dnc")
+app.add_typer(lead_cmd.app, name="lead")
 app.add_typer(trunk_cmd.app, name="trunk")
 app.command("import")(import_command)
 app.command("report")(report_command)

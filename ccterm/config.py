@@ -321,8 +321,9 @@ def _check(config: Config, where: _Where) -> None:
                     "dialer", key, f"'{code}' is not a region code like 'PL' or 'US'{near}"
                 )
     start, end = dialer.calling_hours
-    for value in (start, end):
-        if not _HHMM.fullmatch(value):
+    # "24:00" may end the window: calls up to midnight (["00:00", "24:00"]: at any hour)
+    for value, may_be_midnight in ((start, False), (end, True)):
+        if not _HHMM.fullmatch(value) and not (may_be_midnight and value == "24:00"):
             raise where.error("dialer", "calling_hours", f"'{value}' is not a time like '08:00'")
     if start >= end:
         raise where.error("dialer", "calling_hours", f"'{start}' must come before '{end}'")

@@ -39,7 +39,7 @@ from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 from ccterm.errors import UsageError
 from ccterm.model import suggest
 
-__all__ = ["Invalid", "Number", "NumberBook"]
+__all__ = ["Invalid", "Number", "NumberBook", "number_zones", "region_zones"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -626,6 +626,28 @@ def _reason(region: str, cc: int, result: int) -> str:
     if result == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         return f"missing area code for {where}"
     return f"not a valid number for {where}"
+
+
+def number_zones(e164: str) -> tuple[str, ...]:
+    """phonenumbers' time zones for an E.164 number: by its prefix, else its country's.
+
+    () when it is not a number; used when a contact's stored zones are unknown.
+    """
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return ()
+    zones = tuple(time_zones_for_number(parsed))
+    if zones == _UNKNOWN_TZ and parsed.country_code:
+        zones = _tz_for_country(parsed.country_code)
+    return () if zones == _UNKNOWN_TZ else zones
+
+
+def region_zones(region: str) -> tuple[str, ...]:
+    """The time zones of a region's country calling code ("PL" -> Europe/Warsaw); () if none."""
+    cc = phonenumbers.country_code_for_region(region.upper())
+    zones = _tz_for_country(cc) if cc else _UNKNOWN_TZ
+    return () if zones == _UNKNOWN_TZ else zones
 
 
 # Non-geographic codes of satellite and international networks: costly, and fraud's favourites.

@@ -20,6 +20,7 @@ import pytest
 
 from ccterm import config as config_mod
 from ccterm.client import DaemonClient
+from ccterm.clock import Clock
 from ccterm.config import Config
 from ccterm.daemon.main import serve
 
@@ -57,11 +58,19 @@ group = "support"
 """
 
 
-def write_config(directory: Path, *, users: str = USERS, extra: str = "") -> Path:
+def write_config(
+    directory: Path,
+    *,
+    users: str = USERS,
+    extra: str = "",
+    calling_hours: tuple[str, str] = ("00:00", "24:00"),
+) -> Path:
     """A config on the simulated trunk with everything inside `directory`.
 
     Test users are system accounts that exist on any Debian machine: nobody
     (agent, sales), daemon (supervisor, sales), bin (supervisor, support).
+    Calls are allowed at any hour unless a test says otherwise: tests run at any
+    time of day, and test numbers sit in real time zones.
     """
     text = (
         textwrap.dedent(
@@ -79,6 +88,7 @@ def write_config(directory: Path, *, users: str = USERS, extra: str = "") -> Pat
 
         [dialer]
         region = "PL"
+        calling_hours = ["{calling_hours[0]}", "{calling_hours[1]}"]
         {extra}
         """
         )
@@ -92,6 +102,22 @@ def write_config(directory: Path, *, users: str = USERS, extra: str = "") -> Pat
 @pytest.fixture
 def config(workdir: Path) -> Config:
     return config_mod.load(write_config(workdir))
+
+
+@pytest.fixture
+def here_is_warsaw() -> Iterator[None]:
+    """The machine's local time zone, for the "here" times the daemon writes."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/Warsaw"
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
 
 
 class RunningDaemon:
@@ -114,9 +140,10 @@ class RunningDaemon:
             return await client.request(op, args)
 
 
-async def start_daemon(config: Config) -> RunningDaemon:
+async def start_daemon(config: Config, clock: Clock | None = None) -> RunningDaemon:
+    """The daemon in this process; `clock` (default: the system's) is the time it reads."""
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(config, stop=stop), name="test-daemon")
+    task = asyncio.create_task(serve(config, clock=clock, stop=stop), name="test-daemon")
     for _ in range(200):
         if config.daemon.socket.exists():
             try:

@@ -38,6 +38,9 @@ COMMANDS = [
     ["dnc", "remove"],
     ["dnc", "list"],
     ["dnc", "import"],
+    ["lead"],
+    ["lead", "why"],
+    ["simulate"],
 ]
 
 

@@ -103,6 +103,10 @@ def test_full_example_from_the_issue(tmp_path: Path) -> None:
             "[dialer] calling_hours: '9:00' is not a time like '08:00'",
         ),
         (
+            "[dialer]\ncalling_hours = ['24:00', '24:00']",
+            "[dialer] calling_hours: '24:00' is not a time like '08:00'",
+        ),
+        (
             "[dialer]\ncalling_hours = ['21:00', '08:00']",
             "[dialer] calling_hours: '21:00' must come before '08:00'",
         ),
@@ -118,6 +122,11 @@ def test_full_example_from_the_issue(tmp_path: Path) -> None:
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, expected: str) -> None:
     assert expected in error_of(tmp_path, text)
+
+
+def test_calling_hours_may_run_to_midnight(tmp_path: Path) -> None:
+    cfg = load_text(tmp_path, "[dialer]\ncalling_hours = ['00:00', '24:00']")
+    assert cfg.dialer.calling_hours == ("00:00", "24:00")
 
 
 def test_password_is_never_echoed(tmp_path: Path) -> None:

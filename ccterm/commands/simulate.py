@@ -33,7 +33,8 @@ def simulate_command(
         Path | None,
         typer.Option(
             "--contacts",
-            help="A CSV of pre-drawn contacts (outcome_u,ring_s,talk_s,wrap_s,amd_u) to dial in order.",
+            help="A CSV of pre-drawn contacts, dialled in order"
+            " (header: outcome_u,ring_s,talk_s,wrap_s,amd_u).",
             dir_okay=False,
         ),
     ] = None,

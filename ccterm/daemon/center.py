@@ -23,6 +23,7 @@ from ccterm.daemon.audio import Audio
 from ccterm.daemon.server import Identity, Server, Session, campaign_audience
 from ccterm.dialer import modes
 from ccterm.dialer.dispositions import DispositionError, effect, for_outcome
+from ccterm.dialer.hours import CallingHours
 from ccterm.errors import Conflict, NotFound, UsageError
 from ccterm.model import AgentStatus, Campaign, CampaignStatus, Disposition, Role
 from ccterm.sip.probe import probe_call
@@ -123,6 +124,7 @@ class Center:
         self.server = server
         self.trunk = trunk
         self.config = config
+        self.hours = CallingHours.of(config.dialer)
         self.agents: dict[str, LiveAgent] = {}
         self.calls: dict[str, LiveCall] = {}
         self._call_ids = itertools.count(1)
@@ -355,7 +357,7 @@ class Center:
             raise Conflict(f"the trunk is {self.trunk.state}", "calls resume when it is up")
         try:
             taken = await dialing.take(
-                self.store, campaign, lead_id, agent=agent.name, mode="manual"
+                self.store, campaign, lead_id, agent=agent.name, mode="manual", hours=self.hours
             )
         except dialing.NotDialable as refusal:
             raise Conflict(f"not dialled: {refusal.reason}") from None
@@ -766,7 +768,9 @@ class Center:
             if campaign.settings.mode not in modes.AUTO_MODES:
                 continue
             mode = str(campaign.settings.mode)
-            taken = await dialing.take_next(self.store, campaign, agent=agent.name, mode=mode)
+            taken = await dialing.take_next(
+                self.store, campaign, agent=agent.name, mode=mode, hours=self.hours
+            )
             if taken is None:
                 exhausted.add(command.campaign_id)
                 continue

@@ -61,6 +61,15 @@ def effect(
     return LeadUpdate(LeadState.WAITING, now + delay, None, None, None)
 
 
+def abandon_rest_until(abandoned_at: float, settings: CampaignSettings) -> float:
+    """Until when a number whose call was abandoned rests, in a campaign with `settings`.
+
+    It holds for the number in every campaign (the regulators count the person
+    called, not the list), each campaign with its own abandon_retry_hours.
+    """
+    return abandoned_at + settings.abandon_retry_hours * HOUR
+
+
 def for_outcome(outcome: Outcome, *, machine: bool = False) -> Disposition:
     """The dialer's own disposition for a call that no agent took."""
     if machine:

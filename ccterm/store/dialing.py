@@ -1,9 +1,10 @@
 """Taking a lead to dial, recording the attempt, and disposing of it — each one transaction.
 
 The rules that keep a number from being dialled (do-not-call, wrong number, fax,
-the attempt cap, a retry time not yet come) are checked here, in the same
-transaction that marks the lead as dialling, so nothing added a moment earlier
-slips through.
+the attempt cap, a retry time not yet come, a call abandoned in any campaign
+within the campaign's abandon_retry_hours, the contact's calling hours) are
+checked here, in the same transaction that marks the lead as dialling, so
+nothing added a moment earlier slips through.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 import aiosqlite
 
-from ccterm.dialer.dispositions import LeadUpdate
+from ccterm.clock import local
+from ccterm.dialer.dispositions import HOUR, LeadUpdate, abandon_rest_until
+from ccterm.dialer.hours import DAY, CallingHours
 from ccterm.model import Campaign, CampaignSettings, Disposition
 from ccterm.store.db import Store, log_event
 from ccterm.store.leads import PICK_SQL, rank_sql
@@ -37,43 +40,92 @@ class Taken:
 class NotDialable(Exception):
     """Why a lead may not be dialled now, in words for the agent."""
 
-    def __init__(self, reason: str, *, block: bool = False) -> None:
+    def __init__(self, reason: str, *, block: bool = False, retry_at: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.block = block  # the lead should be flagged blocked (a mark found at dial time)
+        self.retry_at = retry_at  # the lead should wait until then (a rest, calling hours)
 
 
+# An abandoned call is at most a ring timeout (<= 180 s) plus 2 s after its start, so an
+# hour of slack keeps the lockout's lookup a short range scan of the attempts_e164 index.
 _LEAD = (
     "SELECT l.id, l.campaign_id, l.contact_id, l.state, l.blocked, l.attempts, l.next_at,"
-    " l.callback_at, l.callback_agent, c.e164, c.name,"
+    " l.callback_at, l.callback_agent, c.e164, c.name, c.timezone,"
     " EXISTS (SELECT 1 FROM dnc d WHERE d.e164 = c.e164) AS dnc,"
-    " (SELECT mark FROM number_marks m WHERE m.e164 = c.e164) AS mark"
-    " FROM leads l JOIN contacts c ON c.id = l.contact_id WHERE l.id = ?"
+    " (SELECT mark FROM number_marks m WHERE m.e164 = c.e164) AS mark,"
+    " (SELECT max(a.abandoned_at) FROM attempts a WHERE a.e164 = c.e164"
+    "  AND a.started_at > :since - 3600 AND a.abandoned_at > :since) AS abandoned_at"
+    " FROM leads l JOIN contacts c ON c.id = l.contact_id WHERE l.id = :lead"
 )
 
 
-def why_not(
-    row: sqlite3.Row, settings: CampaignSettings, now: float, agent: str | None
-) -> str | None:
-    """None when the lead may be dialled now, else the reason it may not."""
+def lead_params(lead_id: int, settings: CampaignSettings, now: float) -> dict[str, Any]:
+    """_LEAD's parameters: the lead, and how far back an abandoned call still counts."""
+    return {"lead": lead_id, "since": now - settings.abandon_retry_hours * HOUR}
+
+
+def _short(ts: float, now: float) -> str:
+    """A time on the daemon's clock: HH:MM today, with the date on any other day."""
+    moment = local(ts)
+    return f"{moment:%H:%M}" if moment.date() == local(now).date() else f"{moment:%Y-%m-%d %H:%M}"
+
+
+def refusal(
+    row: sqlite3.Row,
+    settings: CampaignSettings,
+    now: float,
+    agent: str | None,
+    *,
+    hours: CallingHours | None = None,
+) -> NotDialable | None:
+    """None when the lead may be dialled now, else why not (and whether to block or rest it).
+
+    `row` is a _LEAD row; `hours` None leaves calling hours unchecked.
+    """
     if row["dnc"]:
-        return "the number is on the do-not-call list"
+        return NotDialable("the number is on the do-not-call list", block=True)
     if row["mark"] == "wrong_number":
-        return "the number is marked as a wrong number"
+        return NotDialable("the number is marked as a wrong number", block=True)
     if row["mark"] == "fax":
-        return "the number is marked as a fax"
+        return NotDialable("the number is marked as a fax", block=True)
     state = row["state"]
     if state == "dialing":
-        return "the contact is being dialled already"
+        return NotDialable("the contact is being dialled already")
     if state == "done":
-        return "the contact is done in this campaign"
+        return NotDialable("the contact is done in this campaign")
     if state == "exhausted" or row["attempts"] >= settings.max_attempts:
-        return f"the contact has had its {settings.max_attempts} attempts"
+        return NotDialable(f"the contact has had its {settings.max_attempts} attempts")
     if row["callback_agent"] and agent is not None and row["callback_agent"] != agent:
-        return f"the callback belongs to {row['callback_agent']}"
+        return NotDialable(f"the callback belongs to {row['callback_agent']}")
     if state == "waiting" and row["next_at"] > now:
-        return "its next call is not due yet"
+        return NotDialable("its next call is not due yet")
+    if row["abandoned_at"] is not None:
+        until = abandon_rest_until(row["abandoned_at"], settings)
+        return NotDialable(
+            f"its call was abandoned at {_short(row['abandoned_at'], now)};"
+            f" it may be called again after {_short(until, now)}",
+            retry_at=until,
+        )
+    if hours is not None:
+        verdict = hours.check(row["timezone"], row["e164"], now)
+        if not verdict.allowed:
+            retry_at = verdict.opens_at if verdict.opens_at is not None else now + DAY
+            return NotDialable(verdict.reason, retry_at=retry_at)
     return None
+
+
+def why_not(
+    row: sqlite3.Row,
+    settings: CampaignSettings,
+    now: float,
+    agent: str | None,
+    *,
+    hours: CallingHours | None = None,
+) -> str | None:
+    """None when the lead may be dialled now, else the reason it may not."""
+    found = refusal(row, settings, now, agent, hours=hours)
+    return None if found is None else found.reason
 
 
 async def _take_row(
@@ -83,13 +135,13 @@ async def _take_row(
     now: float,
     agent: str | None,
     mode: str,
+    hours: CallingHours | None,
 ) -> Taken:
-    reason = why_not(row, campaign.settings, now, agent)
-    if reason is not None:
-        block = bool(row["dnc"] or row["mark"])
-        if block and not row["blocked"]:
+    refused = refusal(row, campaign.settings, now, agent, hours=hours)
+    if refused is not None:
+        if refused.block and not row["blocked"]:
             await db.execute("UPDATE leads SET blocked = 1 WHERE id = ?", (row["id"],))
-        raise NotDialable(reason, block=block)
+        raise refused
     await db.execute(
         "UPDATE leads SET state = 'dialing', attempts = attempts + 1, last_attempt_at = ?"
         " WHERE id = ?",
@@ -111,43 +163,71 @@ async def _take_row(
     )
 
 
-async def take(store: Store, campaign: Campaign, lead_id: int, *, agent: str, mode: str) -> Taken:
-    """The agent's chosen lead, marked dialling, or NotDialable saying why not."""
+async def take(
+    store: Store,
+    campaign: Campaign,
+    lead_id: int,
+    *,
+    agent: str,
+    mode: str,
+    hours: CallingHours | None = None,
+) -> Taken:
+    """The agent's chosen lead, marked dialling, or NotDialable saying why not.
+
+    `hours`: the daemon's calling hours, checked in the contact's zones (None: unchecked).
+    """
     now = store.clock.now()
-    refusal: NotDialable
+    refused: NotDialable
     async with store.transaction() as db:
-        async with db.execute(_LEAD, (lead_id,)) as cursor:
+        async with db.execute(_LEAD, lead_params(lead_id, campaign.settings, now)) as cursor:
             row = await cursor.fetchone()
         if row is None or row["campaign_id"] != campaign.id:
             raise NotDialable("no such contact in this campaign")
         try:
-            return await _take_row(db, row, campaign, now, agent, mode)
+            return await _take_row(db, row, campaign, now, agent, mode, hours)
         except NotDialable as exc:
-            refusal = exc  # leave normally: a blocked flag found on the way is kept
-    raise refusal
+            refused = exc  # leave normally: a blocked flag found on the way is kept
+    raise refused
 
 
 async def take_next(
-    store: Store, campaign: Campaign, *, agent: str | None, mode: str
+    store: Store,
+    campaign: Campaign,
+    *,
+    agent: str | None,
+    mode: str,
+    hours: CallingHours | None = None,
 ) -> Taken | None:
     """The campaign's next lead in its order, marked dialling; None when nothing is dialable.
 
     The checks run again on each candidate: a number listed after the pick is
-    flagged blocked and skipped, a lead that should not be 'ready' is put right,
-    and another agent's callback is left for that agent.
+    flagged blocked and skipped; one resting after an abandoned call, or outside
+    its calling hours (`hours`, None: unchecked), waits until it may be called,
+    so it leaves the ready index and promote_due brings it back, no attempt
+    counted; a lead that should not be 'ready' is put right; and another agent's
+    callback is left for that agent.
     """
     now = store.clock.now()
     async with store.transaction() as db:
         async with db.execute(PICK_SQL.replace("LIMIT 1", "LIMIT 50"), (campaign.id,)) as cursor:
             picks = await cursor.fetchall()
         for pick in picks:
-            async with db.execute(_LEAD, (pick["id"],)) as cursor:
+            params = lead_params(pick["id"], campaign.settings, now)
+            async with db.execute(_LEAD, params) as cursor:
                 row = await cursor.fetchone()
             assert row is not None
             try:
-                return await _take_row(db, row, campaign, now, agent, mode)
-            except NotDialable as refusal:
-                if refusal.block or row["callback_agent"]:
+                return await _take_row(db, row, campaign, now, agent, mode, hours)
+            except NotDialable as refused:
+                if refused.block:
+                    continue
+                if refused.retry_at is not None:
+                    await db.execute(
+                        "UPDATE leads SET state = 'waiting', next_at = ? WHERE id = ?",
+                        (refused.retry_at, row["id"]),
+                    )
+                    continue
+                if row["callback_agent"]:
                     continue
                 cap = campaign.settings.max_attempts
                 state = "exhausted" if row["attempts"] >= cap else "waiting"

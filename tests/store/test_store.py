@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,48 +14,7 @@ from ccterm.store import campaigns, dnc, imports
 from ccterm.store.db import Store, StoreError
 from ccterm.store.leads import PICK_SQL, peek_next, promote_due
 from ccterm.store.schema import SCHEMA_VERSION
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "db" / "ccterm.db", VirtualClock())
-    try:
-        yield s
-    finally:
-        await s.close()
-
-
-def lead(row: int, e164: str, name: str = "", priority: int = 0) -> list[Any]:
-    return [row, e164, name, {"city": "Kraków"}, "Europe/Warsaw", priority]
-
-
-async def land(
-    store: Store,
-    campaign: str,
-    leads: list[list[Any]],
-    *,
-    invalid: int = 0,
-    file_dups: int = 0,
-    dry_run: bool = False,
-    settings: CampaignSettings | None = None,
-):
-    staging = await imports.begin(store)
-    await imports.add(store, staging, leads)
-    return await imports.commit(
-        store,
-        staging,
-        campaign_name=campaign,
-        new_settings=settings or CampaignSettings(),
-        file_name=f"{campaign}.csv",
-        columns=["phone", "city"],
-        region="PL",
-        rows=len(leads) + invalid + file_dups,
-        invalid=invalid,
-        file_duplicates=file_dups,
-        actor="root",
-        authorize=lambda c: None,
-        dry_run=dry_run,
-    )
+from tests.store.conftest import land, lead
 
 
 async def test_schema_is_versioned_and_wal(store: Store, tmp_path: Path) -> None:
