@@ -88,6 +88,7 @@ class Floor:
     ringing: Sequence[float]  # when each line not yet answered or ended was dialled
     waiting: int  # people who answered and wait for an agent
     lines_in_use: int  # every line, also those no agent will take (AMD, message)
+    screening: int = 0  # answered lines answering-machine detection is still judging
     max_lines: int = 0  # 0: no cap
     answered: int = 0  # live answers in the compliance window
     abandoned: int = 0  # of which abandoned
@@ -336,6 +337,36 @@ class Model:
         return row
 
 
+def _add_bernoulli(pmf: list[float], p: float) -> list[float]:
+    """The distribution of a count after one more yes/no with chance p."""
+    out = [0.0] * (len(pmf) + 1)
+    q = 1.0 - p
+    for j, x in enumerate(pmf):
+        out[j] += x * q
+        out[j + 1] += x * p
+    return out
+
+
+def _short(supply: list[float], demand: list[float], base: int) -> float:
+    """P(base + agents freed <= people answering first): the new line's person finds no one."""
+    tail = [0.0] * (len(demand) + 1)  # tail[d] = P(demand >= d)
+    for d in range(len(demand) - 1, -1, -1):
+        tail[d] = tail[d + 1] + demand[d]
+    last = len(demand)
+    short = 0.0
+    for s, p in enumerate(supply):
+        need = base + s
+        short += p * (1.0 if need <= 0 else tail[need] if need <= last else 0.0)
+    return short
+
+
+@dataclass(frozen=True, slots=True)
+class _AgentSide:
+    means: list[float]
+    variances: list[float]
+    pmfs: list[list[float]] | None  # exact distributions, for small teams
+
+
 # -- the pacer ----------------------------------------------------------------------------
 
 
@@ -344,13 +375,15 @@ class Pacer:
 
     # The abandon-chance threshold is THETA_REF when the budget left equals SLACK_REF
     # abandons, and doubles with every SLACK_DOUBLING abandons more budget.
-    THETA_REF = 0.06
-    THETA_MIN = 0.002
+    THETA_REF = 0.03
     THETA_MAX = 0.5
-    SLACK_REF = 3.0
+    SLACK_REF = 4.0
     SLACK_DOUBLING = 3.0
     PRECISE_THRESHOLD = 0.03
     CALIBRATION_PRIOR = 3.0
+    EXACT_AGENTS = 10  # up to this many busy agents, exact distributions; above, normal
+    EXACT_LINES = 60
+    VALUE_WEIGHT = 1.0
     MAX_BATCH = 200
 
     def __init__(
@@ -362,26 +395,32 @@ class Pacer:
         self.last: Decision | None = None
         self._expected = 0.0
         self._abandons = 0
-        self._agent_cache: tuple[tuple[object, ...], tuple[list[float], ...]] | None = None
+        self._agent_cache: tuple[tuple[object, ...], _AgentSide] | None = None
+
+    def slack(self, floor: Floor) -> float:
+        """Abandons the window can still take before its rate passes the target."""
+        return self.policy.target * floor.answered - floor.abandoned
 
     def threshold(self, floor: Floor) -> float:
         if self.policy.kind == "precise":
             return self.PRECISE_THRESHOLD
-        slack = self.policy.target * floor.answered - floor.abandoned
-        theta = self.THETA_REF * 2.0 ** ((slack - self.SLACK_REF) / self.SLACK_DOUBLING)
-        return min(self.THETA_MAX, max(self.THETA_MIN, theta))
+        doublings = (self.slack(floor) - self.SLACK_REF) / self.SLACK_DOUBLING
+        theta: float = self.THETA_REF * math.pow(2.0, doublings)
+        return min(self.THETA_MAX, theta)
 
     def decide(self, floor: Floor) -> Decision:
         kind = self.policy.kind
         learning = ""
         if kind in ("predictive", "precise"):
             learning = self.model.learning()
+            if not learning and kind == "predictive" and self.slack(floor) < 0:
+                learning = "the abandon budget is spent: no line that could abandon"
             if not learning:
                 decision = self._predict(floor)
                 self.last = decision
                 return decision
         ratio = self.policy.ratio if kind == "ratio" else 1.0
-        in_flight = len(floor.ringing) + floor.waiting
+        in_flight = len(floor.ringing) + floor.screening + floor.waiting
         want = math.floor(ratio * floor.idle + 1e-9) - in_flight
         dial = self._capped(max(0, want), floor)
         decision = Decision(
@@ -426,8 +465,9 @@ class Pacer:
         ratio = (self._abandons + prior) / (self._expected + prior)
         return min(4.0, max(0.5, ratio))
 
-    def _agent_side(self, floor: Floor, offsets: Sequence[int]) -> tuple[list[float], ...]:
-        """Agents free by each offset (mean, variance); cached while nothing changes."""
+    def _agent_side(self, floor: Floor, offsets: Sequence[int]) -> _AgentSide:
+        """Agents free by each offset (mean, variance, and for small teams the exact
+        distribution); cached while nothing changes."""
         model = self.model
         key = (
             int(floor.now),
@@ -445,14 +485,20 @@ class Pacer:
         variances = [0.0] * len(offsets)
         rows = [model.talk_row(now - since) for since in floor.talking]
         rows += [model.wrap_row(now - since) for since in floor.wrapping]
+        exact = len(rows) <= self.EXACT_AGENTS
+        pmfs: list[list[float]] = []
         for i, offset in enumerate(offsets):
             mean = var = 0.0
+            pmf = [1.0]
             for row in rows:
                 q = row[offset]
                 mean += q
                 var += q * (1.0 - q)
+                if exact:
+                    pmf = _add_bernoulli(pmf, q)
             means[i], variances[i] = mean, var
-        result = (means, variances)
+            pmfs.append(pmf)
+        result = _AgentSide(means, variances, pmfs if exact else None)
         self._agent_cache = (key, result)
         return result
 
@@ -467,22 +513,27 @@ class Pacer:
         offsets = [min(horizon, r + harbor) for r in times]
         # For each time a new line's person may answer: agents free by then (+ the
         # safe harbor) minus people from lines already ringing who answer before.
-        agent_means, agent_vars = self._agent_side(floor, [*offsets, max(offsets)])
-        soon = agent_means[n]
-        base = float(floor.idle - floor.waiting - reserve)
-        means = [base + m for m in agent_means[:n]]
-        variances = agent_vars[:n]
+        side = self._agent_side(floor, [*offsets, max(offsets)])
+        soon = side.means[n]
+        base = floor.idle - floor.waiting - reserve
+        means = [base + m for m in side.means[:n]]
+        variances = side.variances[:n]
         now = floor.now
         by_age: dict[int, int] = {}  # lines ringing, by whole seconds rung
         for since in floor.ringing:
             age = int(now - since)
             by_age[age] = by_age.get(age, 0) + 1
+        exact = side.pmfs is not None and len(floor.ringing) <= self.EXACT_LINES
+        demand: list[list[float]] = [[1.0] for _ in range(n)]  # people answering first
         for age, count in by_age.items():
             row = model.ringing_row(age)
             for i in range(n):
                 a = row[times[i]]
                 means[i] -= count * a
                 variances[i] += count * a * (1.0 - a)
+                if exact:
+                    for _ in range(count):
+                        demand[i] = _add_bernoulli(demand[i], a)
         new_before = [model.new_human_by(r) for r in times]
         theta = self.threshold(floor)
         scale = self.calibration() / n
@@ -490,19 +541,33 @@ class Pacer:
         dial = 0
         risk = 0.0
         risks: list[float] = []
+        last_time = max(times)
+        coming = sum(count * model.ringing_row(age)[last_time] for age, count in by_age.items())
+        new_by_end = model.new_human_by(last_time)
+        available = base + soon
         while dial < min(room, self.MAX_BATCH):
+            # A line is worth more where agents would otherwise wait: more free (or
+            # soon free) agents than people expected to answer.
+            expected = coming + dial * new_by_end
+            limit = theta * (1.0 + self.VALUE_WEIGHT) / (self.VALUE_WEIGHT + expected)
             risk = 0.0
-            for mean, var, before in zip(means, variances, new_before, strict=True):
-                m = mean - dial * before
-                v = var + dial * before * (1.0 - before)
-                risk += _phi((0.5 - m) / math.sqrt(v + 0.25))
+            if exact:
+                assert side.pmfs is not None
+                for i in range(n):
+                    risk += _short(side.pmfs[i], demand[i], base)
+                    demand[i] = _add_bernoulli(demand[i], new_before[i])
+            else:
+                for mean, var, before in zip(means, variances, new_before, strict=True):
+                    m = mean - dial * before
+                    v = var + dial * before * (1.0 - before)
+                    risk += _phi((0.5 - m) / math.sqrt(v + 0.25))
             risk *= scale
-            if risk > theta:
+            if risk > limit:
                 break
             risks.append(risk)
             dial += 1
         self.dialled(risks)
-        in_flight = len(floor.ringing) + floor.waiting + dial
+        in_flight = len(floor.ringing) + floor.screening + floor.waiting + dial
         available = floor.idle + soon
         return Decision(
             dial=dial,

@@ -100,6 +100,7 @@ class Simulation:
         self._wrapping: dict[_Agent, float] = {}
         self._ringing: dict[str, float] = {}
         self._waiting: deque[_Call] = deque()
+        self._screening = 0  # answered lines AMD is judging
         self._calls: dict[str, _Call] = {}
         self._lines = 0
         self._lines_since = START
@@ -143,6 +144,7 @@ class Simulation:
             wrapping=self._wrapping.values(),  # type: ignore[arg-type]
             ringing=self._ringing.values(),  # type: ignore[arg-type]
             waiting=len(self._waiting),
+            screening=self._screening,
             lines_in_use=self._lines,
             max_lines=self.scenario.max_lines,
             answered=n_human,
@@ -240,7 +242,8 @@ class Simulation:
         if machine or fp:
             self.counts["machine" if machine else "amd_false_positive"] += 1
             self._log("answer", call=call.id, amd="machine")
-            self.clock.call_later(sc.amd_detect_seconds, lambda: self.trunk.hangup(call.id))
+            self._screening += 1
+            self.clock.call_later(sc.amd_detect_seconds, lambda: self._screened(call))
             self._pace()
             return
         self._log("answer", call=call.id)
@@ -251,6 +254,11 @@ class Simulation:
             self._waiting.append(call)
             self.clock.call_later(sc.safe_harbor, lambda: self._harbor_over(call))
         self._pace()
+
+    def _screened(self, call: _Call) -> None:
+        """AMD has judged the line a machine: hang up."""
+        self._screening -= 1
+        self.trunk.hangup(call.id)
 
     def _harbor_over(self, call: _Call) -> None:
         if not call.waiting:
