@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ccterm.errors import UsageError
@@ -83,9 +83,9 @@ class Floor:
 
     now: float
     idle: int  # agents free now
-    talking: Sequence[float]  # when each talking agent's call was connected
-    wrapping: Sequence[float]  # when each agent in wrap-up started it
-    ringing: Sequence[float]  # when each line not yet answered or ended was dialled
+    talking: Collection[float]  # when each talking agent's call was connected
+    wrapping: Collection[float]  # when each agent in wrap-up started it
+    ringing: Collection[float]  # when each line not yet answered or ended was dialled
     waiting: int  # people who answered and wait for an agent
     lines_in_use: int  # every line, also those no agent will take (AMD, message)
     screening: int = 0  # answered lines answering-machine detection is still judging

@@ -140,9 +140,9 @@ class Simulation:
         return Floor(
             now=self.clock.now(),
             idle=len(self._idle),
-            talking=self._talking.values(),  # type: ignore[arg-type]
-            wrapping=self._wrapping.values(),  # type: ignore[arg-type]
-            ringing=self._ringing.values(),  # type: ignore[arg-type]
+            talking=self._talking.values(),
+            wrapping=self._wrapping.values(),
+            ringing=self._ringing.values(),
             waiting=len(self._waiting),
             screening=self._screening,
             lines_in_use=self._lines,
