@@ -24,7 +24,7 @@ from ccterm.dialer.pacing import parse_policy
 from ccterm.dialer.scenario import load_scenario, sample_contacts
 from ccterm.dialer.simulate import simulate
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "shared" / "pacing"
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"  # copies of ../shared/pacing
 # scenario: (clairvoyant bound, reference predictive occupancy, its abandon rate)
 REFERENCE = {
     "small": (0.888, 0.668, 0.0254),

@@ -140,6 +140,7 @@ class Model:
     MIN_TALKS = 10
     RING_REFIT = 25  # resolved dials between refits of the ring tables
     TALK_REFIT = 25  # talks or wrap-ups between refits of the agents' tables
+    HUMAN_POINTS = 6  # answer times a new line's risk is averaged over
 
     def __init__(self, ring_timeout: float = 25.0, horizon: float = 30.0) -> None:
         self.ring_timeout = ring_timeout
@@ -230,7 +231,7 @@ class Model:
             open_after[k] = open_after[k + 1] + open_until[k]
         self._human_after, self._open_after = human_after, open_after
         times = sorted(seconds for seconds, human in self._resolved if human)
-        points = 6
+        points = self.HUMAN_POINTS
         if times:
             self._human_times = [
                 round(times[min(len(times) - 1, int((i + 0.5) * len(times) / points))])
@@ -376,14 +377,13 @@ class Pacer:
     # The abandon-chance threshold is THETA_REF when the budget left equals SLACK_REF
     # abandons, and doubles with every SLACK_DOUBLING abandons more budget.
     THETA_REF = 0.03
-    THETA_MAX = 0.5
+    THETA_MAX = 0.1  # never a line more likely than this to be abandoned
     SLACK_REF = 4.0
     SLACK_DOUBLING = 3.0
-    PRECISE_THRESHOLD = 0.03
+    PRECISE_THRESHOLD = 0.01
     CALIBRATION_PRIOR = 3.0
     EXACT_AGENTS = 10  # up to this many busy agents, exact distributions; above, normal
     EXACT_LINES = 60
-    VALUE_WEIGHT = 1.0
     MAX_BATCH = 200
 
     def __init__(
@@ -413,16 +413,13 @@ class Pacer:
         learning = ""
         if kind in ("predictive", "precise"):
             learning = self.model.learning()
-            if not learning and kind == "predictive" and self.slack(floor) < 0:
-                learning = "the abandon budget is spent: no line that could abandon"
             if not learning:
                 decision = self._predict(floor)
                 self.last = decision
                 return decision
         ratio = self.policy.ratio if kind == "ratio" else 1.0
         in_flight = len(floor.ringing) + floor.screening + floor.waiting
-        want = math.floor(ratio * floor.idle + 1e-9) - in_flight
-        dial = self._capped(max(0, want), floor)
+        dial = self._progressive(floor, ratio)
         decision = Decision(
             dial=dial,
             policy=str(self.policy),
@@ -439,6 +436,11 @@ class Pacer:
         )
         self.last = decision
         return decision
+
+    def _progressive(self, floor: Floor, ratio: float) -> int:
+        """Lines that keep ratio x idle agents in flight (ringing, screened or waiting)."""
+        in_flight = len(floor.ringing) + floor.screening + floor.waiting
+        return self._capped(max(0, math.floor(ratio * floor.idle + 1e-9) - in_flight), floor)
 
     @staticmethod
     def _capped(want: int, floor: Floor) -> int:
@@ -541,15 +543,7 @@ class Pacer:
         dial = 0
         risk = 0.0
         risks: list[float] = []
-        last_time = max(times)
-        coming = sum(count * model.ringing_row(age)[last_time] for age, count in by_age.items())
-        new_by_end = model.new_human_by(last_time)
-        available = base + soon
         while dial < min(room, self.MAX_BATCH):
-            # A line is worth more where agents would otherwise wait: more free (or
-            # soon free) agents than people expected to answer.
-            expected = coming + dial * new_by_end
-            limit = theta * (1.0 + self.VALUE_WEIGHT) / (self.VALUE_WEIGHT + expected)
             risk = 0.0
             if exact:
                 assert side.pmfs is not None
@@ -562,11 +556,13 @@ class Pacer:
                     v = var + dial * before * (1.0 - before)
                     risk += _phi((0.5 - m) / math.sqrt(v + 0.25))
             risk *= scale
-            if risk > limit:
+            if risk > theta:
                 break
             risks.append(risk)
             dial += 1
         self.dialled(risks)
+        if reserve:  # precise: never fewer lines than progressive, which abandons nobody
+            dial = max(dial, self._progressive(floor, 1.0))
         in_flight = len(floor.ringing) + floor.screening + floor.waiting + dial
         available = floor.idle + soon
         return Decision(

@@ -1,0 +1,168 @@
+"""The pacer on its own: floors in, lines to dial out, no clock but the one given."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ccterm.dialer.pacing import Floor, Pacer, Policy, parse_policy
+from ccterm.dialer.scenario import load_scenario, sample_contacts
+from ccterm.dialer.simulate import simulate
+from ccterm.errors import UsageError
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "bench" / "scenarios"
+NOW = 1_800_000_000.0
+
+
+def floor(**kw: object) -> Floor:
+    base: dict[str, object] = {
+        "now": NOW,
+        "idle": 0,
+        "talking": [],
+        "wrapping": [],
+        "ringing": [],
+        "waiting": 0,
+        "lines_in_use": 0,
+    }
+    base.update(kw)
+    return Floor(**base)  # type: ignore[arg-type]
+
+
+def trained(policy: str = "predictive") -> Pacer:
+    """A pacer that has seen 400 calls: a quarter are people answering after 5-24 s,
+    half ring out at 25 s, the rest are machines, busy or invalid."""
+    pacer = Pacer(parse_policy(policy))
+    for i in range(400):
+        kind, ring = i % 20, 5 + (i * 7) % 20
+        if kind < 5:
+            pacer.model.resolved(ring, human=True)
+        elif kind < 8:
+            pacer.model.resolved(ring, human=False)  # a machine
+        elif kind < 10:
+            pacer.model.resolved(4, human=False)  # busy, invalid
+        else:
+            pacer.model.resolved(25, human=False)  # no answer
+    for i in range(100):
+        pacer.model.talked(60 + (i * 37) % 240)
+        pacer.model.wrapped(10 + i % 10)
+    return pacer
+
+
+def test_policies_parse_and_bad_ones_say_what_is_allowed() -> None:
+    assert parse_policy("progressive") == Policy("progressive")
+    assert parse_policy("ratio:2.5") == Policy("ratio", ratio=2.5)
+    assert parse_policy("predictive") == Policy("predictive", target=0.03)
+    assert parse_policy("predictive:target=0.02") == Policy("predictive", target=0.02)
+    assert parse_policy("precise") == Policy("precise")
+    for bad in ("greedy", "ratio:x", "ratio:0", "predictive:target=0.5", "predictive:cap=1"):
+        with pytest.raises(UsageError):
+            parse_policy(bad)
+
+
+def test_progressive_keeps_lines_in_flight_at_the_idle_agents() -> None:
+    pacer = Pacer(parse_policy("progressive"))
+    assert pacer.decide(floor(idle=3)).dial == 3
+    assert pacer.decide(floor(idle=3, ringing=[NOW - 5])).dial == 2
+    assert pacer.decide(floor(idle=3, ringing=[NOW - 5], screening=2)).dial == 0
+    assert pacer.decide(floor(idle=0, waiting=1)).dial == 0
+
+
+def test_ratio_and_the_line_cap() -> None:
+    pacer = Pacer(parse_policy("ratio:2.5"))
+    assert pacer.decide(floor(idle=2)).dial == 5
+    assert pacer.decide(floor(idle=2, lines_in_use=28, max_lines=30)).dial == 2
+
+
+def test_predictive_paces_as_progressive_until_it_has_learnt_and_says_so() -> None:
+    pacer = Pacer(parse_policy("predictive"))
+    decision = pacer.decide(floor(idle=4))
+    assert decision.dial == 4
+    assert decision.learning.startswith("learning: 0 of 60 dials")
+    assert trained().decide(floor(idle=4)).learning == ""
+
+
+BUDGET = {"answered": 1000, "abandoned": 25}  # 5 abandons of budget left
+
+
+def test_predictive_dials_ahead_of_agents_who_will_soon_be_free() -> None:
+    # Nobody idle, three agents 12 s into wrap-up (which lasts 10-19 s).
+    soon = trained().decide(floor(wrapping=[NOW - 12] * 3, **BUDGET))
+    assert soon.dial > 3  # more lines than agents: one in four is a person
+    assert soon.soon_free == pytest.approx(3.0, abs=0.1)
+    assert 0 < soon.risk and soon.threshold > 0
+    # Nobody idle, three agents who just started talking: little will free soon.
+    talking = trained().decide(floor(talking=[NOW - 1] * 3, **BUDGET))
+    assert talking.dial < soon.dial
+
+
+def test_a_spent_abandon_budget_makes_it_careful() -> None:
+    f = {"idle": 2, "wrapping": [NOW - 5] * 4}
+    rich = trained().decide(floor(**f, answered=2000, abandoned=50))  # 2.5 % so far
+    spent = trained().decide(floor(**f, answered=2000, abandoned=62))  # 3.1 %: over
+    assert spent.threshold < rich.threshold / 8
+    assert spent.dial < rich.dial
+
+
+def test_precise_keeps_an_agent_in_reserve() -> None:
+    f = {"idle": 1, "wrapping": [NOW - 5] * 2, **BUDGET}
+    precise = trained("precise").decide(floor(**f)).dial
+    assert 1 <= precise < trained().decide(floor(**f)).dial  # never below progressive
+
+
+def test_lines_already_ringing_mean_fewer_new_ones() -> None:
+    empty = trained().decide(floor(idle=3, **BUDGET)).dial
+    assert empty > 3
+    busy = trained().decide(floor(idle=3, ringing=[NOW - 2] * 6, **BUDGET)).dial
+    assert busy < empty
+    # A line that has rung 20 s without an answer is less likely a person than a new one.
+    old = trained().decide(floor(idle=3, ringing=[NOW - 20] * 6, **BUDGET)).dial
+    assert busy < old
+
+
+# -- whole shifts on the simulated trunk --------------------------------------------------
+
+
+def shifts(name: str, policy: str, seeds: range, **changes: object) -> list[dict[str, float]]:
+    scenario = replace(load_scenario(SCENARIOS / f"{name}.toml"), **changes)  # type: ignore[arg-type]
+    return [simulate(scenario, parse_policy(policy), sample_contacts(scenario, s)) for s in seeds]
+
+
+def test_predictive_beats_progressive_and_keeps_the_cap_in_every_seed() -> None:
+    seeds = range(1, 4)
+    base = shifts("small", "progressive", seeds)
+    pred = shifts("small", "predictive", seeds)
+    assert all(m["abandoned"] == 0 for m in base)
+    assert all(m["abandon_rate"] <= 0.03 for m in pred), [m["abandon_rate"] for m in pred]
+    gain = statistics.mean(m["occupancy"] for m in pred) - statistics.mean(
+        m["occupancy"] for m in base
+    )
+    assert gain > 0.05
+
+
+@pytest.mark.parametrize(("before", "after"), [(0.35, 0.08), (0.08, 0.35)])
+def test_the_cap_holds_when_the_answer_rate_changes_sharply(before: float, after: float) -> None:
+    scenario = load_scenario(SCENARIOS / "shift.toml")
+    odds = replace(scenario.odds, p_human=before)
+    phase = replace(scenario.phases[0], start_hours=1.5, odds=replace(odds, p_human=after))
+    for seed in (1, 2):
+        [m] = shifts(
+            "shift",
+            "predictive",
+            range(seed, seed + 1),
+            agents=10,
+            shift_hours=4.0,
+            odds=odds,
+            phases=(phase,),
+        )
+        assert m["abandon_rate"] <= 0.03, (seed, m)
+        assert m["connects"] > 100
+
+
+def test_precise_abandons_almost_nobody() -> None:
+    [m] = shifts("mid", "precise", range(1, 2), shift_hours=3.0)
+    [p] = shifts("mid", "progressive", range(1, 2), shift_hours=3.0)
+    assert m["abandon_rate"] < 0.01
+    assert m["occupancy"] > p["occupancy"]
