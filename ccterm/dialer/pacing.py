@@ -138,8 +138,8 @@ class Model:
     MIN_RESOLVED = 60
     MIN_HUMANS = 5
     MIN_TALKS = 10
-    RING_REFIT = 25  # resolved dials between refits of the ring tables
-    TALK_REFIT = 25  # talks or wrap-ups between refits of the agents' tables
+    RING_REFIT = 50  # resolved dials between refits of the ring tables
+    TALK_REFIT = 100  # talks or wrap-ups between refits of the agents' tables
     HUMAN_POINTS = 6  # answer times a new line's risk is averaged over
 
     def __init__(self, ring_timeout: float = 25.0, horizon: float = 30.0) -> None:
@@ -375,11 +375,14 @@ class Pacer:
     """One campaign's pacing: the learnt model, the policy, and the last decision."""
 
     # The abandon-chance threshold is THETA_REF when the budget left equals SLACK_REF
-    # abandons, and doubles with every SLACK_DOUBLING abandons more budget.
+    # abandons; it doubles with every SLACK_DOUBLING abandons more budget and halves
+    # with every SLACK_HALVING fewer. The budget aims MARGIN (relative) under the cap.
+    MARGIN = 0.02
     THETA_REF = 0.03
     THETA_MAX = 0.1  # never a line more likely than this to be abandoned
     SLACK_REF = 4.0
     SLACK_DOUBLING = 3.0
+    SLACK_HALVING = 1.0
     PRECISE_THRESHOLD = 0.01
     CALIBRATION_PRIOR = 3.0
     EXACT_AGENTS = 10  # up to this many busy agents, exact distributions; above, normal
@@ -399,12 +402,15 @@ class Pacer:
 
     def slack(self, floor: Floor) -> float:
         """Abandons the window can still take before its rate passes the target."""
-        return self.policy.target * floor.answered - floor.abandoned
+        return self.policy.target * (1.0 - self.MARGIN) * floor.answered - floor.abandoned
 
     def threshold(self, floor: Floor) -> float:
         if self.policy.kind == "precise":
             return self.PRECISE_THRESHOLD
-        doublings = (self.slack(floor) - self.SLACK_REF) / self.SLACK_DOUBLING
+        above = self.slack(floor) - self.SLACK_REF
+        # Below the reserve the threshold halves with every abandon: the rate must end
+        # under the cap in every window, not on average.
+        doublings = above / (self.SLACK_DOUBLING if above > 0 else self.SLACK_HALVING)
         theta: float = self.THETA_REF * math.pow(2.0, doublings)
         return min(self.THETA_MAX, theta)
 
