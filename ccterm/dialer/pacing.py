@@ -380,7 +380,7 @@ class Pacer:
     MARGIN = 0.02
     THETA_REF = 0.03
     THETA_MAX = 0.1  # never a line more likely than this to be abandoned
-    SLACK_REF = 4.0
+    SLACK_REF = 3.0
     SLACK_DOUBLING = 3.0
     SLACK_HALVING = 1.0
     PRECISE_THRESHOLD = 0.01
