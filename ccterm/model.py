@@ -119,6 +119,7 @@ WRAPUP_DEFAULTS = (
     Disposition.BUSY,
 )
 MIN_RING_TIMEOUT = 15  # FCC/FTC safe harbor: 15 s or four rings
+MAX_SAFE_HARBOR = 2.0  # FCC/FTC and Ofcom: an answered call gets an agent or a message by then
 
 
 def suggest(word: str, options: Any) -> str:
@@ -204,6 +205,9 @@ class CampaignSettings:
     dial_order: DialOrder = DialOrder.CUSTOMER_FIRST
     abandon_cap: float = 0.03
     abandon_retry_hours: int = 72  # a number whose call was abandoned rests this long
+    safe_harbor: float = 2.0  # seconds an answered person may wait for an agent (the law: 2)
+    abandon_message: str = ""  # WAV played to whoever no agent took (relative: to config.toml)
+    ratio_override: float = 0.0  # predictive/precise paced by hand as ratio:K; 0: automatic
     wrapup_default: Disposition = Disposition.NO_ANSWER  # when the agent lets wrap-up run out
     script: str = ""
 
@@ -271,6 +275,25 @@ def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:
         return _float(key, value, 1.0, 10.0)
     if key == "abandon_cap":
         return _float(key, value, 0.0, 0.03)
+    if key == "safe_harbor":
+        seconds = _float(key, value, 0.0, math.inf)
+        if seconds > MAX_SAFE_HARBOR:
+            raise UsageError(
+                f"safe_harbor: {value} s is longer than the legal {MAX_SAFE_HARBOR:g} s",
+                "a person who answered must hear an agent or the message within 2 s",
+            )
+        return seconds
+    if key == "ratio_override":
+        ratio = _float(key, value, 0.0, 10.0)
+        if 0.0 < ratio < 1.0:
+            raise UsageError(
+                f"ratio_override: {value} is neither 0 (automatic) nor 1..10 lines per free agent"
+            )
+        return ratio
+    if key == "abandon_message":
+        if not isinstance(value, str):
+            raise UsageError(f"abandon_message: expected the path of a WAV file, got {value!r}")
+        return value.strip()
     if key in ("groups", "agents", "tags"):
         return _names(key, value)
     if key == "caller_id":

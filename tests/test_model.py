@@ -52,12 +52,25 @@ def test_merged_validates_every_value() -> None:
         ({"retry_minutes": {"fax": 10}}, "'fax' is not one of"),
         ({"dial_ratio": "x"}, "expected a number"),
         ({"wrapup_seconds": 1.5}, "expected a whole number"),
+        ({"safe_harbor": 2.5}, "longer than the legal 2 s"),
+        ({"safe_harbor": -1}, "outside 0.0..inf"),
+        ({"ratio_override": 0.5}, "neither 0 (automatic) nor 1..10"),
+        ({"ratio_override": 11}, "outside 0.0..10.0"),
+        ({"abandon_message": 3}, "expected the path of a WAV file"),
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(changes: dict, words: str) -> None:
     with pytest.raises(UsageError) as caught:
         CampaignSettings().merged(changes)
     assert words in caught.value.message
+
+
+def test_pacing_settings_default_to_the_law_and_automatic() -> None:
+    s = CampaignSettings()
+    assert (s.safe_harbor, s.abandon_message, s.ratio_override) == (2.0, "", 0.0)
+    s = s.merged({"safe_harbor": 1.5, "ratio_override": 2.5, "abandon_message": " m.wav "})
+    assert (s.safe_harbor, s.abandon_message, s.ratio_override) == (1.5, "m.wav", 2.5)
+    assert CampaignSettings.from_json(s.to_json()) == s
 
 
 def test_status_transitions() -> None:

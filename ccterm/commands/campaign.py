@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +14,7 @@ from ccterm.commands.common import (
     echo,
     emit_json,
     load_config,
+    note,
     parse_minutes,
     parse_when,
     request,
@@ -92,6 +94,27 @@ DialOrderOpt = Annotated[
 CapOpt = Annotated[
     float | None, typer.Option("--abandon-cap", help="Abandon-rate cap, at most 0.03 (3 %).")
 ]
+OverrideOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--ratio-override",
+        help="Predictive/precise: pace by hand at K lines per free agent (1-10); 0: automatic.",
+    ),
+]
+HarborOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--safe-harbor",
+        help="Seconds an answered person may wait for an agent before the message (<= 2).",
+    ),
+]
+MessageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--abandon-message",
+        help="A WAV played to a person no agent could take, then the call ends ('' for none).",
+    ),
+]
 ScriptOpt = Annotated[
     typer.FileText | None,
     typer.Option("--script", help="A text file with the agents' script ({field} is filled in)."),
@@ -115,6 +138,9 @@ def _settings(
     ratio: float | None = None,
     dial_order: DialOrder | None = None,
     abandon_cap: float | None = None,
+    ratio_override: float | None = None,
+    safe_harbor: float | None = None,
+    abandon_message: str | None = None,
     script: Any = None,
 ) -> dict[str, Any]:
     """Only the options given: the daemon validates them and keeps the rest."""
@@ -134,6 +160,8 @@ def _settings(
         ("dial_ratio", ratio),
         ("dial_order", dial_order),
         ("abandon_cap", abandon_cap),
+        ("ratio_override", ratio_override),
+        ("safe_harbor", safe_harbor),
     ]
     for key, value in pairs:
         if value is not None:
@@ -146,6 +174,9 @@ def _settings(
                 raise UsageError(f"--retry: '{item}' should look like busy=30m")
             delays[code.strip()] = parse_minutes(delay, f"--retry {code.strip()}")
         out["retry_minutes"] = delays
+    if abandon_message is not None:  # a path from here, not from the daemon's config
+        path = Path(abandon_message).expanduser()
+        out["abandon_message"] = str(path.resolve()) if abandon_message else ""
     if script is not None:
         out["script"] = script.read()
     return out
@@ -156,7 +187,9 @@ def _setting_options(given: dict[str, Any]) -> dict[str, Any]:
     return {key: given[key] for key in inspect.signature(_settings).parameters}
 
 
-def print_campaign(c: dict[str, Any], progress: dict[str, Any] | None = None) -> None:
+def print_campaign(
+    c: dict[str, Any], progress: dict[str, Any] | None = None, shown: dict[str, Any] | None = None
+) -> None:
     s = c["settings"]
     retry = ", ".join(f"{k} {v} min" for k, v in sorted(s["retry_minutes"].items()))
     lines = [
@@ -178,6 +211,9 @@ def print_campaign(c: dict[str, Any], progress: dict[str, Any] | None = None) ->
         ("dial ratio", s["dial_ratio"]),
         ("dial order", s["dial_order"].replace("_", " ")),
         ("abandon cap", f"{s['abandon_cap'] * 100:.1f} %"),
+        ("safe harbor", f"{s['safe_harbor']:g} s"),
+        ("on abandon", f"play {s['abandon_message']}" if s["abandon_message"] else "no message"),
+        ("pace ratio", f"{s['ratio_override']:g} (set by hand)" if s["ratio_override"] else "auto"),
         ("script", f"{len(s['script'].splitlines())} lines" if s["script"] else "-"),
     ]
     if progress is not None:
@@ -191,9 +227,62 @@ def print_campaign(c: dict[str, Any], progress: dict[str, Any] | None = None) ->
             ("done", progress["done"]),
             ("blocked", progress["blocked"]),
         ]
+    if shown is not None:
+        if shown.get("pacing") is not None:
+            lines.append(("pacing", pacing_text(shown["pacing"])))
+        if shown.get("abandons") is not None:
+            lines.append(("abandons", abandons_text(shown["abandons"])))
     width = max(len(k) for k, _ in lines)
     for key, value in lines:
         echo(f"{key.ljust(width)}  {value}")
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.0f} %" if share >= 0.1 or share == 0 else f"{share * 100:.1f} %"
+
+
+def _minutes(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def pacing_text(p: dict[str, Any]) -> str:
+    """One line: how the campaign paces now and from what (campaign.pacing's `pacing`)."""
+    policy = p["policy"]
+    seen = ""  # power, or a pacer still learning: no rates of its own yet
+    if p.get("answer_rate") or p.get("mean_talk"):
+        seen = f"answer rate {_percent(p['answer_rate'])}, mean talk {_minutes(p['mean_talk'])}, "
+    if policy.startswith("power:"):
+        return (
+            f"power, {p['lines_per_agent']} line(s) per free agent — {seen}"
+            f"agents free {p['idle']}, ringing {p['ringing']}, waiting {p['waiting']}"
+        )
+    head = f"{policy} (set by hand)" if p.get("override") else policy
+    free = f"agents free {p['idle']}"
+    if p["learning"]:
+        head += f" — {p['learning']}; pacing as progressive"
+    elif p["policy"].startswith(("predictive", "precise")):
+        free += f" (+{p['soon_free']:.1f} soon)"
+    parts = [
+        free,
+        f"ringing {p['ringing']}",
+        f"dialling {p['dial']} now",
+        f"ratio {p['ratio']:.1f}",
+    ]
+    if p["waiting"]:
+        parts.insert(3, f"waiting {p['waiting']}")
+    if p["threshold"]:
+        parts.append(f"risk {_percent(p['risk'])} (threshold {_percent(p['threshold'])})")
+    return f"{head} — {seen}{', '.join(parts)}"
+
+
+def abandons_text(a: dict[str, Any]) -> str:
+    """One line: the abandon rate over 24 hours and 30 days, against the cap."""
+
+    def one(label: str, w: dict[str, Any]) -> str:
+        return f"{label} {w['rate'] * 100:.1f} % ({w['abandoned']:,} of {w['answered']:,})"
+
+    return f"{one('24 h', a['day'])}, {one('30 days', a['month'])}, cap {a['cap'] * 100:g} %"
 
 
 @app.command("create")
@@ -216,6 +305,9 @@ def create(
     ratio: RatioOpt = None,
     dial_order: DialOrderOpt = None,
     abandon_cap: CapOpt = None,
+    ratio_override: OverrideOpt = None,
+    safe_harbor: HarborOpt = None,
+    abandon_message: MessageOpt = None,
     script: ScriptOpt = None,
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
@@ -271,7 +363,9 @@ def show(name: NameArg, config: ConfigOpt = None, json_out: JsonOpt = False) -> 
     if json_out:
         emit_json(result)
         return
-    print_campaign(result["campaign"], result["progress"])
+    print_campaign(result["campaign"], result["progress"], result)
+    for warning in result.get("warnings", []):
+        note(f"warning: {warning}")
 
 
 def _act(op: str, verb: str, name: str, config: Any, json_out: bool) -> None:
@@ -352,6 +446,9 @@ def edit(
     ratio: RatioOpt = None,
     dial_order: DialOrderOpt = None,
     abandon_cap: CapOpt = None,
+    ratio_override: OverrideOpt = None,
+    safe_harbor: HarborOpt = None,
+    abandon_message: MessageOpt = None,
     script: ScriptOpt = None,
     config: ConfigOpt = None,
     json_out: JsonOpt = False,

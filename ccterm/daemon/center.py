@@ -2,9 +2,11 @@
 
 This is the one mutable core. Ops change it (log in, dial, dispose), the trunk
 reports on calls (ringing, answered, ended), and a one-second tick runs the
-clock's work: campaigns starting and ending, retries and callbacks coming due,
-power dialing. Every write that matters is committed through the store before
-the state here moves on and before any op replies.
+clock's work: campaigns starting and ending, retries and callbacks coming due.
+The automatic dialer (autodial.py) places lines from this state on every tick
+and whenever something changed; a person who answers when no agent is free
+waits in the safe harbor (harbor.py). Every write that matters is committed
+through the store before the state here moves on and before any op replies.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from typing import Any
 from ccterm.clock import Clock
 from ccterm.config import Config
 from ccterm.daemon.audio import Audio
+from ccterm.daemon.autodial import RINGING, AutoDialer
+from ccterm.daemon.harbor import SafeHarbor
 from ccterm.daemon.server import Identity, Server, Session, campaign_audience
-from ccterm.dialer import modes
 from ccterm.dialer.dispositions import DispositionError, effect, for_outcome
 from ccterm.dialer.hours import CallingHours
+from ccterm.dialer.throttle import TokenBucket
 from ccterm.errors import Conflict, NotFound, UsageError
 from ccterm.model import AgentStatus, Campaign, CampaignStatus, Disposition, Role
 from ccterm.sip.probe import probe_call
@@ -55,9 +59,15 @@ class LiveCall:
     mode: str
     agent: str | None  # reserved for, then connected to
     started_at: float
-    state: str = "dialing"  # dialing -> ringing -> connected -> ended
+    # dialing -> ringing -> connected -> ended; an answer may also go to machine (hung
+    # up), or to waiting (no agent free yet) and then connected or abandoned (message)
+    state: str = "dialing"
     answered_at: float | None = None
+    connected_at: float | None = None
     machine: bool = False
+    resolved: bool = False  # the pacer knows how its ringing ended
+    predicted: bool = False  # placed on the pacer's prediction (its calibration counts these)
+    timer: asyncio.TimerHandle | None = None  # the safe harbor's end, or the message's
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -82,6 +92,7 @@ class LiveAgent:
     pause_reason: str = ""
     call: LiveCall | None = None  # connected, or in wrap-up
     wrapup_until: float | None = None
+    wrapup_since: float | None = None
     pause_after_call: bool = False
     sessions: set[Session] = field(default_factory=set)
     gone_timer: asyncio.TimerHandle | None = None
@@ -133,6 +144,15 @@ class Center:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.audio = Audio(self)
         self.probes: dict[str, asyncio.Queue[TrunkEvent]] = {}
+        self.bucket = TokenBucket(config.trunk.calls_per_second)
+        self.dialer = AutoDialer(self)
+        self.harbor = SafeHarbor(self)
+        self._clock_due = 0.0  # loop time of the next clock work
+        self._connecting: dict[str, asyncio.Task[Any]] = {}  # agent -> a waiting call's connect
+
+    async def load(self) -> None:
+        """Before serving: what the database remembers (abandon windows, recent calls)."""
+        await self.dialer.load()
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -147,10 +167,17 @@ class Center:
     ) -> None:
         self.server.publish(name, data, audience)
 
-    def _spawn(self, coro: Any, name: str) -> None:
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._task_done)
+        return task
+
+    async def _settled(self, agent: LiveAgent) -> None:
+        """Before an op that freed the agent replies: the waiting call it took is committed."""
+        task = self._connecting.pop(agent.name, None)
+        if task is not None:
+            await asyncio.shield(task)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
@@ -163,7 +190,7 @@ class Center:
 
     def ringing(self, agent: str) -> list[LiveCall]:
         """Calls dialling for this agent that no one has answered yet."""
-        return [c for c in self.calls.values() if c.agent == agent and c.state != "connected"]
+        return [c for c in self.calls.values() if c.agent == agent and c.state in RINGING]
 
     def lines(self, agent: str) -> int:
         return len(self.ringing(agent))
@@ -188,7 +215,9 @@ class Center:
             "lead.changed", {"campaign_id": campaign.id, "lead": lead}, campaign_audience(campaign)
         )
 
-    def _set(self, agent: LiveAgent, status: AgentStatus, *, reason: str = "") -> None:
+    def set_status(self, agent: LiveAgent, status: AgentStatus, *, reason: str = "") -> None:
+        if status is AgentStatus.READY and self._serve_waiting(agent):
+            return
         agent.status = status
         agent.since = self.clock.now()
         agent.pause_reason = reason if status is AgentStatus.PAUSED else ""
@@ -228,8 +257,9 @@ class Center:
             )
         agent.campaign = campaign
         if agent.status is AgentStatus.OFFLINE:
-            self._set(agent, AgentStatus.READY)  # logging in makes the agent available
+            self.set_status(agent, AgentStatus.READY)  # logging in makes the agent available
             self.audio.call_phone(agent)  # ... once their phone answers, on a SIP trunk
+            await self._settled(agent)
         else:
             self.agent_changed(agent)  # a reconnect: same state as before
         log.info("agent %s logged in to %s (%s)", agent.name, campaign.name, agent.status)
@@ -260,11 +290,12 @@ class Center:
             return
         if agent.status is AgentStatus.WRAPUP:
             await self._wrapup_default(agent)
+            self._wrapup_over(agent)
             agent.call = None
             agent.wrapup_until = None
         agent.pause_after_call = False
         agent.campaign = None
-        self._set(agent, AgentStatus.OFFLINE)
+        self.set_status(agent, AgentStatus.OFFLINE)
         self.audio.release_phone(agent.name)
 
     async def logout(self, who: Identity) -> dict[str, Any]:
@@ -272,11 +303,11 @@ class Center:
         if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP, AgentStatus.DIALING):
             raise Conflict("finish the call and its disposition first")
         agent.campaign = None
-        self._set(agent, AgentStatus.OFFLINE)
+        self.set_status(agent, AgentStatus.OFFLINE)
         self.audio.release_phone(agent.name)
         return self.wire(agent)
 
-    def ready(self, who: Identity) -> dict[str, Any]:
+    async def ready(self, who: Identity) -> dict[str, Any]:
         agent = self._logged_in(who)
         if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP):
             agent.pause_after_call = False
@@ -284,7 +315,8 @@ class Center:
         elif agent.status is AgentStatus.PAUSED:
             if self.audio.enabled and not self.audio.phone_up(agent.name):
                 raise Conflict(f"your phone is {agent.phone}", "press r to have it called")
-            self._set(agent, AgentStatus.READY)
+            self.set_status(agent, AgentStatus.READY)
+            await self._settled(agent)
         return self.wire(agent)
 
     def call_my_phone(self, who: Identity) -> dict[str, Any]:
@@ -304,7 +336,7 @@ class Center:
                 for call in self.calls.values():
                     if call.agent == agent.name and call.state != "connected":
                         call.agent = None
-            self._set(agent, AgentStatus.PAUSED, reason=reason)
+            self.set_status(agent, AgentStatus.PAUSED, reason=reason)
         else:
             agent.pause_after_call = True
             agent.pause_reason = reason
@@ -314,7 +346,7 @@ class Center:
         """The agent's phone answered: available, if it was only the phone we waited for."""
         if agent.waiting_for_phone and agent.status is AgentStatus.PAUSED:
             agent.waiting_for_phone = False
-            self._set(agent, AgentStatus.READY)
+            self.set_status(agent, AgentStatus.READY)
         else:
             agent.waiting_for_phone = False
             self.agent_changed(agent)
@@ -328,7 +360,7 @@ class Center:
                     call.agent = None
             self.agent_changed(agent)
         elif agent.status is AgentStatus.READY:
-            self._set(agent, AgentStatus.PAUSED, reason=reason or "paused")
+            self.set_status(agent, AgentStatus.PAUSED, reason=reason or "paused")
         return self.wire(agent)
 
     def _logged_in(self, who: Identity) -> LiveAgent:
@@ -339,7 +371,7 @@ class Center:
 
     # -- calls -----------------------------------------------------------------------------
 
-    async def _current_campaign(self, agent: LiveAgent) -> Campaign:
+    async def current_campaign(self, agent: LiveAgent) -> Campaign:
         assert agent.campaign is not None
         campaign = await campaigns.get(self.store, agent.campaign.name)
         agent.campaign = campaign
@@ -350,7 +382,7 @@ class Center:
         agent = self._logged_in(who)
         if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP, AgentStatus.DIALING):
             raise Conflict("you are on a call already", "hang up (h) or dispose of it first")
-        campaign = await self._current_campaign(agent)
+        campaign = await self.current_campaign(agent)
         if campaign.status is not CampaignStatus.RUNNING:
             raise Conflict(f"'{campaign.name}' is {campaign.status}: it does not dial now")
         if self.trunk.state is not TrunkState.UP:
@@ -361,11 +393,12 @@ class Center:
             )
         except dialing.NotDialable as refusal:
             raise Conflict(f"not dialled: {refusal.reason}") from None
-        call = self._originate(campaign, taken, agent.name, "manual")
-        self._set(agent, AgentStatus.DIALING)
+        call = self.originate(campaign, taken, agent.name, "manual")
+        self.bucket.take(self.clock.now())  # an agent's dial is never refused: on credit
+        self.set_status(agent, AgentStatus.DIALING)
         return call.to_wire()
 
-    def _originate(
+    def originate(
         self, campaign: Campaign, taken: dialing.Taken, agent: str | None, mode: str
     ) -> LiveCall:
         call_id = f"c{next(self._call_ids)}-{taken.attempt_id}"
@@ -465,26 +498,76 @@ class Center:
     async def _answered(self, call: LiveCall, machine: bool) -> None:
         now = self.clock.now()
         call.answered_at = now
-        await dialing.mark_answered(self.store, call.taken.attempt_id, now)
+        self.dialer.resolved(call, human=not machine)
+        self.wake()
         if machine:
             call.machine = True  # the dialer leaves no message yet: hang up, retry later
+            call.state = "machine"
+            await dialing.mark_answered(self.store, call.taken.attempt_id, now)
             self.trunk.hangup(call.id)
             return
         agent = self._agent_for(call)
         if agent is None:
-            # Nobody free: the person is dropped and the dialer records an abandon.
-            # (The recorded safe-harbor message comes with predictive pacing.)
-            call.state = "abandoned"
-            self.trunk.hangup(call.id)
+            self.harbor.hold(call)  # from now on, an agent who frees takes this person
+            await dialing.mark_answered(self.store, call.taken.attempt_id, now)
             return
+        self._claim(call, agent)
+        await self._connected(call, agent)  # answered and connected: one commit
+
+    def _claim(self, call: LiveCall, agent: LiveAgent) -> None:
+        """Give the call to the agent, in memory and at once, so nothing else takes either;
+        events about it wait for the commit (_connected)."""
+        now = self.clock.now()
         call.agent = agent.name
         call.state = "connected"
+        call.connected_at = now
         agent.call = call
+        agent.status = AgentStatus.ON_CALL
+        agent.since = now
+        agent.pause_reason = ""
         for other in self.calls.values():  # this agent's other lines now go to anyone free
-            if other is not call and other.agent == agent.name and other.state != "connected":
+            if other is not call and other.agent == agent.name and other.state in RINGING:
                 other.agent = None
-        self._set(agent, AgentStatus.ON_CALL)
-        await self.audio.bridge(call, agent)
+
+    async def _connected(self, call: LiveCall, agent: LiveAgent) -> None:
+        """The claimed call reaches the agent: audio first (the person hears them at once),
+        then the connect is committed, then the world is told."""
+        assert call.connected_at is not None
+        if call.state == "connected" and call.id in self.calls:  # not hung up meanwhile
+            await self.audio.bridge(call, agent)
+        await dialing.mark_connected(
+            self.store,
+            call.taken.attempt_id,
+            call.connected_at,
+            agent.name,
+            answered_at=call.answered_at,
+        )
+        self.dialer.connected(call, call.connected_at)
+        self.agent_changed(agent)
+
+    def _serve_waiting(self, agent: LiveAgent) -> bool:
+        """An agent became free: the person waiting longest in its campaign is theirs."""
+        if self.audio.enabled and not self.audio.phone_up(agent.name):
+            return False
+        call = self.harbor.next_for(agent)
+        if call is None:
+            return False
+        log.info("agent %s takes call %s, waiting since its answer", agent.name, call.id)
+        self._claim(call, agent)
+        task = self._spawn(self._connected(call, agent), f"connect-{call.id}")
+        self._connecting[agent.name] = task
+        task.add_done_callback(lambda _: self._connecting.pop(agent.name, None))
+        self.wake()
+        return True
+
+    async def abandon(self, call: LiveCall) -> float:
+        """No agent for the person who answered: committed, counted, told to the pacer."""
+        call.state = "abandoned"
+        now = self.clock.now()
+        await dialing.mark_abandoned(self.store, call.taken.attempt_id, now)
+        self.dialer.abandoned(call, now)
+        self.wake()
+        return now
 
     def _agent_for(self, call: LiveCall) -> LiveAgent | None:
         """The reserved agent if still free, else the longest-idle free agent of the campaign."""
@@ -507,7 +590,15 @@ class Center:
     async def _ended(self, call: LiveCall, event: CallEnded) -> None:
         now = self.clock.now()
         del self.calls[call.id]
+        if call.timer is not None:
+            call.timer.cancel()
+            call.timer = None
         self.audio.unbridge(call)
+        self.wake()
+        if call.state in RINGING:
+            self.dialer.resolved(call, human=False)
+        elif call.state == "waiting":  # hung up before an agent was free: abandoned too
+            await self.harbor.hung_up(call)
         await dialing.finish_attempt(
             self.store,
             call.taken.attempt_id,
@@ -519,6 +610,8 @@ class Center:
         agent = self.agents.get(call.agent or "")
         if call.state == "connected" and agent is not None and agent.call is call:
             call.state = "ended"
+            if call.connected_at is not None:
+                self.dialer.talked(call, now - call.connected_at)
             await self._start_wrapup(agent, call)
             return
         if call.state == "abandoned":
@@ -540,31 +633,40 @@ class Center:
         ):
             self._after_call(agent)
 
+    def _wrapup_over(self, agent: LiveAgent) -> None:
+        """Wrap-up ended (a disposition, its time ran out, the agent left): the pacer learns."""
+        if agent.wrapup_since is not None and agent.call is not None:
+            self.dialer.wrapped(agent.call.campaign, self.clock.now() - agent.wrapup_since)
+        agent.wrapup_since = None
+
     def _after_call(self, agent: LiveAgent) -> None:
+        self._wrapup_over(agent)
         agent.call = None
         agent.wrapup_until = None
         if not agent.sessions and agent.gone_timer is None:
             agent.campaign = None
-            self._set(agent, AgentStatus.OFFLINE)
+            self.set_status(agent, AgentStatus.OFFLINE)
         elif agent.pause_after_call:
             agent.pause_after_call = False
             reason = "paused"
             if agent.waiting_for_phone:
                 reason = f"your phone is {agent.phone}: press r to be called again"
-            self._set(agent, AgentStatus.PAUSED, reason=reason)
+            self.set_status(agent, AgentStatus.PAUSED, reason=reason)
         else:
-            self._set(agent, AgentStatus.READY)
+            self.set_status(agent, AgentStatus.READY)
 
     async def _start_wrapup(self, agent: LiveAgent, call: LiveCall) -> None:
         seconds = call.campaign.settings.wrapup_seconds
-        agent.wrapup_until = self.clock.now() + seconds if seconds else None
+        now = self.clock.now()
+        agent.wrapup_since = now
+        agent.wrapup_until = now + seconds if seconds else None
         if agent.wrapup_timer is not None:
             agent.wrapup_timer.cancel()
         if seconds:
             agent.wrapup_timer = asyncio.get_running_loop().call_later(
                 seconds, lambda: self._spawn(self._wrapup_expired(agent, call), "wrapup")
             )
-        self._set(agent, AgentStatus.WRAPUP)
+        self.set_status(agent, AgentStatus.WRAPUP)
         if not agent.sessions and agent.gone_timer is None:
             await self._wrapup_default(agent)  # the agent is gone: close it now
             self._after_call(agent)
@@ -573,10 +675,11 @@ class Center:
         if agent.status is not AgentStatus.WRAPUP or agent.call is not call:
             return
         await self._wrapup_default(agent)
+        self._wrapup_over(agent)
         agent.call = None
         agent.wrapup_until = None
         agent.pause_after_call = False
-        self._set(agent, AgentStatus.PAUSED, reason="no disposition within wrap-up")
+        self.set_status(agent, AgentStatus.PAUSED, reason="no disposition within wrap-up")
 
     async def _wrapup_default(self, agent: LiveAgent) -> None:
         call = agent.call
@@ -651,7 +754,7 @@ class Center:
             and agent.status is AgentStatus.ON_CALL
         ):
             raise Conflict("the call is still on", "hang up first (h), then set the disposition")
-        campaign = await self._current_campaign(agent)
+        campaign = await self.current_campaign(agent)
         in_wrapup = (
             agent.status is AgentStatus.WRAPUP
             and call is not None
@@ -689,6 +792,7 @@ class Center:
                 agent.wrapup_timer.cancel()
                 agent.wrapup_timer = None
             self._after_call(agent)
+            await self._settled(agent)
         return lead
 
     async def book(
@@ -718,7 +822,15 @@ class Center:
     # -- the clock -------------------------------------------------------------------------
 
     async def tick(self) -> None:
-        """One pass of clock-driven work; each step commits on its own."""
+        """One pass: the clock's work (at most once a second), then the dialer's."""
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._clock_due:
+            self._clock_due = loop.time() + TICK_SECONDS
+            await self._clock_work()
+        await self.dialer.run_once()
+
+    async def _clock_work(self) -> None:
+        """Campaigns starting and ending, waiting leads coming due; each step commits on its own."""
         for campaign in await campaigns.apply_clock(self.store):
             log.info("campaign %s is now %s", campaign.name, campaign.status)
             self.publish("campaign.changed", campaign.to_wire(), campaign_audience(campaign))
@@ -728,76 +840,32 @@ class Center:
                     self.agent_changed(agent)
         async with self.store.connection() as db:  # one UPDATE: atomic by itself
             await promote_due(db, self.clock.now())
-        await self.power_dial()
-
-    async def power_dial(self) -> None:
-        """Give free agents of power campaigns their lines."""
-        logged = [a for a in self.agents.values() if a.campaign is not None]
-        if not logged:
-            return
-        views = {}
-        for campaign in await campaigns.list_all(self.store):
-            views[campaign.id] = modes.CampaignView(
-                campaign.id,
-                campaign.settings.mode,
-                campaign.settings.dial_ratio,
-                campaign.status is CampaignStatus.RUNNING,
-            )
-        commands = modes.decide(
-            list(views.values()),
-            [
-                modes.AgentView(
-                    a.name,
-                    a.campaign.id if a.campaign else None,
-                    a.status,
-                    self.lines(a.name),
-                    a.since,
-                )
-                for a in logged
-            ],
-            lines_in_use=len(self.calls),
-            max_lines=self.config.trunk.max_lines,
-            trunk_up=self.trunk.state is TrunkState.UP,
-        )
-        exhausted: set[int] = set()
-        for command in commands:
-            agent = self.agents[command.agent]
-            if command.campaign_id in exhausted or agent.campaign is None:
-                continue
-            campaign = await self._current_campaign(agent)
-            if campaign.settings.mode not in modes.AUTO_MODES:
-                continue
-            mode = str(campaign.settings.mode)
-            taken = await dialing.take_next(
-                self.store, campaign, agent=agent.name, mode=mode, hours=self.hours
-            )
-            if taken is None:
-                exhausted.add(command.campaign_id)
-                continue
-            self._originate(campaign, taken, agent.name, mode)
-            if agent.status is AgentStatus.READY:
-                self._set(agent, AgentStatus.DIALING)
-            else:
-                self.agent_changed(agent)
 
     async def run(self) -> None:
         self._spawn(self._handle_trunk_events(), "trunk-events")
+        loop = asyncio.get_running_loop()
         while True:
+            self._wake.clear()  # before the pass: a wake during it means another pass
             try:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("clock tick failed; retrying")
-            self._wake.clear()
+            timeout = max(0.0, self._clock_due - loop.time())
+            if self.dialer.retry_in is not None:  # held back by calls per second only
+                timeout = min(timeout, self.dialer.retry_in)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), max(0.01, timeout))
 
     async def close(self) -> None:
         for agent in self.agents.values():
             for timer in (agent.gone_timer, agent.wrapup_timer):
                 if timer is not None:
                     timer.cancel()
+        for call in self.calls.values():
+            if call.timer is not None:
+                call.timer.cancel()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

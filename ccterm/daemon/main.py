@@ -121,6 +121,7 @@ async def serve(
             publish=server.publish,
             center=center,
         )
+        await center.load()
         trunk.set_listener(center.on_trunk_event)
         await trunk.start()
         await server.start()

@@ -19,7 +19,9 @@ from typing import Any
 from ccterm import __version__, wire
 from ccterm.clock import Clock
 from ccterm.config import Config
+from ccterm.daemon.autodial import SHOWN
 from ccterm.daemon.center import Center
+from ccterm.daemon.harbor import message_path, message_seconds
 from ccterm.daemon.server import Identity, Session, campaign_audience
 from ccterm.dialer import why
 from ccterm.dialer.dispositions import DispositionError
@@ -35,6 +37,7 @@ from ccterm.model import (
     suggest,
 )
 from ccterm.numbers import Invalid, NumberBook
+from ccterm.sip.media import AudioFileError
 from ccterm.sip.trunk import Trunk
 from ccterm.store import campaigns, contacts, dialing, dnc, imports, reports, sessions
 from ccterm.store.db import Store
@@ -320,16 +323,55 @@ async def campaign_list(ops: Ops, session: Session, args: dict[str, Any]) -> dic
 
 @op("campaign.show", Role.AGENT, "showing a campaign")
 async def campaign_show(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Settings, progress, and for dialling campaigns the pacing and abandon-rate windows."""
     campaign = await ops.visible_campaign(session.identity, arg_str(args, "name"))
     report = await reports.campaign_report(ops.store, campaign)
-    return {"campaign": campaign.to_wire(), "progress": report["progress"]}
+    out: dict[str, Any] = {"campaign": campaign.to_wire(), "progress": report["progress"]}
+    if campaign.settings.mode in SHOWN:
+        shown = ops.center.dialer.show(campaign)
+        out["pacing"], out["abandons"] = shown["pacing"], shown["abandons"]
+        out["warnings"] = _message_warnings(ops, campaign.settings)
+    return out
+
+
+def _message_warnings(ops: Ops, settings: CampaignSettings) -> list[str]:
+    """What a campaign that can abandon calls lacks: the law expects a recorded message."""
+    path = message_path(ops.config, settings)
+    if path is None:
+        return [
+            "no abandon message: the law expects a recorded message for a person who answers"
+            " when no agent is free (set one: ccterm campaign edit NAME --abandon-message FILE.wav)"
+        ]
+    try:
+        message_seconds(path)
+    except AudioFileError as exc:
+        return [f"the abandon message cannot be played: {exc}"]
+    return []
+
+
+def _check_message(ops: Ops, settings: CampaignSettings, changes: dict[str, Any]) -> None:
+    """An abandon message given now must be a WAV the daemon can play."""
+    if not changes.get("abandon_message"):
+        return
+    path = message_path(ops.config, settings)
+    assert path is not None
+    try:
+        message_seconds(path)
+    except AudioFileError as exc:
+        raise UsageError(
+            f"abandon_message: cannot play {exc}",
+            "a WAV file the daemon can read (PCM or G.711); a relative path is"
+            f" relative to {ops.config.path.resolve().parent}",
+        ) from None
 
 
 @op("campaign.create", Role.SUPERVISOR, "creating a campaign")
 async def campaign_create(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     who = session.identity
     name = _campaign_name(arg_str(args, "name", limit=200))
-    settings = check_groups(who, CampaignSettings().merged(arg_dict(args, "settings")))
+    changes = arg_dict(args, "settings")
+    settings = check_groups(who, CampaignSettings().merged(changes))
+    _check_message(ops, settings, changes)
     start_at = arg_time(args, "start_at") or ops.clock.now()
     end_at = arg_time(args, "end_at")
     if end_at is not None and end_at <= start_at:
@@ -357,6 +399,7 @@ async def campaign_edit(ops: Ops, session: Session, args: dict[str, Any]) -> dic
     changes = arg_dict(args, "settings")
     if "groups" in changes:
         check_groups(who, current.settings.merged({"groups": changes["groups"]}))
+    _check_message(ops, current.settings.merged(changes), changes)
     rename = args.get("rename")
     campaign = await campaigns.edit(
         ops.store,
@@ -618,7 +661,7 @@ async def agent_logout(ops: Ops, session: Session, args: dict[str, Any]) -> dict
 
 @op("agent.ready", Role.AGENT, "getting ready")
 async def agent_ready(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return ops.center.ready(session.identity)
+    return await ops.center.ready(session.identity)
 
 
 @op("agent.pause", Role.AGENT, "pausing")

@@ -1,9 +1,10 @@
-"""How many lines to dial now, and for whom: pure, clock-free inputs in, Dial commands out.
+"""Power dialing: how many lines to dial now, and for whom; pure inputs in, Dial commands out.
 
 Manual (preview) campaigns dial only when an agent asks. Power campaigns give
-each free agent K lines (K = the campaign's ratio, 1 by default), longest-idle
-agent first, within the trunk's line limit. Predictive and precise pacing come
-later and will use the same inputs; until then they behave as power.
+each free agent K lines reserved to them (K = the campaign's ratio, 1 by
+default), longest-idle agent first, within the trunk's line limit. Predictive
+and precise campaigns are paced per campaign instead (pacing.py), their lines
+reserved to nobody.
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ class Dial:
     agent: str
 
 
-AUTO_MODES = (DialMode.POWER, DialMode.PREDICTIVE, DialMode.PRECISE)
-
-
 def lines_per_agent(ratio: float) -> int:
     return max(1, round(ratio))
 
@@ -62,7 +60,7 @@ def decide(
         if free <= 0:
             break
         campaign = by_id.get(agent.campaign_id) if agent.campaign_id is not None else None
-        if campaign is None or not campaign.running or campaign.mode not in AUTO_MODES:
+        if campaign is None or not campaign.running or campaign.mode is not DialMode.POWER:
             continue
         if agent.status not in (AgentStatus.READY, AgentStatus.DIALING):
             continue

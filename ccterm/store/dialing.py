@@ -255,6 +255,25 @@ async def mark_answered(store: Store, attempt_id: int, at: float) -> None:
     await store.execute("UPDATE attempts SET answered_at = ? WHERE id = ?", (at, attempt_id))
 
 
+async def mark_connected(
+    store: Store, attempt_id: int, at: float, agent: str, *, answered_at: float | None = None
+) -> None:
+    """The person who answered reached `agent`: a live answer for the abandon-rate windows.
+
+    `answered_at`, when the answer itself is not committed yet: both in one write.
+    """
+    await store.execute(
+        "UPDATE attempts SET answered_at = coalesce(answered_at, ?), connected_at = ?, agent = ?"
+        " WHERE id = ?",
+        (answered_at, at, agent, attempt_id),
+    )
+
+
+async def mark_abandoned(store: Store, attempt_id: int, at: float) -> None:
+    """The person who answered found no agent: counted in the windows, the number rests."""
+    await store.execute("UPDATE attempts SET abandoned_at = ? WHERE id = ?", (at, attempt_id))
+
+
 async def dispose(
     store: Store,
     *,

@@ -92,7 +92,7 @@ def test_predictive_dials_ahead_of_agents_who_will_soon_be_free() -> None:
     soon = trained().decide(floor(wrapping=[NOW - 12] * 3, **BUDGET))
     assert soon.dial > 3  # more lines than agents: one in four is a person
     assert soon.soon_free == pytest.approx(3.0, abs=0.1)
-    assert 0 < soon.risk and soon.threshold > 0
+    assert soon.risk > 0 and soon.threshold > 0
     # Nobody idle, three agents who just started talking: little will free soon.
     talking = trained().decide(floor(talking=[NOW - 1] * 3, **BUDGET))
     assert talking.dial < soon.dial

@@ -13,6 +13,7 @@ import sys
 import wave
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -312,9 +313,11 @@ async def test_listen_whisper_and_barge_route_the_supervisors_phone(
                 return await window()
 
             # a stranger sends the supervisor's tone to the port of the customer's leg
-            leg_port = next(
-                sport for _, sport, dport, _ in wire.udp() if dport == ports["customer"]
-            )
+            def leg_port_seen() -> int | None:  # the bridge's first packet may be on its way
+                sent = (s for _, s, dport, _ in wire.udp() if dport == ports["customer"])
+                return next(sent, None)
+
+            leg_port = await until(lambda: asyncio.sleep(0, leg_port_seen()), within=5)
             began = wire.mark()
             stranger = asyncio.create_task(inject(leg_port, SUPERVISOR_HZ, 2.5))
             before = await window()
@@ -458,6 +461,71 @@ async def test_a_recording_played_to_the_customer_then_the_call_ends(
     with_prompt = [f for f in frames if tone_level(f, SUPERVISOR_HZ) > 1500]
     assert len(with_prompt) >= 60, "the customer did not hear the prompt"
     assert all(tone_level(f, AGENT_HZ) > 1500 for f in with_prompt[5:-5])  # the agent, under it
+
+
+@needs_root
+async def test_a_person_no_agent_can_take_hears_the_abandon_message_then_the_line_ends(
+    workdir: Path, tmp_path: Path
+) -> None:
+    """Two lines for one agent, both answered: she takes one; the other, after the safe
+    harbor, hears the campaign's message and is hung up on when it ends."""
+    customer_port = free_media_port()
+    message = tmp_path / "sorry.wav"
+    with wave.open(str(message), "wb") as wav:  # 1 s of a tone nobody else sends
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        tone = [int(6000 * math.sin(2 * math.pi * SUPERVISOR_HZ * n / 8000)) for n in range(8000)]
+        wav.writeframes(struct.pack(f"<{len(tone)}h", *tone))
+    wire = Wire()
+    with (
+        sipp(
+            tmp_path / "trunk",
+            sipprig.answer_and_talk(tone_pcap(tmp_path / "c.pcap", CUSTOMER_HZ, 30)),
+            media_port=customer_port,
+        ) as trunk_peer,
+        sipp(
+            tmp_path / "phone",
+            sipprig.answer_and_talk(tone_pcap(tmp_path / "a.pcap", AGENT_HZ, 30)),
+        ) as phone_peer,
+    ):
+        cfg = sip_config(workdir, trunk_peer.port, phone_peer.port)
+        # both lines leave at once, before the first answer takes her
+        cfg = replace(cfg, trunk=replace(cfg.trunk, calls_per_second=100.0))
+        try:
+            async with sip_daemon(cfg) as daemon:
+                await load(
+                    daemon,
+                    "c",
+                    ["+48601234567", "+48601234568"],
+                    mode="power",
+                    dial_ratio=2,
+                    abandon_message=str(message),
+                )
+                anna = Desk(await as_agent(daemon, "anna"))
+                database = cfg.daemon.database
+
+                def abandoned() -> list[tuple[Any, ...]]:
+                    with sqlite3.connect(database) as con:
+                        return con.execute(
+                            "SELECT answered_at, abandoned_at, ended_at FROM attempts"
+                            " WHERE abandoned_at IS NOT NULL AND ended_at IS NOT NULL"
+                        ).fetchall()
+
+                ended = await until(lambda: asyncio.sleep(0, abandoned()), within=30)
+                assert await anna.status_is("on_call")
+                await anna.client.close()
+        finally:
+            wire.close()
+        trace = trunk_peer.trace
+    answered_at, abandoned_at, ended_at = ended[0]
+    assert 1.5 < abandoned_at - answered_at <= 2.0, "the message starts within the safe harbor"
+    assert 0.9 < ended_at - abandoned_at < 2.5, "hung up when the message ended"
+    assert "BYE sip:" in trace
+    frames = wire.rtp_to(customer_port, abandoned_at, ended_at)
+    assert len([f for f in frames if tone_level(f, SUPERVISOR_HZ) > 1500]) >= 40, (
+        "the customer did not hear the message"
+    )
 
 
 async def test_no_dialing_while_the_trunk_is_down_and_it_resumes_by_itself(
