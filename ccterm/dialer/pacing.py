@@ -205,10 +205,13 @@ class Model:
         return "learning: " + ", ".join(missing) if missing else ""
 
     def refit(self) -> None:
-        """Bring the tables up to date if enough has been observed since the last refit."""
-        if self._ring_new >= self.RING_REFIT or self.ring_version == 0:
+        """Bring the tables up to date if enough has been observed since the last refit:
+        a third more while samples are few, then every RING_REFIT / TALK_REFIT."""
+        seen = len(self._resolved)
+        if self.ring_version == 0 or self._ring_new >= min(self.RING_REFIT, 1 + seen // 3):
             self._fit_ring()
-        if self._talk_new >= self.TALK_REFIT or self.talk_version == 0:
+        seen = len(self._talks) + len(self._wraps)
+        if self.talk_version == 0 or self._talk_new >= min(self.TALK_REFIT, 1 + seen // 3):
             self._fit_agents()
 
     def _fit_ring(self) -> None:
@@ -417,6 +420,7 @@ class Pacer:
     def decide(self, floor: Floor) -> Decision:
         kind = self.policy.kind
         learning = ""
+        self.model.refit()  # cheap unless enough is new; keeps the shown statistics fresh
         if kind in ("predictive", "precise"):
             learning = self.model.learning()
             if not learning:
@@ -512,7 +516,6 @@ class Pacer:
 
     def _predict(self, floor: Floor) -> Decision:
         model = self.model
-        model.refit()
         reserve = 1 if self.policy.kind == "precise" else 0
         times = model.human_times()
         n = len(times)
