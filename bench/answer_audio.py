@@ -68,7 +68,7 @@ expires = 600
 
 [dialer]
 region = "PL"
-calling_hours = ["00:00", "23:59"]
+calling_hours = ["00:00", "24:00"]
 
 [[users]]
 name = "anna"

@@ -204,7 +204,7 @@ expires = 60
 [dialer]
 region = "PL"
 allowed_countries = ["PL"]
-calling_hours = ["00:00", "23:59"]
+calling_hours = ["00:00", "24:00"]
 {users}"""
 
 

@@ -61,6 +61,7 @@ talk_mean = 40.0
 
 [dialer]
 region = "PL"
+calling_hours = ["00:00", "24:00"]  # the demo's customers are simulated: any hour will do
 
 [[users]]
 name = "anna"
