@@ -158,15 +158,24 @@ async def start_daemon(config: Config, clock: Clock | None = None) -> RunningDae
     raise RuntimeError("daemon did not start")
 
 
-@pytest.fixture
-async def daemon(config: Config) -> AsyncIterator[RunningDaemon]:
-    running = await start_daemon(config)
+@contextlib.asynccontextmanager
+async def running_daemon(
+    config: Config, clock: Clock | None = None
+) -> AsyncIterator[RunningDaemon]:
+    """A daemon for the length of the block, stopped however the block ends."""
+    running = await start_daemon(config, clock)
     try:
         yield running
     finally:
         running.stop.set()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(running.task, 15)
+
+
+@pytest.fixture
+async def daemon(config: Config) -> AsyncIterator[RunningDaemon]:
+    async with running_daemon(config) as running:
+        yield running
 
 
 # A stdlib-only client, so another Unix user can run it without reading our venv

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +17,7 @@ from ccterm import config as config_mod
 from ccterm.client import DaemonClient
 from ccterm.clock import VirtualClock
 from ccterm.errors import RemoteError
-from tests.conftest import RunningDaemon, start_daemon, write_config
+from tests.conftest import RunningDaemon, ccterm, running_daemon, write_config
 
 # 20:59 in Chicago, 21:59 in New York, 03:59 the next day "here" (Europe/Warsaw)
 NOW = datetime(2026, 1, 16, 2, 59, tzinfo=UTC).timestamp()
@@ -69,15 +66,6 @@ SETTINGS: dict[str, dict[str, Any]] = {
 }
 
 # Until ccterm/cli.py registers `lead`, run the real root command with it added.
-_CLI = """
-import sys
-from ccterm import cli
-from ccterm.commands import lead
-if not any(group.name == "lead" for group in cli.app.registered_groups):
-    cli.app.add_typer(lead.app, name="lead")
-sys.argv[0] = "ccterm"
-cli.main()
-"""
 
 
 def write(daemon: RunningDaemon, sql: str, params: tuple[Any, ...] = ()) -> None:
@@ -170,23 +158,14 @@ async def populate(daemon: RunningDaemon) -> None:
 @pytest.fixture
 async def center(workdir: Path, here_is_warsaw: None) -> AsyncIterator[RunningDaemon]:
     path = write_config(workdir, users=USERS, calling_hours=("08:00", "21:00"))
-    running = await start_daemon(config_mod.load(path), clock=VirtualClock(NOW))
-    try:
+    async with running_daemon(config_mod.load(path), VirtualClock(NOW)) as running:
         await populate(running)
         yield running
-    finally:
-        running.stop.set()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(running.task, 15)
 
 
 async def ccterm_lead(daemon: RunningDaemon, *args: str) -> subprocess.CompletedProcess[str]:
     """`ccterm lead ARGS --config ...` in its own process, as a user runs it."""
-    cmd = [sys.executable, "-c", _CLI, "lead", *args, "--config", str(daemon.config.path)]
-    env = {k: v for k, v in os.environ.items() if k != "CCTERM_CONFIG"}
-    return await asyncio.to_thread(
-        subprocess.run, cmd, capture_output=True, text=True, timeout=60, env=env
-    )
+    return await asyncio.to_thread(ccterm, "lead", *args, config=daemon.config.path, timeout=60)
 
 
 async def why(daemon: RunningDaemon, number: str, *args: str) -> str:
@@ -331,12 +310,3 @@ async def test_supervisors_see_only_their_groups_campaigns(center: RunningDaemon
     assert caught.value.code == "forbidden"
     for client in (sam, ola, anna):
         await client.close()
-
-
-@pytest.mark.parametrize("command", [["lead"], ["lead", "why"]])
-def test_lead_commands_have_help(command: list[str]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _CLI, *command, "--help"], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Usage:" in done.stdout and len(done.stdout.split("Usage:", 1)[1].splitlines()) > 3

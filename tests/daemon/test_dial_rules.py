@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from ccterm import config as config_mod
 from ccterm.clock import VirtualClock
 from ccterm.errors import RemoteError
-from tests.conftest import RunningDaemon, start_daemon, write_config
+from tests.conftest import RunningDaemon, running_daemon, write_config
 from tests.desk_helpers import DESK_USERS, HUMAN, as_agent, db, load, until
 
 LATE = datetime(2026, 1, 16, 20, 30, tzinfo=UTC).timestamp()  # 21:30 in Warsaw
@@ -24,13 +23,8 @@ NUMBERS = ["+48601234500", "+48601234501"]
 @pytest.fixture
 async def late(workdir: Path) -> AsyncIterator[RunningDaemon]:
     path = write_config(workdir, users=DESK_USERS, extra=HUMAN, calling_hours=("08:00", "21:00"))
-    running = await start_daemon(config_mod.load(path), clock=VirtualClock(LATE))
-    try:
+    async with running_daemon(config_mod.load(path), VirtualClock(LATE)) as running:
         yield running
-    finally:
-        running.stop.set()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(running.task, 15)
 
 
 async def test_nobody_is_dialled_outside_their_calling_hours(late: RunningDaemon) -> None:

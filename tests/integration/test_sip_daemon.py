@@ -11,8 +11,8 @@ import struct
 import subprocess
 import sys
 import wave
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,36 @@ def heard(samples: list[int]) -> float:
     frames = [samples[i : i + 160] for i in range(0, len(samples) - 159, 160)]
     loud = [f for f in frames if media.rms(struct.pack(f"<{len(f)}h", *f)) > 200]
     return len(loud) / max(1, len(frames))
+
+
+def tone_wav(path: Path, hz: float, seconds: float, *, rate: int = 8000, channels: int = 1) -> Path:
+    """A WAV of one tone, as an admin would record a prompt."""
+    tone = [int(6000 * math.sin(2 * math.pi * hz * n / rate)) for n in range(int(rate * seconds))]
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(
+            struct.pack(f"<{channels * len(tone)}h", *(t for t in tone for _ in range(channels)))
+        )
+    return path
+
+
+@contextmanager
+def customer_and_phone(tmp_path: Path, customer_port: int) -> Iterator[tuple[Any, Any]]:
+    """A sipp trunk whose customer speaks CUSTOMER_HZ and an agent phone speaking AGENT_HZ."""
+    with (
+        sipp(
+            tmp_path / "trunk",
+            sipprig.answer_and_talk(tone_pcap(tmp_path / "c.pcap", CUSTOMER_HZ, 30)),
+            media_port=customer_port,
+        ) as trunk_peer,
+        sipp(
+            tmp_path / "phone",
+            sipprig.answer_and_talk(tone_pcap(tmp_path / "a.pcap", AGENT_HZ, 30)),
+        ) as phone_peer,
+    ):
+        yield trunk_peer, phone_peer
 
 
 async def test_a_power_call_reaches_the_agents_phone_and_is_recorded(
@@ -416,25 +446,10 @@ async def test_a_recording_played_to_the_customer_then_the_call_ends(
     """The safe-harbor pattern: a WAV played to a live leg, then a hang-up when it ends."""
     customer_port = free_media_port()
     prompt = tmp_path / "prompt.wav"
-    with wave.open(str(prompt), "wb") as wav:  # 1.5 s of 1 kHz at 16 kHz stereo: converted
-        wav.setnchannels(2)
-        wav.setsampwidth(2)
-        wav.setframerate(16000)
-        tone = [int(6000 * math.sin(2 * math.pi * SUPERVISOR_HZ * n / 16000)) for n in range(24000)]
-        wav.writeframes(struct.pack(f"<{2 * len(tone)}h", *(s for t in tone for s in (t, t))))
+    tone_wav(prompt, SUPERVISOR_HZ, 1.5, rate=16000, channels=2)  # converted on the way
     (tmp_path / "notes.txt").write_text("not audio")
     wire = Wire()
-    with (
-        sipp(
-            tmp_path / "trunk",
-            sipprig.answer_and_talk(tone_pcap(tmp_path / "c.pcap", CUSTOMER_HZ, 30)),
-            media_port=customer_port,
-        ) as trunk_peer,
-        sipp(
-            tmp_path / "phone",
-            sipprig.answer_and_talk(tone_pcap(tmp_path / "a.pcap", AGENT_HZ, 30)),
-        ) as phone_peer,
-    ):
+    with customer_and_phone(tmp_path, customer_port) as (trunk_peer, phone_peer):
         cfg = sip_config(workdir, trunk_peer.port, phone_peer.port)
         try:
             async with sip_daemon(cfg) as daemon:
@@ -471,24 +486,9 @@ async def test_a_person_no_agent_can_take_hears_the_abandon_message_then_the_lin
     harbor, hears the campaign's message and is hung up on when it ends."""
     customer_port = free_media_port()
     message = tmp_path / "sorry.wav"
-    with wave.open(str(message), "wb") as wav:  # 1 s of a tone nobody else sends
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        tone = [int(6000 * math.sin(2 * math.pi * SUPERVISOR_HZ * n / 8000)) for n in range(8000)]
-        wav.writeframes(struct.pack(f"<{len(tone)}h", *tone))
+    tone_wav(message, SUPERVISOR_HZ, 1.0)  # a tone nobody else sends
     wire = Wire()
-    with (
-        sipp(
-            tmp_path / "trunk",
-            sipprig.answer_and_talk(tone_pcap(tmp_path / "c.pcap", CUSTOMER_HZ, 30)),
-            media_port=customer_port,
-        ) as trunk_peer,
-        sipp(
-            tmp_path / "phone",
-            sipprig.answer_and_talk(tone_pcap(tmp_path / "a.pcap", AGENT_HZ, 30)),
-        ) as phone_peer,
-    ):
+    with customer_and_phone(tmp_path, customer_port) as (trunk_peer, phone_peer):
         cfg = sip_config(workdir, trunk_peer.port, phone_peer.port)
         # both lines leave at once, before the first answer takes her
         cfg = replace(cfg, trunk=replace(cfg.trunk, calls_per_second=100.0))
