@@ -184,6 +184,9 @@ def load_scenario(path: Path) -> Scenario:
     ring, talk, wrap = sections["ring"], sections["talk"], sections["wrapup"]
     if ring["answer_min"] > ring["answer_max"]:
         raise r.fail("[ring] answer_min", "must not exceed answer_max")
+    for key in ("ring_timeout", "busy_seconds", "invalid_seconds"):
+        if ring[key] <= 0:  # a line that ends the moment it is dialled would never let time pass
+            raise r.fail(f"[ring] {key}", "must be above 0")
     if wrap["min"] > wrap["max"]:
         raise r.fail("[wrapup] min", "must not exceed max")
     if talk["mean"] <= 0:

@@ -21,7 +21,7 @@ from ccterm.clock import VirtualClock
 from ccterm.dialer.pacing import Floor, Pacer, Policy
 from ccterm.dialer.scenario import Contact, Scenario, ScenarioError
 from ccterm.sip.simulated import CallPlan, SimProfile, SimulatedTrunk
-from ccterm.sip.trunk import CallAnswered, CallEnded, TrunkEvent
+from ccterm.sip.trunk import CallAnswered, CallEnded, TrunkEvent, TrunkStateChanged
 
 START = 1_767_603_600.0  # 2026-01-05 09:00 UTC: a Monday morning, for the events file
 TICK = 1.0  # seconds between the pacer's clock-driven looks, as live
@@ -119,7 +119,7 @@ class Simulation:
         return self.metrics()
 
     def _start(self) -> None:
-        self.trunk._state = self.trunk.state.UP  # no registration in a simulation
+        self.trunk.up()
         if self.policy.kind in ("predictive", "precise"):
             self._tick()
         self._pace()
@@ -223,7 +223,7 @@ class Simulation:
     # -- what the trunk reports ----------------------------------------------------------
 
     def _on_event(self, event: TrunkEvent) -> None:
-        if self._over:
+        if self._over or isinstance(event, TrunkStateChanged):
             return
         if isinstance(event, CallAnswered):
             self._answered(self._calls[event.call_id], event.machine)

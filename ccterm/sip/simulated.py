@@ -98,6 +98,10 @@ class SimulatedTrunk:
             self._listener(event)
 
     async def start(self) -> None:
+        self.up()
+
+    def up(self) -> None:
+        """Up at once: a simulated trunk has nothing to register with."""
         self._state = TrunkState.UP
         self._emit(TrunkStateChanged(TrunkState.UP, "simulated trunk"))
 

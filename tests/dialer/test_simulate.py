@@ -174,6 +174,7 @@ def test_running_past_the_end_of_a_contact_file_is_an_error(tmp_path: Path) -> N
         ("agents = 'five'\n", r"agents: expected a whole number, got 'five'"),
         ("[outcomes]\np_human = 0.7\np_machine = 0.5\n", r"\[outcomes\]: .* is 1.3, over 1"),
         ("[ring]\nanswer_min = 30.0\n", r"\[ring\] answer_min: must not exceed answer_max"),
+        ("[ring]\nbusy_seconds = 0\n", r"\[ring\] busy_seconds: must be above 0"),
         ("[[phases]]\np_human = 0.1\n", r"\[\[phases\]\] #1 start_hours: missing"),
         ("[[phases]]\nstart_hours = 1\np_humn = 0.1\n", r"#1 p_humn: unknown key"),
         ("shift_start = '9am'\n", r"shift_start: expected a time like '09:00'"),
