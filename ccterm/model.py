@@ -208,6 +208,9 @@ class CampaignSettings:
     safe_harbor: float = 2.0  # seconds an answered person may wait for an agent (the law: 2)
     abandon_message: str = ""  # WAV played to whoever no agent took (relative: to config.toml)
     ratio_override: float = 0.0  # predictive/precise paced by hand as ratio:K; 0: automatic
+    # Predictive/precise: a line that has rung this long while no agent is free is hung
+    # up unanswered rather than risked as an abandon; 0: lines ring to ring_timeout.
+    cut_after: int = MIN_RING_TIMEOUT
     wrapup_default: Disposition = Disposition.NO_ANSWER  # when the agent lets wrap-up run out
     script: str = ""
 
@@ -290,6 +293,17 @@ def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:
                 f"ratio_override: {value} is neither 0 (automatic) nor 1..10 lines per free agent"
             )
         return ratio
+    if key == "cut_after":
+        if (
+            not isinstance(value, bool)
+            and isinstance(value, int | float)
+            and 0 < value < MIN_RING_TIMEOUT
+        ):
+            raise UsageError(
+                f"cut_after: {value} s is below the legal minimum ring of {MIN_RING_TIMEOUT} s",
+                "use 0 to let every line ring to ring_timeout, or 15 or more",
+            )
+        return _int(key, value, 0, 180, " s")
     if key == "abandon_message":
         if not isinstance(value, str):
             raise UsageError(f"abandon_message: expected the path of a WAV file, got {value!r}")

@@ -152,6 +152,21 @@ def test_campaign_commands_end_to_end(live: Path, tmp_path: Path) -> None:
 
     bad = ccterm("campaign", "edit", "Autumn", "--ring-timeout", "10", config=live)
     assert bad.returncode == 2 and "below the legal minimum of 15 s" in bad.stderr
+    short = ccterm("campaign", "edit", "Autumn", "--cut-after", "10", config=live)
+    assert short.returncode == 2 and "below the legal minimum ring of 15 s" in short.stderr
+    ccterm(
+        "campaign",
+        "edit",
+        "Autumn",
+        "--mode",
+        "predictive",
+        "--cut-after",
+        "20",
+        config=live,
+        check=True,
+    )
+    shown = ccterm("campaign", "show", "Autumn", config=live, check=True).stdout
+    assert "after 20 s when no agent is free" in shown
     typo = ccterm("campaign", "show", "Sprng 26", config=live)
     assert typo.returncode == 1 and "did you mean 'Spring 26'" in typo.stderr
     dup = ccterm("campaign", "create", "autumn", config=live)

@@ -24,6 +24,8 @@ def test_settings_round_trip_and_defaults() -> None:
     assert s.retry_minutes == {"no_answer": 120, "voicemail": 120, "busy": 120}
     assert s.ring_timeout >= 15 and s.abandon_cap == 0.03
     assert CampaignSettings.from_json(s.to_json()) == s
+    assert s.cut_after == 15, "a ringing line no agent is free for is cut at the legal ring"
+    assert s.merged({"cut_after": 0}).cut_after == 0 and s.merged({"cut_after": 20}).cut_after == 20
 
 
 def test_merged_validates_every_value() -> None:
@@ -57,6 +59,8 @@ def test_merged_validates_every_value() -> None:
         ({"ratio_override": 0.5}, "neither 0 (automatic) nor 1..10"),
         ({"ratio_override": 11}, "outside 0.0..10.0"),
         ({"abandon_message": 3}, "expected the path of a WAV file"),
+        ({"cut_after": 10}, "below the legal minimum ring of 15 s"),
+        ({"cut_after": 200}, "outside 0..180"),
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(changes: dict, words: str) -> None:

@@ -108,6 +108,14 @@ HarborOpt = Annotated[
         help="Seconds an answered person may wait for an agent before the message (<= 2).",
     ),
 ]
+CutOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--cut-after",
+        help="Predictive/precise: hang up a line ringing this long (>= 15 s) when no agent"
+        " is free for it; 0: let it ring to the ring timeout.",
+    ),
+]
 MessageOpt = Annotated[
     str | None,
     typer.Option(
@@ -140,6 +148,7 @@ def _settings(
     abandon_cap: float | None = None,
     ratio_override: float | None = None,
     safe_harbor: float | None = None,
+    cut_after: int | None = None,
     abandon_message: str | None = None,
     script: Any = None,
 ) -> dict[str, Any]:
@@ -162,6 +171,7 @@ def _settings(
         ("abandon_cap", abandon_cap),
         ("ratio_override", ratio_override),
         ("safe_harbor", safe_harbor),
+        ("cut_after", cut_after),
     ]
     for key, value in pairs:
         if value is not None:
@@ -185,6 +195,15 @@ def _settings(
 def _setting_options(given: dict[str, Any]) -> dict[str, Any]:
     """The settings options of a command (create and edit take the same ones)."""
     return {key: given[key] for key in inspect.signature(_settings).parameters}
+
+
+def _cut(s: dict[str, Any]) -> str:
+    if s["mode"] not in ("predictive", "precise"):
+        return "-"
+    cut = s.get("cut_after", 0)
+    if not cut or cut >= s["ring_timeout"]:
+        return "never (lines ring to the ring timeout)"
+    return f"after {cut} s when no agent is free"
 
 
 def print_campaign(
@@ -212,6 +231,7 @@ def print_campaign(
         ("dial order", s["dial_order"].replace("_", " ")),
         ("abandon cap", f"{s['abandon_cap'] * 100:.1f} %"),
         ("safe harbor", f"{s['safe_harbor']:g} s"),
+        ("cut ringing", _cut(s)),
         ("on abandon", f"play {s['abandon_message']}" if s["abandon_message"] else "no message"),
         ("pace ratio", f"{s['ratio_override']:g} (set by hand)" if s["ratio_override"] else "auto"),
         ("script", f"{len(s['script'].splitlines())} lines" if s["script"] else "-"),
@@ -271,6 +291,8 @@ def pacing_text(p: dict[str, Any]) -> str:
     ]
     if p["waiting"]:
         parts.insert(3, f"waiting {p['waiting']}")
+    if p.get("drop"):
+        parts.insert(3, f"cutting {p['drop']} (rang the legal minimum, no agent free)")
     if p["threshold"]:
         parts.append(f"risk {_percent(p['risk'])} (threshold {_percent(p['threshold'])})")
     return f"{head} — {seen}{', '.join(parts)}"
@@ -307,6 +329,7 @@ def create(
     abandon_cap: CapOpt = None,
     ratio_override: OverrideOpt = None,
     safe_harbor: HarborOpt = None,
+    cut_after: CutOpt = None,
     abandon_message: MessageOpt = None,
     script: ScriptOpt = None,
     config: ConfigOpt = None,
@@ -448,6 +471,7 @@ def edit(
     abandon_cap: CapOpt = None,
     ratio_override: OverrideOpt = None,
     safe_harbor: HarborOpt = None,
+    cut_after: CutOpt = None,
     abandon_message: MessageOpt = None,
     script: ScriptOpt = None,
     config: ConfigOpt = None,

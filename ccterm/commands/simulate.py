@@ -24,7 +24,12 @@ def simulate_command(
     ],
     policy: Annotated[
         str,
-        typer.Option("--policy", help="progressive, ratio:K, predictive[:target=0.03] or precise."),
+        typer.Option(
+            "--policy",
+            help="progressive, ratio:K, predictive[:target=0.03][,drop=15] or"
+            " precise[:drop=15] (drop: seconds rung before a line no agent is free for"
+            " is cut; 0: never).",
+        ),
     ] = "predictive",
     seed: Annotated[
         int, typer.Option("--seed", help="Draws the contacts (without --contacts).")

@@ -42,11 +42,12 @@ def policy_for(settings: CampaignSettings) -> Policy:
     the campaign's abandon cap (a cap of 0 allows no abandon at all: progressive)."""
     if settings.ratio_override:
         return Policy("ratio", ratio=settings.ratio_override)
+    cut = float(settings.cut_after)
     if settings.mode is DialMode.PRECISE:
-        return Policy("precise")
+        return Policy("precise", drop=cut)
     if settings.abandon_cap <= 0:
         return Policy("progressive")
-    return Policy("predictive", target=settings.abandon_cap)
+    return Policy("predictive", target=settings.abandon_cap, drop=cut)
 
 
 class AutoDialer:
@@ -80,7 +81,7 @@ class AutoDialer:
             return
         call.resolved = True
         seconds = self.center.clock.now() - call.started_at
-        self._model(call.campaign).resolved(seconds, human)
+        self._model(call.campaign).resolved(seconds, human, cut=call.cut and not human)
 
     def talked(self, call: LiveCall, seconds: float) -> None:
         self._model(call.campaign).talked(seconds)
@@ -93,9 +94,6 @@ class AutoDialer:
 
     def abandoned(self, call: LiveCall, at: float) -> None:
         self.window(call.campaign.id).abandoned(at)
-        pacer = self.pacers.get(call.campaign.id)
-        if pacer is not None and call.predicted:  # its calibration counts its own lines only
-            pacer.abandoned()
 
     # -- the start: windows and models from the database ----------------------------------
 
@@ -124,7 +122,7 @@ class AutoDialer:
         """Replay the campaign's last calls, so a restart does not pace blind for minutes."""
         model = pacer.model
         for past in await history.recent_calls(self.center.store, campaign_id, model.RESOLVED):
-            model.resolved(past.ring, past.human)
+            model.resolved(past.ring, past.human, cut=past.cut)
             if past.talk is not None:
                 model.talked(past.talk)
             if past.wrap is not None:
@@ -183,19 +181,42 @@ class AutoDialer:
         for campaign in paced[first:] + paced[:first]:
             now = center.clock.now()
             room, by_rate = self._room(now)
+            pacer = await self._pacer(campaign)
+            decision = pacer.decide(self.floor(campaign, now, room))  # with no room: cuts only
+            self.decisions[campaign.id] = decision
+            self._cut(campaign, decision.drop)
             if room <= 0:
                 if by_rate:
                     self._held(now)
-                return
-            pacer = await self._pacer(campaign)
-            decision = pacer.decide(self.floor(campaign, now, room))
-            self.decisions[campaign.id] = decision
-            predicted = pacer.policy.kind in ("predictive", "precise") and not decision.learning
-            await self._dial(campaign, decision.dial, predicted=predicted)
+                continue
+            await self._dial(campaign, decision.dial)
             if decision.dial >= room and by_rate:
                 self._held(center.clock.now())
 
-    async def _dial(self, campaign: Campaign, count: int, *, predicted: bool) -> int:
+    def _cut(self, campaign: Campaign, dialled_at: tuple[float, ...]) -> None:
+        """Hang up the ringing lines the pacer gave up on (named by when each was dialled):
+        past the legal ring, with no agent free for their person."""
+        if not dialled_at:
+            return
+        wanted = list(dialled_at)
+        for call in list(self.center.calls.values()):
+            if (
+                call.campaign.id == campaign.id
+                and call.state in RINGING
+                and call.agent is None
+                and not call.cut
+                and call.started_at in wanted
+            ):
+                wanted.remove(call.started_at)
+                call.cut = True
+                log.info(
+                    "call %s: cut after %.0f s ringing, no agent free",
+                    call.id,
+                    self.center.clock.now() - call.started_at,
+                )
+                self.center.trunk.hangup(call.id)
+
+    async def _dial(self, campaign: Campaign, count: int) -> int:
         """Dial up to `count` of the campaign's next leads, for whoever is free at the answer."""
         center = self.center
         mode = str(campaign.settings.mode)
@@ -205,8 +226,7 @@ class AutoDialer:
             )
             if taken is None:
                 return placed
-            call = center.originate(campaign, taken, None, mode)
-            call.predicted = predicted
+            center.originate(campaign, taken, None, mode)
             center.bucket.take(center.clock.now())
         return count
 
@@ -230,7 +250,7 @@ class AutoDialer:
         ringing = [  # lines for whoever is free (an agent's own dial waits for that agent)
             c.started_at
             for c in center.calls.values()
-            if c.campaign.id == campaign.id and c.state in RINGING and c.agent is None
+            if c.campaign.id == campaign.id and c.state in RINGING and c.agent is None and not c.cut
         ]
         budget = self.window(campaign.id).tightest(campaign.settings.abandon_cap, now)
         lines = len(center.calls)

@@ -66,7 +66,7 @@ class LiveCall:
     connected_at: float | None = None
     machine: bool = False
     resolved: bool = False  # the pacer knows how its ringing ended
-    predicted: bool = False  # placed on the pacer's prediction (its calibration counts these)
+    cut: bool = False  # hung up still ringing by the pacer: no agent would have been free
     timer: asyncio.TimerHandle | None = None  # the safe harbor's end, or the message's
 
     def to_wire(self) -> dict[str, Any]:

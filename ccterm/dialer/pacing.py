@@ -16,6 +16,14 @@ what happened (a dial resolved, a talk or wrap-up ended) and asked, with a
   progressive and says so;
 - precise: predictive that plans for one agent fewer, so the person who
   answers practically never waits.
+
+Predictive and precise also cut: a line that has rung the legal minimum (15 s)
+while no agent is free is hung up unanswered, as the ring timeout would have,
+instead of being left to answer into an abandon. So a new line risks only the
+people who answer before the cut: a later answer finds an agent free, or its
+line is hung up before it. `drop=0` in the policy turns cutting off. Whatever
+the risks say, the people expected from the lines in flight never outnumber
+the agents free now or within the ring time by more than one.
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ from dataclasses import dataclass
 
 from ccterm.errors import UsageError
 
-POLICIES = ("progressive", "ratio:K", "predictive[:target=0.03]", "precise")
+POLICIES = ("progressive", "ratio:K", "predictive[:target=0.03][,drop=15]", "precise[:drop=15]")
+MIN_RING = 15.0  # seconds a line must ring before the dialer may hang it up (FCC/FTC)
+DEFAULT_DROP = MIN_RING  # by default a line no agent is free for is cut as soon as it may be
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +46,23 @@ class Policy:
     kind: str  # progressive | ratio | predictive | precise
     ratio: float = 1.0
     target: float = 0.03
+    drop: float = DEFAULT_DROP  # predictive, precise: seconds rung before a cut (0: never)
 
     def __str__(self) -> str:
         if self.kind == "ratio":
             return f"ratio:{self.ratio:g}"
+        cut = "" if self.drop == DEFAULT_DROP else f"drop={self.drop:g}"
         if self.kind == "predictive":
-            return f"predictive:target={self.target:g}"
+            return f"predictive:target={self.target:g}" + (f",{cut}" if cut else "")
+        if self.kind == "precise" and cut:
+            return f"precise:{cut}"
         return self.kind
 
 
 def parse_policy(text: str) -> Policy:
-    """'progressive', 'ratio:2.5', 'predictive', 'predictive:target=0.02', 'precise'."""
+    """'progressive', 'ratio:2.5', 'predictive', 'predictive:target=0.02,drop=0', 'precise'."""
     kind, _, arg = text.strip().lower().partition(":")
-    if kind in ("progressive", "precise") and not arg:
+    if kind == "progressive" and not arg:
         return Policy(kind)
     if kind == "ratio":
         try:
@@ -60,20 +74,35 @@ def parse_policy(text: str) -> Policy:
                 f"policy '{text}': the ratio must be a number from 0.1 to 50", "e.g. ratio:2"
             )
         return Policy("ratio", ratio=ratio)
-    if kind == "predictive":
-        target = 0.03
-        if arg:
-            key, _, value = arg.partition("=")
+    if kind in ("predictive", "precise"):
+        options = {"target": 0.03, "drop": DEFAULT_DROP}
+        allowed = ("target", "drop") if kind == "predictive" else ("drop",)
+        for part in filter(None, arg.split(",")):
+            key, _, value = part.partition("=")
+            key = key.strip()
             try:
-                target = float(value)
+                number = float(value)
             except ValueError:
-                target = math.nan
-            if key != "target" or not 0.0 < target <= 0.2:
+                number = math.nan
+            if key not in allowed:
                 raise UsageError(
-                    f"policy '{text}': expected predictive:target=R with R in (0, 0.2]",
+                    f"policy '{text}': unknown option '{key}'",
+                    f"{kind} takes {' and '.join(f'{k}=' for k in allowed)},"
+                    " e.g. predictive:target=0.03,drop=15",
+                )
+            if key == "target" and not 0.0 < number <= 0.2:
+                raise UsageError(
+                    f"policy '{text}': target must be an abandon rate in (0, 0.2]",
                     "e.g. predictive:target=0.03",
                 )
-        return Policy("predictive", target=target)
+            if key == "drop" and not (number == 0 or MIN_RING <= number <= 600):
+                raise UsageError(
+                    f"policy '{text}': drop must be 0 (never) or {MIN_RING:g} to 600 seconds,"
+                    f" since a line must ring at least {MIN_RING:g} s before it is hung up",
+                    "e.g. predictive:drop=15",
+                )
+            options[key] = number
+        return Policy(kind, target=options["target"], drop=options["drop"])
     raise UsageError(f"unknown policy '{text}'", f"use one of: {', '.join(POLICIES)}")
 
 
@@ -110,9 +139,12 @@ class Decision:
     ratio: float  # lines in flight per agent free now or soon, after this decision
     risk: float  # predicted abandon chance of the last line added (or of the next one)
     threshold: float
+    drop: tuple[float, ...] = ()  # lines to hang up unanswered, by when each was dialled
 
     def to_dict(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        out = {name: getattr(self, name) for name in self.__slots__}
+        out["drop"] = len(self.drop)  # lines cut now; when each was dialled means nothing outside
+        return out
 
 
 # -- what the pacer learns ----------------------------------------------------------------
@@ -145,7 +177,7 @@ class Model:
     def __init__(self, ring_timeout: float = 25.0, horizon: float = 30.0) -> None:
         self.ring_timeout = ring_timeout
         self.horizon = math.ceil(max(horizon, ring_timeout + 1.0)) + 1  # whole seconds ahead
-        self._resolved: deque[tuple[float, bool]] = deque(maxlen=self.RESOLVED)
+        self._resolved: deque[tuple[float, bool, bool]] = deque(maxlen=self.RESOLVED)
         self._humans = 0
         self._talks: deque[float] = deque(maxlen=self.DURATIONS)
         self._wraps: deque[float] = deque(maxlen=self.DURATIONS)
@@ -169,11 +201,16 @@ class Model:
 
     # observations
 
-    def resolved(self, seconds: float, human: bool) -> None:
-        """A dial stopped ringing `seconds` after it was made: a person answered, or not."""
+    def resolved(self, seconds: float, human: bool, *, cut: bool = False) -> None:
+        """A dial stopped ringing `seconds` after it was made: a person answered, or not.
+
+        `cut`: the dialer hung it up still ringing, so all it says is that nobody had
+        answered by then (a censored observation, not a no-answer).
+        """
         if len(self._resolved) == self.RESOLVED and self._resolved[0][1]:
             self._humans -= 1
-        self._resolved.append((max(0.0, seconds), human))
+        human = human and not cut
+        self._resolved.append((max(0.0, seconds), human, cut))
         self._humans += human
         self._ring_new += 1
 
@@ -215,37 +252,65 @@ class Model:
             self._fit_agents()
 
     def _fit_ring(self) -> None:
+        """Ring tables from the recent dials, as a Kaplan-Meier estimate: a line the dialer
+        cut while ringing counts as still ringing up to the cut, then leaves the sample."""
         self._ring_new = 0
         self.ring_version += 1
-        n = max(1, len(self._resolved))
         bins = self.horizon + 1
+        humans = [0] * bins
+        others = [0] * bins
+        cuts = [0] * (bins + 1)
+        for seconds, human, cut in self._resolved:
+            k = min(bins - 1, int(seconds))
+            if cut:
+                cuts[k] += 1  # at risk before second k, not in it
+            elif human:
+                humans[k] += 1
+            else:
+                others[k] += 1
         human_at = [0.0] * bins
         open_until = [0.0] * bins
-        for seconds, human in self._resolved:
-            k = min(bins - 1, int(seconds))
-            open_until[k] += 1.0 / n
-            if human:
-                human_at[k] += 1.0 / n
-        self.answer_rate = self._humans / n
+        at_risk = len(self._resolved)
+        alive = 1.0
+        for k in range(bins):
+            at_risk -= cuts[k]
+            if at_risk <= 0 or alive <= 0.0:
+                break
+            ended = humans[k] + others[k]
+            human_at[k] = alive * humans[k] / at_risk
+            open_until[k] = alive * ended / at_risk
+            alive -= open_until[k]
+            at_risk -= ended
+        open_until[bins - 1] += max(0.0, alive)  # longer than the horizon: ends unanswered
+        self.answer_rate = sum(human_at)
         human_after = [0.0] * (bins + 1)
         open_after = [0.0] * (bins + 1)
         for k in range(bins - 1, -1, -1):
             human_after[k] = human_after[k + 1] + human_at[k]
             open_after[k] = open_after[k + 1] + open_until[k]
         self._human_after, self._open_after = human_after, open_after
-        times = sorted(seconds for seconds, human in self._resolved if human)
-        points = self.HUMAN_POINTS
-        if times:
-            self._human_times = [
-                round(times[min(len(times) - 1, int((i + 0.5) * len(times) / points))])
-                for i in range(points)
-            ]
-        else:
-            self._human_times = [round(self.ring_timeout / 2)]
+        self._human_times = self._quantiles(human_at)
         self._ring_rows = [
             [self._human_between(e, e + r) for r in range(self.horizon + 1)]
             for e in range(self.horizon + 1)
         ]
+
+    def _quantiles(self, human_at: list[float]) -> list[int]:
+        """HUMAN_POINTS equally likely whole seconds at which a person answers a new line."""
+        total = sum(human_at)
+        if total <= 0.0:
+            return [round(self.ring_timeout / 2)]
+        points = self.HUMAN_POINTS
+        times: list[int] = []
+        acc = 0.0
+        k = 0
+        for i in range(points):
+            goal = (i + 0.5) / points * total
+            while k < len(human_at) - 1 and acc + human_at[k] < goal:
+                acc += human_at[k]
+                k += 1
+            times.append(k)
+        return times
 
     def _fit_agents(self) -> None:
         self._talk_new = 0
@@ -387,10 +452,10 @@ class Pacer:
     SLACK_DOUBLING = 3.0
     SLACK_HALVING = 1.0
     PRECISE_THRESHOLD = 0.01
-    CALIBRATION_PRIOR = 3.0
     EXACT_AGENTS = 10  # up to this many busy agents, exact distributions; above, normal
     EXACT_LINES = 60
     MAX_BATCH = 200
+    KEEP_LOAD = 1.0  # past the cut, lines kept while the people expected <= this x agents free
 
     def __init__(
         self, policy: Policy, *, ring_timeout: float = 25.0, safe_harbor: float = 2.0
@@ -399,8 +464,6 @@ class Pacer:
         self.model = Model(ring_timeout, horizon=ring_timeout + safe_harbor + 1)
         self.safe_harbor = safe_harbor
         self.last: Decision | None = None
-        self._expected = 0.0
-        self._abandons = 0
         self._agent_cache: tuple[tuple[object, ...], _AgentSide] | None = None
 
     def slack(self, floor: Floor) -> float:
@@ -458,25 +521,6 @@ class Pacer:
             want = min(want, floor.max_lines - floor.lines_in_use)
         return max(0, want)
 
-    def dialled(self, risks: Sequence[float]) -> None:
-        """Lines were placed with these predicted abandon chances (for calibration)."""
-        self._expected += sum(risks) * self.model.answer_rate
-
-    def abandoned(self) -> None:
-        """A person answered one of this pacer's lines and found no agent."""
-        self._abandons += 1
-
-    def calibration(self) -> float:
-        """Abandons seen per abandon predicted: corrects what the model leaves out.
-
-        The model judges each new line against the lines already ringing, not
-        against those it will dial in the next seconds, which answer in between
-        and take agents; so its risks run low, by a factor this measures.
-        """
-        prior = self.CALIBRATION_PRIOR
-        ratio = (self._abandons + prior) / (self._expected + prior)
-        return min(4.0, max(0.5, ratio))
-
     def _agent_side(self, floor: Floor, offsets: Sequence[int]) -> _AgentSide:
         """Agents free by each offset (mean, variance, and for small teams the exact
         distribution); cached while nothing changes."""
@@ -514,65 +558,76 @@ class Pacer:
         self._agent_cache = (key, result)
         return result
 
+    def drop_after(self) -> float:
+        """Seconds of ringing after which a line no agent will be free for is hung up (0: never).
+
+        The law asks a line to ring 15 s before the dialer gives up on it; past that, a
+        line whose person would find nobody is worth less than the abandon it risks.
+        """
+        cut = self.policy.drop
+        if self.policy.kind not in ("predictive", "precise") or cut <= 0:
+            return 0.0
+        return cut if cut < self.model.ring_timeout else 0.0
+
     def _predict(self, floor: Floor) -> Decision:
         model = self.model
         reserve = 1 if self.policy.kind == "precise" else 0
         times = model.human_times()
         n = len(times)
-        harbor = int(self.safe_harbor)
-        horizon = model.horizon
-        offsets = [min(horizon, r + harbor) for r in times]
-        # For each time a new line's person may answer: agents free by then (+ the
-        # safe harbor) minus people from lines already ringing who answer before.
-        side = self._agent_side(floor, [*offsets, max(offsets)])
-        soon = side.means[n]
-        base = floor.idle - floor.waiting - reserve
-        means = [base + m for m in side.means[:n]]
-        variances = side.variances[:n]
         now = floor.now
-        by_age: dict[int, int] = {}  # lines ringing, by whole seconds rung
-        for since in floor.ringing:
+        cut = self.drop_after()
+        if cut and sum(t < cut for t in times) * 3 < n:
+            cut = 0.0  # most people answer after the cut: cutting would lose them, not save any
+        base = floor.idle - floor.waiting - reserve
+        # Past the cut, a line is kept ringing only while an agent is free to take its
+        # person; when none is, it is hung up rather than left to be abandoned.
+        drop: list[float] = []
+        by_age: dict[int, int] = {}  # lines ringing on, by whole seconds rung
+        load = 0.0  # people expected from the lines kept past the cut
+        for since in sorted(floor.ringing):
             age = int(now - since)
+            if cut and age >= cut:
+                expected = model.ringing_row(age)[-1]
+                if base <= 0 or load + expected > self.KEEP_LOAD * base:
+                    drop.append(since)
+                    continue
+                load += expected
             by_age[age] = by_age.get(age, 0) + 1
+        harbor = int(self.safe_harbor)
+        offsets = [min(model.horizon, t + harbor) for t in times]
+        # For each time a new line's person may answer: agents free by then (+ the safe
+        # harbor) against the people from lines already ringing who answer before.
+        side = self._agent_side(floor, [*offsets, max(offsets)])
         exact = side.pmfs is not None and len(floor.ringing) <= self.EXACT_LINES
-        demand: list[list[float]] = [[1.0] for _ in range(n)]  # people answering first
+        queue = _Queue(side, base, n, exact)
         for age, count in by_age.items():
             row = model.ringing_row(age)
-            for i in range(n):
-                a = row[times[i]]
-                means[i] -= count * a
-                variances[i] += count * a * (1.0 - a)
-                if exact:
-                    for _ in range(count):
-                        demand[i] = _add_bernoulli(demand[i], a)
-        new_before = [model.new_human_by(r) for r in times]
+            queue.add([row[t] for t in times], count)
         theta = self.threshold(floor)
-        scale = self.calibration() / n
+        # A new line's person who answers after the cut finds an agent or is hung up on
+        # before answering, so only the answers before the cut carry risk.
+        judged = [i for i, t in enumerate(times) if not cut or t < cut]
+        new_before = [model.new_human_by(t) for t in times]
         room = self.MAX_BATCH if floor.max_lines <= 0 else floor.max_lines - floor.lines_in_use
+        # Never more people expected from the lines in flight than agents free now or
+        # within the ring time (+1), whatever the risks say: a big batch's late answers,
+        # which the risks leave out, would take the agents its early answers need.
+        agents = floor.idle - floor.waiting + side.means[-1] + 1.0
+        expected = (len(floor.ringing) - len(drop)) * model.answer_rate
+        if model.answer_rate > 0:
+            room = min(room, math.floor((agents - expected) / model.answer_rate))
         dial = 0
         risk = 0.0
-        risks: list[float] = []
         while dial < min(room, self.MAX_BATCH):
-            risk = 0.0
-            if exact:
-                assert side.pmfs is not None
-                for i in range(n):
-                    risk += _short(side.pmfs[i], demand[i], base)
-                    demand[i] = _add_bernoulli(demand[i], new_before[i])
-            else:
-                for mean, var, before in zip(means, variances, new_before, strict=True):
-                    m = mean - dial * before
-                    v = var + dial * before * (1.0 - before)
-                    risk += _phi((0.5 - m) / math.sqrt(v + 0.25))
-            risk *= scale
+            risk = sum(queue.short(i) for i in judged) / n
             if risk > theta:
                 break
-            risks.append(risk)
+            queue.add(new_before, only=judged)
             dial += 1
-        self.dialled(risks)
         if reserve:  # precise: never fewer lines than progressive, which abandons nobody
             dial = max(dial, self._progressive(floor, 1.0))
-        in_flight = len(floor.ringing) + floor.screening + floor.waiting + dial
+        soon = side.means[-1]
+        in_flight = len(floor.ringing) - len(drop) + floor.screening + floor.waiting + dial
         available = floor.idle + soon
         return Decision(
             dial=dial,
@@ -587,4 +642,40 @@ class Pacer:
             ratio=in_flight / available if available > 0 else float(in_flight),
             risk=risk,
             threshold=theta,
+            drop=tuple(drop),
         )
+
+
+class _Queue:
+    """The people who answer before each of some points in time, against the agents free
+    by then: exact count distributions for small floors, a normal approximation beyond."""
+
+    def __init__(self, side: _AgentSide, base: int, points: int, exact: bool) -> None:
+        self.side = side
+        self.base = base
+        self.exact = exact
+        self.pmfs: list[list[float]] = [[1.0] for _ in range(points)]
+        self.means = [0.0] * points
+        self.variances = [0.0] * points
+
+    def add(
+        self, before: Sequence[float], count: int = 1, only: Sequence[int] | None = None
+    ) -> None:
+        """`count` lines whose person answers before point i with chance before[i]."""
+        for i in range(len(self.means)) if only is None else only:
+            a = before[i]
+            self.means[i] += count * a
+            self.variances[i] += count * a * (1.0 - a)
+            if self.exact:
+                for _ in range(count):
+                    self.pmfs[i] = _add_bernoulli(self.pmfs[i], a)
+
+    def short(self, i: int) -> float:
+        """P(no agent for one more person who answers at point i)."""
+        side = self.side
+        if self.exact:
+            assert side.pmfs is not None
+            return _short(side.pmfs[i], self.pmfs[i], self.base)
+        m = self.base + side.means[i] - self.means[i]
+        v = side.variances[i] + self.variances[i]
+        return _phi((0.5 - m) / math.sqrt(v + 0.25))

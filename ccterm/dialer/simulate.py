@@ -58,6 +58,7 @@ class _Call:
     agent: _Agent | None = None
     waiting: bool = False
     abandoned: bool = False
+    cut: bool = False  # hung up by the pacer while still ringing
 
 
 @dataclass(slots=True, eq=False)
@@ -92,6 +93,8 @@ class Simulation:
         self._events = events
         self._end = START + scenario.shift_seconds
         self._over = False
+        self._pacing = False
+        self._again = False
         self._call_seq = 0
         self._plans: dict[str, CallPlan] = {}
         self.agents = [_Agent(i, since=START) for i in range(scenario.agents)]
@@ -154,9 +157,34 @@ class Simulation:
     def _pace(self) -> None:
         if self._over or self.clock.now() >= self._end:
             return
-        decision = self.pacer.decide(self._floor())
-        for _ in range(decision.dial):
-            self._dial()
+        if self._pacing:  # a line cut while pacing ends at once: look again after
+            self._again = True
+            return
+        self._pacing = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                decision = self.pacer.decide(self._floor())
+                for _ in range(decision.dial):
+                    self._dial()
+                if decision.drop:
+                    self._cut(decision.drop)
+        finally:
+            self._pacing = False
+
+    def _cut(self, dialled_at: tuple[float, ...]) -> None:
+        """Hang up the ringing lines the pacer gave up on, named by when each was dialled."""
+        wanted = list(dialled_at)
+        chosen = []
+        for call_id, since in self._ringing.items():
+            if since in wanted:
+                wanted.remove(since)
+                chosen.append(self._calls[call_id])
+        for call in chosen:
+            call.cut = True
+            self._log("cut", call=call.id)
+            self.trunk.hangup(call.id)
 
     # -- lines ----------------------------------------------------------------------------
 
@@ -267,7 +295,6 @@ class Simulation:
         call.abandoned = True
         self._waiting.remove(call)
         self.counts["abandoned"] += 1
-        self.pacer.abandoned()
         self._log("abandon", call=call.id)
         self.clock.call_later(self.scenario.message_seconds, lambda: self.trunk.hangup(call.id))
         self._pace()
@@ -288,8 +315,9 @@ class Simulation:
         self._line(-1)
         if call.id in self._ringing:
             del self._ringing[call.id]
-            self.pacer.model.resolved(now - call.dialed_at, human=False)
-            self.counts["no_answer" if call.kind in ("human", "machine") else call.kind] += 1
+            self.pacer.model.resolved(now - call.dialed_at, human=False, cut=call.cut)
+            cut_off = call.cut or call.kind in ("human", "machine")
+            self.counts["no_answer" if cut_off else call.kind] += 1
             self._log("end", call=call.id, outcome=call.kind)
             self._pace()
             return

@@ -43,13 +43,14 @@ class PastCall:
     human: bool  # a person answered (connected or abandoned)
     talk: float | None  # connected -> ended
     wrap: float | None  # ended -> the agent's disposition
+    cut: bool = False  # hung up by us still ringing: nobody had answered by then, no more
 
 
 async def recent_calls(store: Store, campaign_id: int, limit: int) -> list[PastCall]:
     """The campaign's last `limit` finished attempts, oldest first (calls a restart cut are left
     out: their end is the restart, not the call's)."""
     rows = await store.fetchall(
-        "SELECT a.started_at, a.answered_at, a.connected_at, a.abandoned_at, a.ended_at,"
+        "SELECT a.started_at, a.answered_at, a.connected_at, a.abandoned_at, a.ended_at, a.outcome,"
         " (SELECT min(d.at) FROM dispositions d WHERE d.attempt_id = a.id"
         "  AND d.agent != 'dialer') AS disposed_at"
         " FROM attempts a WHERE a.campaign_id = ? AND a.ended_at IS NOT NULL"
@@ -57,7 +58,7 @@ async def recent_calls(store: Store, campaign_id: int, limit: int) -> list[PastC
         (campaign_id, limit),
     )
     calls: list[PastCall] = []
-    for started, answered, connected, abandoned, ended, disposed in reversed(rows):
+    for started, answered, connected, abandoned, ended, outcome, disposed in reversed(rows):
         talk = ended - connected if connected is not None else None
         wrap = disposed - ended if connected is not None and disposed is not None else None
         calls.append(
@@ -66,6 +67,7 @@ async def recent_calls(store: Store, campaign_id: int, limit: int) -> list[PastC
                 human=connected is not None or abandoned is not None,
                 talk=talk,
                 wrap=wrap,
+                cut=outcome == "cancelled" and answered is None,
             )
         )
     return calls

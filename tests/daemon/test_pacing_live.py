@@ -399,3 +399,56 @@ async def test_abandon_windows_match_the_attempts_survive_a_restart_and_expire(
         d = await r.start()
         shown = (await show(d))["abandons"]
         assert (shown["day"], shown["month"]) == (empty, both)
+
+
+async def test_a_line_past_the_legal_ring_with_no_agent_free_is_cut_not_abandoned(
+    workdir: Path,
+) -> None:
+    """Learnt on quick calls, the daemon restarts on a list where nobody answers. Its only
+    agent pauses while lines ring for her; 16 s on the clock later they are hung up
+    unanswered, recorded as cancelled at 15 s or more, and the numbers will be retried."""
+    async with rig(workdir, QUICK, calls_per_second=200.0) as r:
+        d = r.daemon
+        assert d is not None
+        await load(d, "c", NUMBERS, mode="predictive")
+        agents = [await as_agent(d, f"a{i}") for i in range(6)]
+        workers = [asyncio.create_task(work(a)) for a in agents]
+        try:
+            await until(lambda: learnt_at(d), within=20)
+            await asyncio.sleep(2.0)  # a margin: calls cut by the restart are not learnt from
+        finally:
+            for task in workers:
+                task.cancel()
+            for a in agents:
+                await a.close()
+    clock = ShiftedClock()
+    async with rig(workdir, NO_ANSWER, clock, calls_per_second=200.0) as r:
+        d = r.daemon
+        assert d is not None
+        await until(lambda: _learning(d, ""), within=5)  # learnt from the attempts
+        since = clock.now()
+        anna = await as_agent(d, "a0")
+        try:
+            ringing = "SELECT count(*) FROM attempts WHERE started_at >= ? AND ended_at IS NULL"
+            await until(lambda: asyncio.sleep(0, db(d, ringing, (since,))[0][0] >= 2))
+            await anna.request("agent.pause", {})
+            await until(status_is(anna, "paused"))
+            placed = db(d, ringing, (since,))[0][0]
+            clock.offset += 16.0  # the lines have now rung 16 s, and nobody can take a person
+            cut = (
+                "SELECT count(*) FROM attempts WHERE started_at >= ? AND outcome = 'cancelled'"
+                " AND ended_at - started_at >= 15 AND ended_at - started_at < 25"
+            )
+            await until(lambda: asyncio.sleep(0, db(d, cut, (since,)) == [(placed,)]), within=5)
+            assert db(d, ringing, (since,)) == [(0,)]
+            abandoned = "SELECT count(*) FROM attempts WHERE started_at >= ? AND abandoned_at > 0"
+            assert db(d, abandoned, (since,)) == [(0,)]
+            codes = db(
+                d,
+                "SELECT DISTINCT d.code FROM dispositions d JOIN attempts a ON a.id = d.attempt_id"
+                " WHERE a.started_at >= ? AND a.outcome = 'cancelled'",
+                (since,),
+            )
+            assert codes == [("no_answer",)], "a cut line is a no answer: the number comes back"
+        finally:
+            await anna.close()

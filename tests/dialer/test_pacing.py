@@ -57,9 +57,18 @@ def test_policies_parse_and_bad_ones_say_what_is_allowed() -> None:
     assert parse_policy("predictive") == Policy("predictive", target=0.03)
     assert parse_policy("predictive:target=0.02") == Policy("predictive", target=0.02)
     assert parse_policy("precise") == Policy("precise")
+    assert parse_policy("predictive:drop=0") == Policy("predictive", drop=0.0)
+    both = parse_policy("predictive:target=0.02,drop=20")
+    assert both == Policy("predictive", target=0.02, drop=20.0)
+    assert str(both) == "predictive:target=0.02,drop=20"
+    assert parse_policy("precise:drop=0") == Policy("precise", drop=0.0)
     for bad in ("greedy", "ratio:x", "ratio:0", "predictive:target=0.5", "predictive:cap=1"):
         with pytest.raises(UsageError):
             parse_policy(bad)
+    with pytest.raises(UsageError, match="at least 15 s"):
+        parse_policy("predictive:drop=10")  # the law: a line rings 15 s before it is hung up
+    with pytest.raises(UsageError, match="unknown option 'target'"):
+        parse_policy("precise:target=0.02")
 
 
 def test_progressive_keeps_lines_in_flight_at_the_idle_agents() -> None:
@@ -166,3 +175,46 @@ def test_precise_abandons_almost_nobody() -> None:
     [p] = shifts("mid", "progressive", range(1, 2), shift_hours=3.0)
     assert m["abandon_rate"] < 0.01
     assert m["occupancy"] > p["occupancy"]
+
+
+def test_a_line_past_the_legal_ring_is_cut_only_when_no_agent_is_free() -> None:
+    old, young = NOW - 16.2, NOW - 6.0  # rung 16 s (past the 15 s minimum) and 6 s
+    busy = {"talking": [NOW - 20] * 4, "ringing": [old, young], **BUDGET}
+    assert trained().decide(floor(**busy)).drop == (old,)
+    assert trained().decide(floor(idle=1, **busy)).drop == (), "an agent is free: it rings on"
+    assert trained("predictive:drop=0").decide(floor(**busy)).drop == (), "cutting is off"
+    assert trained("predictive:drop=20").decide(floor(**busy)).drop == (), "not rung 20 s yet"
+    assert trained().decide(floor(**busy)).to_dict()["drop"] == 1  # what campaign show gets
+    assert Pacer(parse_policy("predictive")).decide(floor(**busy)).drop == (), "learning"
+    short = Pacer(parse_policy("predictive"), ring_timeout=15.0)
+    assert short.drop_after() == 0.0, "a 15 s ring timeout leaves nothing to cut"
+
+
+def test_a_free_agent_keeps_only_the_lines_it_could_take() -> None:
+    # One agent free, twenty lines past the cut: each has about one chance in twelve of
+    # a person still, so the agent can take the people of a dozen of them, not of all.
+    past = [NOW - 16.0 - i * 0.1 for i in range(20)]
+    decision = trained().decide(floor(idle=1, talking=[NOW - 20] * 4, ringing=past, **BUDGET))
+    assert 5 < len(decision.drop) < 15
+    kept = sorted(set(past) - set(decision.drop))
+    assert kept == sorted(past)[: len(kept)], "the oldest are kept: they answer soonest"
+
+
+def test_a_cut_line_says_only_that_nobody_had_answered_by_then() -> None:
+    """Half the lines are cut at 15 s: the answer rate learnt must stay the true one
+    (3 in 10: 15 % before the cut, 15 % after), not count the cut ones as rung out."""
+
+    def learn(cut_as_no_answer: bool) -> float:
+        pacer = Pacer(parse_policy("predictive"))
+        for i in range(400):
+            j = i % 20
+            human, ring = j % 10 < 3, 5 + (j * 7) % 20  # people answer 5-24 s after the dial
+            if (i // 20) % 2 and (not human or ring >= 15):  # every other block: cut at 15 s
+                pacer.model.resolved(15.0, human=False, cut=not cut_as_no_answer)
+            else:
+                pacer.model.resolved(ring if human else 25, human=human)
+        pacer.model.refit()
+        return pacer.model.answer_rate
+
+    assert learn(cut_as_no_answer=False) == pytest.approx(0.3, abs=0.02)
+    assert learn(cut_as_no_answer=True) < 0.25

@@ -231,3 +231,34 @@ def test_the_command_refuses_bad_input_in_one_line(tmp_path: Path) -> None:
     done = ccterm("simulate", "--scenario", str(good), "--policy", "greedy")
     assert done.returncode == 2
     assert "unknown policy 'greedy'" in done.stderr and "ratio:K" in done.stderr
+
+
+def test_predictive_cuts_lines_only_past_the_legal_ring_and_never_a_person(
+    tmp_path: Path,
+) -> None:
+    """Every cut line had rung 15 s and less than the ring timeout; a cut person is not an
+    abandon (their phone stopped ringing, as at a ring timeout) but a no answer."""
+    scenario = replace(load_scenario(SCENARIOS / "small.toml"), shift_hours=2.0)
+    events = tmp_path / "events.ndjson"
+    with events.open("w") as out:
+        metrics = simulate(
+            scenario, parse_policy("predictive"), sample_contacts(scenario, 3), events=out
+        )
+    dialled: dict[str, float] = {}
+    cut: list[float] = []
+    answered = set()
+    for line in events.read_text().splitlines():
+        e = json.loads(line)
+        if e["event"] == "dial":
+            dialled[e["call"]] = e["t"]
+        elif e["event"] == "answer":
+            answered.add(e["call"])
+        elif e["event"] == "cut":
+            assert e["call"] not in answered
+            cut.append(e["t"] - dialled[e["call"]])
+    assert len(cut) > 20, "two hours of predictive on small cut some lines"
+    assert all(15.0 <= age < scenario.ring_timeout for age in cut), sorted(cut)[:3]
+    assert metrics["abandon_rate"] <= scenario.cap
+    off = simulate(scenario, parse_policy("predictive:drop=0"), sample_contacts(scenario, 3))
+    assert metrics["no_answer"] > off["no_answer"] * 0.9  # cut lines count as no answer
+    assert metrics["occupancy"] > off["occupancy"], "cutting is what lets it dial ahead more"
