@@ -445,7 +445,7 @@ class Pacer:
     # The abandon-chance threshold is THETA_REF when the budget left equals SLACK_REF
     # abandons; it doubles with every SLACK_DOUBLING abandons more budget and halves
     # with every SLACK_HALVING fewer. The budget aims MARGIN (relative) under the cap.
-    MARGIN = 0.02
+    MARGIN = 0.035
     THETA_REF = 0.03
     THETA_MAX = 0.1  # never a line more likely than this to be abandoned
     SLACK_REF = 3.0
@@ -583,12 +583,13 @@ class Pacer:
         # person; when none is, it is hung up rather than left to be abandoned.
         drop: list[float] = []
         by_age: dict[int, int] = {}  # lines ringing on, by whole seconds rung
+        free = floor.idle - floor.waiting  # (precise's reserve is for new lines only)
         load = 0.0  # people expected from the lines kept past the cut
         for since in sorted(floor.ringing):
             age = int(now - since)
             if cut and age >= cut:
                 expected = model.ringing_row(age)[-1]
-                if base <= 0 or load + expected > self.KEEP_LOAD * base:
+                if free <= 0 or load + expected > self.KEEP_LOAD * free:
                     drop.append(since)
                     continue
                 load += expected

@@ -111,6 +111,20 @@ async def work(client: DaemonClient) -> None:
                 )
 
 
+@contextlib.asynccontextmanager
+async def team(daemon: RunningDaemon, size: int = 6) -> AsyncIterator[list[DaemonClient]]:
+    """`size` agents at work on the campaign, each disposing the moment wrap-up starts."""
+    agents = [await as_agent(daemon, f"a{i}") for i in range(size)]
+    workers = [asyncio.create_task(work(a)) for a in agents]
+    try:
+        yield agents
+    finally:
+        for task in workers:
+            task.cancel()
+        for a in agents:
+            await a.close()
+
+
 async def cli(*args: str, config: Path) -> Any:
     """`ccterm ARGS` in a thread: the daemon serving it runs on this test's loop."""
     return await asyncio.to_thread(ccterm, *args, config=config)
@@ -153,9 +167,7 @@ async def test_predictive_learns_then_dials_more_lines_than_free_agents(workdir:
         d = r.daemon
         assert d is not None
         await load(d, "c", NUMBERS, mode="predictive")
-        agents = [await as_agent(d, f"a{i}") for i in range(6)]
-        workers = [asyncio.create_task(work(a)) for a in agents]
-        try:
+        async with team(d):
             learnt = await until(lambda: learnt_at(d), within=20)
             before = most_ringing_at_once(d, 0, until=learnt - 0.5)
             assert before <= 6, "while learning: never more lines than agents free"
@@ -174,11 +186,6 @@ async def test_predictive_learns_then_dials_more_lines_than_free_agents(workdir:
                 (await cli("campaign", "show", "c", "--json", config=r.config.path)).stdout
             )
             assert shown["pacing"]["learning"] == "" and "soon_free" in shown["pacing"]
-        finally:
-            for task in workers:
-                task.cancel()
-            for a in agents:
-                await a.close()
         await r.stop()
         d = await r.start()  # what it learnt is in the attempts: a restart keeps it
         await until(lambda: _learning(d, ""), within=5)
@@ -411,16 +418,9 @@ async def test_a_line_past_the_legal_ring_with_no_agent_free_is_cut_not_abandone
         d = r.daemon
         assert d is not None
         await load(d, "c", NUMBERS, mode="predictive")
-        agents = [await as_agent(d, f"a{i}") for i in range(6)]
-        workers = [asyncio.create_task(work(a)) for a in agents]
-        try:
+        async with team(d):
             await until(lambda: learnt_at(d), within=20)
             await asyncio.sleep(2.0)  # a margin: calls cut by the restart are not learnt from
-        finally:
-            for task in workers:
-                task.cancel()
-            for a in agents:
-                await a.close()
     clock = ShiftedClock()
     async with rig(workdir, NO_ANSWER, clock, calls_per_second=200.0) as r:
         d = r.daemon

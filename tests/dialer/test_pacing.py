@@ -93,7 +93,7 @@ def test_predictive_paces_as_progressive_until_it_has_learnt_and_says_so() -> No
     assert trained().decide(floor(idle=4)).learning == ""
 
 
-BUDGET = {"answered": 1000, "abandoned": 25}  # 5 abandons of budget left
+BUDGET = {"answered": 1000, "abandoned": 25}  # about 4 abandons of budget left
 
 
 def test_predictive_dials_ahead_of_agents_who_will_soon_be_free() -> None:
