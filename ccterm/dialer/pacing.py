@@ -35,9 +35,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ccterm.errors import UsageError
+from ccterm.model import MIN_RING_TIMEOUT
 
 POLICIES = ("progressive", "ratio:K", "predictive[:target=0.03][,drop=15]", "precise[:drop=15]")
-MIN_RING = 15.0  # seconds a line must ring before the dialer may hang it up (FCC/FTC)
+MIN_RING = float(MIN_RING_TIMEOUT)  # a line rings this long before it may be hung up (FCC/FTC)
 DEFAULT_DROP = MIN_RING  # by default a line no agent is free for is cut as soon as it may be
 
 
