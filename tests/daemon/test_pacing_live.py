@@ -433,14 +433,23 @@ async def test_a_line_past_the_legal_ring_with_no_agent_free_is_cut_not_abandone
             await until(lambda: asyncio.sleep(0, db(d, ringing, (since,))[0][0] >= 2))
             await anna.request("agent.pause", {})
             await until(status_is(anna, "paused"))
-            placed = db(d, ringing, (since,))[0][0]
+            await asyncio.sleep(0.5)  # a dial under way when she paused gets its line first
             clock.offset += 16.0  # the lines have now rung 16 s, and nobody can take a person
-            cut = (
-                "SELECT count(*) FROM attempts WHERE started_at >= ? AND outcome = 'cancelled'"
-                " AND ended_at - started_at >= 15 AND ended_at - started_at < 25"
+            shifted = clock.now()
+            before = (since, shifted - 16.0)  # dialled before the clock moved: rung 16 s or more
+            rung = (
+                "SELECT count(*) FROM attempts WHERE started_at >= ? AND started_at < ?"
+                " AND ended_at IS NULL"
             )
-            await until(lambda: asyncio.sleep(0, db(d, cut, (since,)) == [(placed,)]), within=5)
-            assert db(d, ringing, (since,)) == [(0,)]
+            await until(lambda: asyncio.sleep(0, db(d, rung, before) == [(0,)]), within=5)
+            ends = db(
+                d,
+                "SELECT outcome, ended_at - started_at FROM attempts"
+                " WHERE started_at >= ? AND started_at < ?",
+                before,
+            )
+            assert len(ends) >= 2, "the lines that rang for her"
+            assert all(outcome == "cancelled" and 15 <= rang < 25 for outcome, rang in ends), ends
             abandoned = "SELECT count(*) FROM attempts WHERE started_at >= ? AND abandoned_at > 0"
             assert db(d, abandoned, (since,)) == [(0,)]
             codes = db(
