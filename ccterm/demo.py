@@ -234,15 +234,25 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
                 with contextlib.suppress(KeyboardInterrupt):
                     process.wait()
         else:
+            from rich.markup import escape
+
             from ccterm.screens.agent import AgentApp
 
             welcome = (
+                "[b]The ccterm demo[/b]: you are agent anna on the simulated trunk.\n"
                 "Red rows marked ! are callbacks due now; more fall due in the next minutes."
-                f" Press ? for the keys, c for the '{POWER_CAMPAIGN}' campaign (power dialing)."
-                f" A second agent: {second}"
+                f" c switches to '{POWER_CAMPAIGN}', where the dialer calls for you.\n\n"
+                "A second agent, in another terminal:\n\n"
+                f"  [b]{escape(second)}[/b]\n\n"
+                f"Reports while it runs:\n  {escape(me)} report {SAMPLE_CAMPAIGN}"
+                f" --config {escape(str(config_path))}"
             )
             app = AgentApp(
-                base / "ccterm.sock", act_as="anna", campaign=SAMPLE_CAMPAIGN, welcome=welcome
+                base / "ccterm.sock",
+                act_as="anna",
+                campaign=SAMPLE_CAMPAIGN,
+                welcome=welcome,
+                second_agent=second,
             )
             app.run()
             code = app.return_code or 0

@@ -82,6 +82,9 @@ class Disposition(StrEnum):
     INVALID = "invalid"  # the network says the number does not exist (404, 484)
     FAILED = "failed"  # the call could not be placed (trunk error, daemon restart)
     ABANDONED = "abandoned"  # a person answered and no agent was free
+    # Set by the daemon when a connected call's wrap-up ran out (or its agent left) with
+    # no disposition: the person was reached, so never "no answer"; a supervisor looks.
+    NOT_DISPOSED = "not_disposed"
 
 
 AGENT_DISPOSITIONS = (
@@ -112,12 +115,12 @@ class NumberMark(StrEnum):
 
 
 RETRYABLE = (Disposition.NO_ANSWER, Disposition.VOICEMAIL, Disposition.BUSY)
-WRAPUP_DEFAULTS = (
-    Disposition.DONE,
-    Disposition.NO_ANSWER,
-    Disposition.VOICEMAIL,
-    Disposition.BUSY,
-)
+# What a connected call gets when its agent sets nothing: the person was reached, so a
+# call outcome (no answer, busy, voicemail) would be false. Calls that never connected
+# get the dialer's own code from their outcome (dialer/dispositions.for_outcome).
+WRAPUP_DEFAULTS = (Disposition.NOT_DISPOSED, Disposition.DONE)
+# Stored by earlier versions; read as NOT_DISPOSED, which is what they should have meant.
+_LEGACY_WRAPUP_DEFAULTS = ("no_answer", "voicemail", "busy")
 MIN_RING_TIMEOUT = 15  # FCC/FTC safe harbor: 15 s or four rings
 MAX_SAFE_HARBOR = 2.0  # FCC/FTC and Ofcom: an answered call gets an agent or a message by then
 
@@ -211,7 +214,8 @@ class CampaignSettings:
     # Predictive/precise: a line that has rung this long while no agent is free is hung
     # up unanswered rather than risked as an abandon; 0: lines ring to ring_timeout.
     cut_after: int = MIN_RING_TIMEOUT
-    wrapup_default: Disposition = Disposition.NO_ANSWER  # when the agent lets wrap-up run out
+    # A connected call whose wrap-up ran out undisposed (see WRAPUP_DEFAULTS)
+    wrapup_default: Disposition = Disposition.NOT_DISPOSED
     script: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -227,7 +231,10 @@ class CampaignSettings:
 
     @classmethod
     def from_json(cls, text: str) -> CampaignSettings:
-        return cls().merged(json.loads(text))
+        stored = json.loads(text)
+        if stored.get("wrapup_default") in _LEGACY_WRAPUP_DEFAULTS:
+            stored["wrapup_default"] = str(Disposition.NOT_DISPOSED)
+        return cls().merged(stored)
 
     def merged(self, changes: Mapping[str, Any]) -> CampaignSettings:
         """A copy with `changes` applied, every value validated; unknown keys are errors."""
@@ -251,8 +258,9 @@ def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:
         code = parse_choice(Disposition, key, value)
         if code not in WRAPUP_DEFAULTS:
             raise UsageError(
-                f"wrapup_default: '{code}' cannot be set without an agent;"
-                f" use one of {', '.join(WRAPUP_DEFAULTS)}"
+                f"wrapup_default: '{code}' is a call outcome, and a connected call was"
+                f" answered; use one of {', '.join(WRAPUP_DEFAULTS)}",
+                "not_disposed keeps what was agreed and shows the call to the supervisor",
             )
         return code
     if key == "abandon_retry_hours":

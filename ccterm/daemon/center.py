@@ -110,6 +110,7 @@ class LiveAgent:
             "status": str(self.status),
             "since": self.since,
             "pause_reason": self.pause_reason,
+            "pause_after_call": self.pause_after_call,
             "campaign": None
             if c is None
             else {
@@ -255,7 +256,10 @@ class Center:
             raise Conflict(
                 f"you are busy in '{agent.campaign.name}'", "finish the call first, then switch"
             )
+        switched = agent.campaign is not None and agent.campaign.id != campaign.id
         agent.campaign = campaign
+        if switched and agent.status is AgentStatus.PAUSED and not agent.waiting_for_phone:
+            agent.pause_reason = ""  # why they paused was about the other campaign's work
         if agent.status is AgentStatus.OFFLINE:
             self.set_status(agent, AgentStatus.READY)  # logging in makes the agent available
             self.audio.call_phone(agent)  # ... once their phone answers, on a SIP trunk
@@ -355,12 +359,13 @@ class Center:
         agent = self._logged_in(who)
         if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP, AgentStatus.DIALING):
             agent.pause_after_call = True  # the call in hand finishes first
+            agent.pause_reason = reason  # shown once the pause begins
             for call in self.calls.values():
                 if call.agent == agent.name and call.state != "connected":
                     call.agent = None
             self.agent_changed(agent)
         elif agent.status is AgentStatus.READY:
-            self.set_status(agent, AgentStatus.PAUSED, reason=reason or "paused")
+            self.set_status(agent, AgentStatus.PAUSED, reason=reason)
         return self.wire(agent)
 
     def _logged_in(self, who: Identity) -> LiveAgent:
@@ -648,7 +653,7 @@ class Center:
             self.set_status(agent, AgentStatus.OFFLINE)
         elif agent.pause_after_call:
             agent.pause_after_call = False
-            reason = "paused"
+            reason = agent.pause_reason
             if agent.waiting_for_phone:
                 reason = f"your phone is {agent.phone}: press r to be called again"
             self.set_status(agent, AgentStatus.PAUSED, reason=reason)
@@ -674,32 +679,40 @@ class Center:
     async def _wrapup_expired(self, agent: LiveAgent, call: LiveCall) -> None:
         if agent.status is not AgentStatus.WRAPUP or agent.call is not call:
             return
-        await self._wrapup_default(agent)
+        code = await self._wrapup_default(agent)
         self._wrapup_over(agent)
         agent.call = None
         agent.wrapup_until = None
         agent.pause_after_call = False
-        self.set_status(agent, AgentStatus.PAUSED, reason="no disposition within wrap-up")
+        who = call.taken.name or call.taken.e164
+        saved = "not disposed" if code is Disposition.NOT_DISPOSED else f"saved as {code}"
+        self.set_status(agent, AgentStatus.PAUSED, reason=f"wrap-up ran out: {who} {saved}")
 
-    async def _wrapup_default(self, agent: LiveAgent) -> None:
+    async def _wrapup_default(self, agent: LiveAgent) -> Disposition | None:
+        """A connected call its agent left undisposed: the campaign's wrap-up default, which
+        never says the person was not reached (WRAPUP_DEFAULTS); a callback stays."""
         call = agent.call
         if call is None:
-            return
+            return None
         if agent.wrapup_timer is not None:
             agent.wrapup_timer.cancel()
             agent.wrapup_timer = None
-        code = call.campaign.settings.wrapup_default
+        code = Disposition(call.campaign.settings.wrapup_default)
         log.info(
             "agent %s: no disposition for lead %s, default %s", agent.name, call.taken.lead_id, code
         )
+        booked = await dialing.callback_of(self.store, call.taken.lead_id)
         await self._dispose(
             call.campaign,
             call.taken.lead_id,
-            Disposition(code),
-            actor=f"{agent.name} (wrap-up timeout)",
+            code,
+            actor=agent.name,
             attempt_id=call.taken.attempt_id,
             attempts=call.taken.attempts,
+            callback_at=booked[0],
+            callback_agent=booked[1],
         )
+        return code
 
     async def _dispose(
         self,

@@ -262,6 +262,11 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
                 "detail": ops.trunk.detail,
             },
             "agent": ops.center.snapshot(who),
+            # the desk marks contacts outside their calling hours by the dialer's own rule
+            "dialer": {
+                "calling_hours": list(ops.config.dialer.calling_hours),
+                "region": ops.config.dialer.region,
+            },
         },
     }
 
@@ -771,12 +776,15 @@ async def leads_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[s
         after_id=arg_int(args, "after_id", default=0),
         limit=limit,
     )
-    return {
+    out = {
         "campaign": campaign.to_wire(),
         "fields": list(dialing.LIST_FIELDS),
         "rows": rows,
         "more": len(rows) == limit,
     }
+    if arg_int(args, "after_id", default=0) == 0:  # the first page says how many will come
+        out["total"] = await dialing.list_count(ops.store, campaign.id, agent=agent)
+    return out
 
 
 @op("lead.show", Role.AGENT, "reading a contact")

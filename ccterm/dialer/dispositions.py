@@ -37,13 +37,28 @@ def effect(
     callback_at: float | None = None,
     agent: str | None = None,
 ) -> LeadUpdate:
-    """The lead's new state after `code`, given how many attempts it has had."""
+    """The lead's new state after `code`, given how many attempts it has had.
+
+    `callback_at` and `agent`: the callback asked for (CALLBACK), or the one already
+    booked on the lead (NOT_DISPOSED keeps it).
+    """
     if code is Disposition.CALLBACK:
         if callback_at is None:
             raise DispositionError("a new contact needs the date and time of the next call")
         if callback_at <= now - 60:
             raise DispositionError("the next call's time is in the past")
         return LeadUpdate(LeadState.WAITING, callback_at, callback_at, agent, None)
+    if code is Disposition.NOT_DISPOSED:
+        # Reached but nothing recorded: the callback agreed earlier (`callback_at`, `agent`)
+        # stays with its owner; a time already past moves to after the usual rest, so the
+        # person is not dialled again the moment they hung up.
+        rest = now + settings.retry_minutes.get("no_answer", 120) * 60.0
+        if callback_at is not None:
+            at = callback_at if callback_at > now else rest
+            return LeadUpdate(LeadState.WAITING, at, at, agent, None)
+        if attempts >= settings.max_attempts:
+            return LeadUpdate(LeadState.EXHAUSTED, 0.0, None, None, None)
+        return LeadUpdate(LeadState.WAITING, rest, None, None, None)
     if code in (Disposition.DONE, Disposition.INVALID):
         return LeadUpdate(LeadState.DONE, 0.0, None, None, None)
     if code is Disposition.WRONG_NUMBER:

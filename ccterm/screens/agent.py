@@ -1,85 +1,60 @@
 """`ccterm agent`: the agent's desk — the list, the call in hand, one key per disposition.
 
 Handlers own the state: the agent's snapshot comes from the daemon (hello,
-agent.changed), the list from leads.list pages plus lead.changed events.
-Requests run in workers; a disposition is confirmed on screen only after the
-daemon has committed it and replied.
+agent.changed), the list from leads.list pages plus lead.changed / leads.changed
+events. Requests run in workers; a disposition is confirmed on screen only after
+the daemon has committed it and replied. The keys' actions live in desk_keys.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from ccterm.app import Banner, CctermApp, Connected, DaemonEvent, Disconnected, Refused
 from ccterm.clock import Clock
 from ccterm.errors import CctermError
-from ccterm.screens.dialogs import (
-    CallbackDialog,
-    Confirm,
-    ContactCard,
-    HelpScreen,
-    MessagePopup,
-    PickCampaign,
-)
+from ccterm.screens import leadview
+from ccterm.screens.card import ContactCard
+from ccterm.screens.desk_keys import DeskKeys
+from ccterm.screens.dialogs import HelpScreen, MessagePopup, Welcome
 from ccterm.screens.leadview import LeadItem, phone_text
 from ccterm.screens.widgets import KEYS_TEXT, LeadList, ListHeader, agent_line
 
-DISPOSITION_KEYS: dict[str, tuple[str, str]] = {
-    "1": ("done", "Done"),
-    "2": ("callback", "New contact"),
-    "3": ("no_answer", "No answer"),
-    "4": ("voicemail", "Voicemail"),
-    "5": ("busy", "Busy"),
-    "6": ("wrong_number", "Wrong number"),
-    "7": ("fax", "Fax"),
-}
-PAGE = 5000
+PAGE = 20_000  # the most leads.list gives at once
+BUSY = ("dialing", "on_call", "wrapup")
 
 
-class AgentScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "dial", "Dial"),
-        Binding("h", "hangup", "Hang up"),
-        Binding("p", "toggle_pause", "Ready/Pause"),
-        Binding("slash", "find", "Find"),
-        Binding("escape", "clear_find", "Clear", show=False),
-        Binding("c", "campaign", "Campaign"),
-        Binding("x", "do_not_call", "Do not call", show=False),
-        Binding("r", "ring_phone", "Call my phone", show=False),
-        Binding("question_mark", "help", "Keys"),
-        Binding("q", "quit", "Quit"),
-        *[
-            Binding(key, f"dispose('{code}')", label, show=False)
-            for key, (code, label) in DISPOSITION_KEYS.items()
-        ],
-    ]
-
+class AgentScreen(DeskKeys, Screen[None]):
     DEFAULT_CSS = """
     AgentScreen #bar { height: 2; background: $panel; }
-    AgentScreen #find { dock: bottom; display: none; height: 3; }
+    AgentScreen #bottom { dock: bottom; height: auto; }
+    AgentScreen #find { display: none; height: 3; }
     AgentScreen #find.shown { display: block; }
-    AgentScreen #keys { dock: bottom; height: 2; background: $panel; }
+    AgentScreen #keys { height: 2; background: $panel; }
     AgentScreen #empty { height: 1; color: $text-muted; }
     """
 
-    def __init__(self, clock: Clock, preferred: str | None) -> None:
+    def __init__(self, clock: Clock, preferred: str | None, help_extra: str = "") -> None:
         super().__init__()
         self.clock = clock
         self.preferred = preferred
+        self.help_extra = help_extra
+        self.help_copy = ""
         self.agent: dict[str, Any] | None = None
         self.user = ""
         self.campaign: str | None = None
         self.campaigns: list[dict[str, Any]] = []
         self.dirty = False
         self.popped_call: str | None = None
+        self.online = False
+        self.arriving: tuple[int, int] | None = None  # (loaded, total) while a list arrives
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -87,8 +62,11 @@ class AgentScreen(Screen[None]):
         yield ListHeader(id="header")
         yield Static("", id="empty")
         yield LeadList(self.clock, id="leads")
-        yield Input(placeholder="find a name or number; Enter keeps it, Esc clears", id="find")
-        yield Static(KEYS_TEXT, id="keys", markup=True)
+        with Vertical(id="bottom"):
+            yield Input(
+                placeholder="find: name, number or any field; Enter keeps it, Esc clears", id="find"
+            )
+            yield Static(KEYS_TEXT, id="keys", markup=True)
 
     @property
     def leads(self) -> LeadList:
@@ -107,24 +85,77 @@ class AgentScreen(Screen[None]):
 
     def tick(self) -> None:
         """Twice a second: callbacks falling due, coalesced re-sorts, the call's clock."""
-        moved = self.leads.tick()
-        if self.dirty and not moved:
+        fresh = self.leads.tick()
+        if self.dirty and not fresh:
             self.leads.reorder()
         self.dirty = False
+        for item in fresh[:3]:
+            self.notify(
+                f"Callback due now: {item.name or phone_text(item.e164)}",
+                title="Callback",
+                severity="warning",
+                timeout=10,
+            )
+        if len(fresh) > 3:
+            self.notify(f"and {len(fresh) - 3} more callbacks due now", severity="warning")
         self.show_bar()
 
     def show_bar(self) -> None:
-        self.query_one("#bar", Static).update(agent_line(self.agent, self.user, self.clock.now()))
+        now = self.clock.now()
+        bar = agent_line(self.agent, self.user, now, connected=self.online)
+        self.query_one("#bar", Static).update(bar)
         empty = self.query_one("#empty", Static)
-        if self.campaign and not self.leads.items:
+        if self.arriving is not None:
+            done, total = self.arriving
+            empty.update(f" Loading {total:,} contacts… {done:,} so far")
+        elif self.campaign and not self.leads.items:
             empty.update(" No contacts in this campaign yet.")
         elif not self.campaign:
             empty.update(" Not logged in to a campaign (c to choose).")
         else:
+            needle = self.leads.needle.text
             empty.update(
                 f" {len(self.leads.view):,} of {len(self.leads.items):,} contacts"
-                + (f" matching '{self.leads.needle}'" if self.leads.needle else "")
+                + (f" matching '{needle}'" if needle else "")
             )
+        card = self.app.screen
+        if isinstance(card, ContactCard):
+            card.live(bar, card.status_line(self.card_state(card.lead_id, now)))
+
+    # -- the call in hand ------------------------------------------------------------------
+
+    def call_lead(self) -> int | None:
+        """The contact on the line (dialling, talking or in wrap-up), if any."""
+        agent = self.agent or {}
+        call = agent.get("call")
+        if call and agent.get("status") in BUSY:
+            return int(call["lead_id"])
+        return None
+
+    def card_state(self, lead_id: int, now: float) -> str:
+        """A contact's state as the card shows it: the live call first, else the list's."""
+        agent = self.agent or {}
+        call = agent.get("call")
+        if call and self.call_lead() == lead_id:
+            if agent["status"] == "wrapup":
+                left = agent.get("wrapup_until")
+                return "wrap-up: choose 1-7" + (
+                    f" ({max(0, int(left - now))} s left)" if left else ""
+                )
+            if call["state"] == "connected":
+                talk = int(now - (call.get("answered_at") or now))
+                return f"on the line {talk // 60:02d}:{talk % 60:02d}"
+            return f"{call['state']}…"
+        item = self.leads.items.get(lead_id)
+        return leadview.status_text(item, now) if item is not None else "not in this list"
+
+    def feed_card(self, card: ContactCard) -> None:
+        """A card (re)drawn: give it the live line at once, not at the next tick."""
+        now = self.clock.now()
+        card.live(
+            agent_line(self.agent, self.user, now, connected=self.online),
+            card.status_line(self.card_state(card.lead_id, now)),
+        )
 
     # -- the connection --------------------------------------------------------------------
 
@@ -138,10 +169,16 @@ class AgentScreen(Screen[None]):
 
     async def connected(self, message: Connected) -> None:
         hello = message.hello
+        self.online = True
         self.user = hello["user"]
         self.leads.owner = self.user
-        self.campaigns = hello["snapshot"]["campaigns"]
-        self.agent = hello["snapshot"].get("agent")
+        snapshot = hello["snapshot"]
+        self.campaigns = snapshot["campaigns"]
+        self.agent = snapshot.get("agent")
+        dialer = snapshot.get("dialer")
+        if dialer:
+            start, end = dialer["calling_hours"]
+            self.leads.hours = leadview.Hours(start, end, dialer["region"])
         self.banner(None)
         if message.reconnect:
             self.notify("Reconnected to the daemon")
@@ -159,7 +196,9 @@ class AgentScreen(Screen[None]):
         self.show_bar()
 
     def disconnected(self, message: Disconnected) -> None:
-        self.banner(f" Lost the daemon ({message.reason}) — reconnecting by itself...")
+        self.online = False
+        self.banner(f" No daemon: {message.reason}. Reconnecting by itself…")
+        self.show_bar()
 
     @work(exclusive=True, group="login")
     async def login(self, name: str) -> None:
@@ -178,15 +217,21 @@ class AgentScreen(Screen[None]):
     async def load_leads(self, name: str) -> None:
         items: list[LeadItem] = []
         after = 0
-        while True:
-            page = await self.app_.request(
-                "leads.list", {"campaign": name, "after_id": after, "limit": PAGE}
-            )
-            fields = page["fields"]
-            items.extend(LeadItem.from_row(fields, row) for row in page["rows"])
-            if not page["more"] or not page["rows"]:
-                break
-            after = page["rows"][-1][0]
+        try:
+            while True:
+                page = await self.app_.request(
+                    "leads.list", {"campaign": name, "after_id": after, "limit": PAGE}
+                )
+                fields = page["fields"]
+                items.extend(LeadItem.from_row(fields, row) for row in page["rows"])
+                total = int(page.get("total", len(items)))
+                if not page["more"] or not page["rows"]:
+                    break
+                self.arriving = (len(items), max(total, len(items)))
+                self.show_bar()
+                after = page["rows"][-1][0]
+        finally:
+            self.arriving = None
         if name == self.campaign:
             self.leads.load(items)
             self.show_bar()
@@ -194,34 +239,74 @@ class AgentScreen(Screen[None]):
     def event(self, message: DaemonEvent) -> None:
         data = message.data
         if message.name == "agent.changed" and data.get("name") == self.user:
-            before = self.agent
-            self.agent = data
-            self.show_bar()
-            if before is None or (before.get("call") or {}).get("id") != (
-                data.get("call") or {}
-            ).get("id"):
-                self.pop_card_for_call()
+            self.agent_changed(data)
         elif message.name == "lead.changed":
-            campaign = (self.agent or {}).get("campaign") or {}
-            if data.get("campaign_id") == campaign.get("id") and self.leads.change(data["lead"]):
-                self.dirty = True
+            self.leads_changed(data.get("campaign_id"), [data["lead"]])
+        elif message.name == "leads.changed":
+            self.leads_changed(data.get("campaign_id"), data.get("leads", []))
         elif message.name == "campaign.changed":
-            self.campaigns = [c for c in self.campaigns if c["id"] != data["id"]] + [data]
-            if self.agent and (self.agent.get("campaign") or {}).get("id") == data["id"]:
-                self.agent["campaign"] = {
-                    "id": data["id"],
-                    "name": data["name"],
-                    "mode": data["settings"]["mode"],
-                    "status": data["status"],
-                }
-                self.campaign = data["name"]
-                self.show_bar()
+            self.campaign_changed(data)
         elif message.name == "import.finished" and data.get("campaign") == self.campaign:
             self.reload()
         elif message.name == "message.received":
             self.app.push_screen(MessagePopup(data))
         elif message.name == "daemon.stopping":
-            self.banner(" The daemon is stopping — reconnecting when it is back...")
+            self.banner(" The daemon is stopping — reconnecting when it is back…")
+
+    def agent_changed(self, data: dict[str, Any]) -> None:
+        before = self.agent or {}
+        self.agent = data
+        self.show_bar()
+        old_call = (before.get("call") or {}).get("id")
+        new_call = (data.get("call") or {}).get("id")
+        if old_call != new_call:
+            self.pop_card_for_call()
+        reason = data.get("pause_reason") or ""
+        if (
+            before.get("status") == "wrapup"
+            and data.get("status") == "paused"
+            and reason.startswith("wrap-up ran out")
+        ):
+            self.notify(
+                f"{reason[0].upper()}{reason[1:]}: your supervisor sees it, and 1-7 on the"
+                " contact still sets it. You are paused: p when ready.",
+                title="Wrap-up ran out",
+                severity="warning",
+                timeout=30,
+            )
+        if (before.get("call") or {}).get("state") != (data.get("call") or {}).get("state") or (
+            before.get("status") != data.get("status")
+        ):
+            lead = (data.get("call") or before.get("call") or {}).get("lead_id")
+            if lead is not None:
+                self.refresh_card(int(lead))
+
+    def leads_changed(self, campaign_id: Any, leads: list[dict[str, Any]]) -> None:
+        campaign = (self.agent or {}).get("campaign") or {}
+        if campaign_id != campaign.get("id"):
+            return
+        card = self.app.screen
+        for lead in leads:
+            if self.leads.change(lead):
+                self.dirty = True
+                if isinstance(card, ContactCard) and card.lead_id == int(lead["id"]):
+                    self.refresh_card(card.lead_id)
+
+    def campaign_changed(self, data: dict[str, Any]) -> None:
+        ids = [c["id"] for c in self.campaigns]
+        if data["id"] in ids:
+            self.campaigns[ids.index(data["id"])] = data  # in place: the picker keeps its order
+        else:
+            self.campaigns.append(data)
+        if self.agent and (self.agent.get("campaign") or {}).get("id") == data["id"]:
+            self.agent["campaign"] = {
+                "id": data["id"],
+                "name": data["name"],
+                "mode": data["settings"]["mode"],
+                "status": data["status"],
+            }
+            self.campaign = data["name"]
+            self.show_bar()
 
     @work(exclusive=True, group="reload")
     async def reload(self) -> None:
@@ -238,7 +323,7 @@ class AgentScreen(Screen[None]):
         self.popped_call = call["id"]
         self.open_card(int(call["lead_id"]), over_dialogs=False)
 
-    # -- actions ---------------------------------------------------------------------------
+    # -- the card --------------------------------------------------------------------------
 
     @work(group="card")
     async def open_card(self, lead_id: int, over_dialogs: bool = True) -> None:
@@ -257,87 +342,36 @@ class AgentScreen(Screen[None]):
             self.app.pop_screen()
         self.app.push_screen(ContactCard(card, self.clock, desk=self))
 
+    @work(exclusive=True, group="card-refresh")
+    async def refresh_card(self, lead_id: int) -> None:
+        """The open card of `lead_id`, read again: its status, history and notes move on."""
+        top = self.app.screen
+        if not isinstance(top, ContactCard) or top.lead_id != lead_id:
+            return
+        try:
+            card = await self.app_.request("lead.show", {"lead_id": lead_id})
+        except CctermError:
+            return  # the next change tries again; the live line keeps running meanwhile
+        if self.app.screen is top:  # not closed while the daemon answered
+            top.replace(card)
+
     @on(LeadList.Selected)
     def selected(self, event: LeadList.Selected) -> None:
-        self.open_card(event.item.id)
+        """Enter: the selected contact's card — during a call, always the call's contact, so
+        a note never lands on the wrong person."""
+        on_line = self.call_lead()
+        if on_line is not None and on_line != event.item.id:
+            self.notify("During a call, Enter opens the card of the contact on the line")
+        self.open_card(on_line if on_line is not None else event.item.id)
 
-    async def _ask(self, op: str, args: dict[str, Any] | None = None) -> Any:
-        try:
-            return await self.app_.request(op, args)
-        except CctermError as exc:
-            text = exc.message + (f" — {exc.hint}" if exc.hint else "")
-            self.notify(text, severity="error", timeout=6)
-            return None
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.help_extra, self.help_copy))
 
-    @work(group="act")
-    async def action_dial(self, lead_id: int | None = None) -> None:
-        item = self.leads.items.get(lead_id) if lead_id is not None else self.leads.current
-        if item is None:
-            return
-        if await self._ask("call.dial", {"lead_id": item.id}) is not None:
-            self.notify(f"Dialling {item.name or item.e164}")
+    def welcome(self, text: str, command: str) -> None:
+        self.help_extra, self.help_copy = text, command
+        self.app.push_screen(Welcome(text, command))
 
-    @work(group="act")
-    async def action_hangup(self) -> None:
-        await self._ask("call.hangup")
-
-    @work(group="act")
-    async def action_toggle_pause(self) -> None:
-        status = (self.agent or {}).get("status")
-        op = "agent.ready" if status == "paused" else "agent.pause"
-        agent = await self._ask(op, {} if op == "agent.ready" else {"reason": "paused"})
-        if agent is not None:
-            self.agent = agent
-            self.show_bar()
-
-    @work(exclusive=True, group="phone")
-    async def action_ring_phone(self) -> None:
-        """Have the daemon call my phone again (it hung up, or never answered)."""
-        agent = await self._ask("agent.phone")
-        if agent is not None:
-            self.agent = agent
-            self.show_bar()
-            self.notify("Calling your phone: answer it to start")
-
-    def target(self, lead_id: int | None = None) -> tuple[int, str] | None:
-        """The call in wrap-up, else the contact asked for (a card's), else the selected one."""
-        agent = self.agent or {}
-        call = agent.get("call")
-        if call and agent.get("status") == "wrapup":
-            return int(call["lead_id"]), call["name"] or call["e164"]
-        if call and agent.get("status") == "on_call":
-            self.notify("Hang up first (h), then choose the disposition", severity="warning")
-            return None
-        item = self.leads.items.get(lead_id) if lead_id is not None else self.leads.current
-        if item is None:
-            return None
-        return item.id, item.name or item.e164
-
-    def dispose_key(self, number: int, lead_id: int | None = None) -> None:
-        code, _label_text = DISPOSITION_KEYS[str(number)]
-        self.action_dispose(code, lead_id)
-
-    @work(group="dispose")
-    async def action_dispose(self, code: str, lead_id: int | None = None) -> None:
-        target = self.target(lead_id)
-        if target is None:
-            return
-        lead_id, who = target
-        args: dict[str, Any] = {"lead_id": lead_id, "code": code}
-        if code == "callback":
-            at = await self.app.push_screen_wait(CallbackDialog(self.clock, who))
-            if at is None:
-                return
-            args["callback_at"] = at
-        result = await self._ask("disposition.set", args)
-        if result is None:
-            return
-        self.leads.change(result["lead"])
-        self.leads.reorder()
-        self.notify(f"{_label(code)}: {who} — saved")
-        screen = self.app.screen
-        if isinstance(screen, ContactCard) and screen.lead_id == lead_id:
-            screen.dismiss(None)  # this contact is handled; the next call pops its own card
+    # -- find ------------------------------------------------------------------------------
 
     def action_find(self) -> None:
         find = self.query_one("#find", Input)
@@ -361,63 +395,6 @@ class AgentScreen(Screen[None]):
     def found(self, event: Input.Submitted) -> None:
         self.leads.focus()
 
-    def action_campaign(self) -> None:
-        self.pick_campaign()
-
-    @work(group="pick")
-    async def pick_campaign(self) -> None:
-        if not self.campaigns:
-            self.notify("No campaign is open to you yet; ask your supervisor.", severity="warning")
-            return
-        name = await self.app.push_screen_wait(PickCampaign(self.campaigns))
-        if name:
-            self.campaign = None
-            self.leads.load([])
-            self.login(name)
-
-    @work(group="dnc")
-    async def action_do_not_call(self, lead_id: int | None = None) -> None:
-        target = self.target(lead_id)
-        if target is None:
-            return
-        lead_id, who = target
-        item = self.leads.items.get(lead_id)
-        number = item.e164 if item else None
-        if number is None:
-            return
-        if not await self.app.push_screen_wait(
-            Confirm(f"Put {who} ({number}) on the do-not-call list?")
-        ):
-            return
-        if (
-            await self._ask("dnc.add", {"numbers": [number], "reason": "customer asked"})
-            is not None
-        ):
-            self.notify(f"{number} will not be called again")
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
-
-    @work(group="quit")
-    async def action_quit(self) -> None:
-        busy = (self.agent or {}).get("status") in ("on_call", "wrapup", "dialing")
-        if busy and not await self.app.push_screen_wait(
-            Confirm("You have a call in hand. Quit anyway?")
-        ):
-            return
-        if not busy and self.app_.connected:
-            # Leaving on purpose: off the dialer now, not after the grace for lost terminals.
-            with contextlib.suppress(CctermError):
-                await self.app_.request("agent.logout")
-        self.app.exit(0)
-
-
-def _label(code: str) -> str:
-    for key_code, label in DISPOSITION_KEYS.values():
-        if key_code == code:
-            return label
-    return code
-
 
 class AgentApp(CctermApp):
     """The agent's TUI: the shell's connection plus the desk screen."""
@@ -432,10 +409,12 @@ class AgentApp(CctermApp):
         act_as: str | None = None,
         campaign: str | None = None,
         welcome: str | None = None,
+        second_agent: str = "",
     ) -> None:
         super().__init__(socket, clock=clock, act_as=act_as, client_name="agent")
         self.preferred = campaign
         self.welcome = welcome
+        self.second_agent = second_agent
         self.desk = AgentScreen(self.clock, campaign)
         self.error_text = ""
 
@@ -446,10 +425,7 @@ class AgentApp(CctermApp):
     async def on_connected(self, message: Connected) -> None:
         await self.desk.connected(message)
         if self.welcome:
-            self.notify(self.welcome, title="ccterm demo", timeout=20)
-            self.welcome = None
-        if self.welcome:
-            self.notify(self.welcome, title="ccterm demo", timeout=20)
+            self.desk.welcome(self.welcome, self.second_agent)
             self.welcome = None
 
     def on_disconnected(self, message: Disconnected) -> None:

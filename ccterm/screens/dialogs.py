@@ -1,4 +1,9 @@
-"""Pop-ups over the agent's screen: the contact card, the callback time, messages, help, choices."""
+"""Pop-ups over the agent's screen: the callback time, messages, help, choices, questions.
+
+Every dialog leaves the desk behind it as it is (no dimming: on a 16-colour
+terminal a dimmed status line turns grey on grey) and wraps its text to the
+terminal's width rather than cutting it.
+"""
 
 from __future__ import annotations
 
@@ -11,153 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ccterm.clock import Clock, format_local, local
-from ccterm.screens import leadview
-
-
-class ContactCard(ModalScreen[None]):
-    """Fields, script, history and notes of one contact.
-
-    The desk's keys work here too (dial, hang up, the dispositions, pause), for
-    this contact; `n` starts a note, Enter saves it, Esc leaves the note box.
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close"),
-        Binding("n", "note", "Note"),
-        Binding("d", "desk('dial')", "Dial", show=False),
-        Binding("h", "desk('hangup')", "Hang up", show=False),
-        Binding("p", "desk('toggle_pause')", "Pause", show=False),
-        Binding("x", "desk('do_not_call')", "Do not call", show=False),
-        Binding("q", "desk('quit')", "Quit", show=False),
-        *[Binding(str(n), f"dispose({n})", "", show=False) for n in range(1, 8)],
-    ]
-
-    DEFAULT_CSS = """
-    ContactCard { align: center middle; }
-    ContactCard > Vertical {
-        width: 96%; max-width: 110; height: 92%; border: round $accent; background: $panel;
-        padding: 0 1;
-    }
-    ContactCard #card-body { height: 1fr; }
-    ContactCard .section { text-style: bold; margin-top: 1; color: $accent; }
-    ContactCard Input { margin-top: 1; }
-    """
-
-    def __init__(self, card: dict[str, Any], clock: Clock, desk: Any = None) -> None:
-        super().__init__()
-        self.card = card
-        self.clock = clock
-        self.desk = desk  # the AgentScreen whose actions the keys run
-
-    @property
-    def lead_id(self) -> int:
-        return int(self.card["lead"]["id"])
-
-    def compose(self) -> ComposeResult:
-        lead = self.card["lead"]
-        fields = self.card.get("fields", {})
-        values = {"name": lead["name"], "e164": lead["e164"], "phone": lead["e164"], **fields}
-        now = self.clock.now()
-        with Vertical():
-            yield Label(
-                f"[b]{escape(lead['name'] or '—')}[/b]  {leadview.phone_text(lead['e164'])}"
-                f"   campaign {escape(self.card.get('campaign', ''))}"
-            )
-            yield Label("[dim]1-7 disposition  d dial  h hang up  n note  Esc close[/dim]")
-            with VerticalScroll(id="card-body"):
-                status = leadview.status_text(leadview.LeadItem.from_dict(lead), now)
-                zones = lead.get("timezone") or ""
-                yield Static(
-                    f"status: {status}   tries: {lead['attempts']}   priority: {lead['priority']}"
-                    + (f"   time zone: {zones.replace('|', ', ')}" if zones else "")
-                )
-                if fields:
-                    yield Static("Fields", classes="section")
-                    yield Static(
-                        "\n".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in fields.items())
-                    )
-                script = self.card.get("script") or ""
-                if script:
-                    yield Static("Script", classes="section")
-                    yield Static(escape(leadview.fill_script(script, values)), id="script")
-                yield Static("History", classes="section")
-                yield Static(self._history(), id="history")
-                yield Static("Notes", classes="section")
-                yield Static(self._notes(), id="notes")
-            yield Input(placeholder="n: write a note, Enter saves it", id="note")
-
-    def _history(self) -> str:
-        lines = []
-        for attempt in self.card.get("attempts", []):
-            talk = ""
-            if attempt.get("answered_at") and attempt.get("ended_at"):
-                seconds = int(attempt["ended_at"] - attempt["answered_at"])
-                talk = f", talked {seconds // 60}:{seconds % 60:02d}"
-            outcome = attempt.get("outcome") or "in progress"
-            by = attempt.get("agent") or "dialer"
-            lines.append(
-                f"{format_local(attempt['started_at'])}  {outcome}{talk}"
-                f"  -> {attempt.get('disposition') or '-'}  ({by})"
-            )
-        for d in self.card.get("dispositions", []):
-            lines.append(f"{format_local(d['at'])}  set {d['code']} by {d['agent']}")
-        return escape("\n".join(lines)) if lines else "no calls yet"
-
-    def _notes(self) -> str:
-        notes = self.card.get("notes", [])
-        if not notes:
-            return "none"
-        return escape(
-            "\n".join(f"{format_local(n['at'])} {n['author']}: {n['text']}" for n in notes)
-        )
-
-    def on_mount(self) -> None:
-        self.query_one("#card-body").focus()
-
-    def action_note(self) -> None:
-        self.query_one("#note", Input).focus()
-
-    def action_close(self) -> None:
-        if isinstance(self.focused, Input):
-            self.query_one("#card-body").focus()  # Esc leaves the note box first
-        else:
-            self.dismiss(None)
-
-    def action_desk(self, action: str) -> None:
-        if self.desk is None:
-            return
-        if action in ("dial", "do_not_call"):
-            getattr(self.desk, f"action_{action}")(self.lead_id)
-        else:
-            getattr(self.desk, f"action_{action}")()
-
-    def action_dispose(self, number: int) -> None:
-        if self.desk is not None:
-            self.desk.dispose_key(number, self.lead_id)
-
-    @on(Input.Submitted, "#note")
-    def save_note(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if text:
-            self.run_worker(self._save(text), exclusive=True, group="note")
-
-    async def _save(self, text: str) -> None:
-        request = self.app.request  # type: ignore[attr-defined]
-        try:
-            await request("lead.note", {"lead_id": self.lead_id, "text": text})
-        except Exception as exc:  # shown, not raised: the card stays open
-            self.notify(str(exc), severity="error")
-            return
-        self.card.setdefault("notes", []).insert(
-            0, {"at": self.clock.now(), "author": "you", "text": text}
-        )
-        self.query_one("#notes", Static).update(self._notes())
-        self.query_one("#note", Input).value = ""
-        self.notify("Note saved")
 
 
 def quick_times(now: float) -> list[tuple[str, float]]:
@@ -195,16 +57,33 @@ def parse_time(text: str, now: float) -> float | None:
     return None
 
 
-class CallbackDialog(ModalScreen[float | None]):
-    """When to call again: a quick choice, or a typed time."""
+def typed_example(now: float) -> str:
+    """What the time box suggests: forms that are all in the future from `now`."""
+    tomorrow = local(now) + timedelta(days=1)
+    return f"or type: 14:30, {tomorrow:%Y-%m-%d} 09:00, +90m"
+
+
+class Dialog(ModalScreen[Any]):
+    """A box in the middle of the screen, as wide as the terminal allows up to `width`."""
+
+    DEFAULT_CSS = """
+    Dialog { align: center middle; background: $background 0%; }
+    Dialog > Vertical {
+        width: 100%; max-width: 72; height: auto; max-height: 100%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
+    Dialog .title { text-style: bold; }
+    Dialog .hint { color: $text-muted; }
+    Dialog .error { color: $error; }
+    """
+
+
+class CallbackDialog(Dialog):
+    """When to call again: a quick choice, or a typed time (kept when it cannot be used)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
-    CallbackDialog { align: center middle; }
-    CallbackDialog > Vertical {
-        width: 60; height: auto; border: round $accent; background: $panel; padding: 0 1;
-    }
     CallbackDialog OptionList { height: auto; max-height: 6; }
     """
 
@@ -216,7 +95,9 @@ class CallbackDialog(ModalScreen[float | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"New contact with {escape(self.who)}: when is the next call?")
+            yield Static(
+                f"New contact with {escape(self.who)}: when is the next call?", classes="title"
+            )
             yield OptionList(
                 *[
                     Option(f"{n + 1}  {label}", id=str(n))
@@ -224,8 +105,9 @@ class CallbackDialog(ModalScreen[float | None]):
                 ],
                 id="quick",
             )
-            yield Input(placeholder="or type: 14:30, 2026-12-01 09:00, +90m", id="when")
-            yield Label("Enter chooses, Esc cancels", classes="hint")
+            yield Input(placeholder=typed_example(self.clock.now()), id="when")
+            yield Static("", classes="error", id="error")
+            yield Static("Enter chooses, Tab moves to the time box, Esc cancels", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -241,9 +123,14 @@ class CallbackDialog(ModalScreen[float | None]):
 
     @on(Input.Submitted, "#when")
     def typed(self, event: Input.Submitted) -> None:
-        at = parse_time(event.value, self.clock.now())
+        now = self.clock.now()
+        at = parse_time(event.value, now)
+        error = self.query_one("#error", Static)
         if at is None:
-            self.notify("Not a time I understand: try 14:30 or 2026-12-01 09:00", severity="error")
+            error.update(f"'{escape(event.value)}' is not a time I understand: try 14:30, +2h")
+            return
+        if at <= now:
+            error.update(f"{format_local(at)} has passed: give a time from now on")
             return
         self.dismiss(at)
 
@@ -251,7 +138,7 @@ class CallbackDialog(ModalScreen[float | None]):
         self.dismiss(None)
 
 
-class MessagePopup(ModalScreen[None]):
+class MessagePopup(Dialog):
     """A supervisor's message: stays until the agent dismisses it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -259,10 +146,7 @@ class MessagePopup(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    MessagePopup { align: center middle; }
-    MessagePopup > Vertical {
-        width: 70; height: auto; border: double $warning; background: $panel; padding: 1 2;
-    }
+    MessagePopup > Vertical { border: double $warning; padding: 1 2; }
     """
 
     def __init__(self, message: dict[str, Any]) -> None:
@@ -272,78 +156,121 @@ class MessagePopup(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         m = self.message
         with Vertical():
-            yield Label(
+            yield Static(
                 f"[b]Message from {escape(str(m.get('from', '?')))}[/b]"
                 f"  {format_local(m.get('at'))}"
             )
             yield Static(escape(str(m.get("text", ""))), id="message-text")
-            yield Label("[dim]Enter or Esc to dismiss[/dim]")
+            yield Static("Enter or Esc to dismiss", classes="hint")
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
 
 
-HELP = """\
-[b]Moving[/b]      ↑/↓ or j/k, PgUp/PgDn, g/G (first/last), / find, Esc clears the find
-[b]Contact[/b]     Enter opens the card (fields, script, history, notes)
-[b]Calling[/b]     d dials the selected contact, h hangs up
-[b]You[/b]         p toggles Ready / Paused, r calls your phone again, c changes campaign, q quits
-[b]Disposition[/b] one key, for the call in wrap-up or else the selected contact:
-  1 done (never called again here)     2 new contact (asks when)
-  3 no answer   4 voicemail   5 busy   (tried again later)
-  6 wrong number   7 fax   (never dialled again, in any campaign)
-[b]Do not call[/b] x puts the number on the do-not-call list (asks first)
-[b]Colours[/b]     a red row marked ! is a callback whose time has come; @ is a booked
-            callback; x is a number that is never dialled
+HELP = """[b]Moving[/b]   ↑/↓ or j/k, PgUp/PgDn, g/G first/last; / finds a name, number or
+         any field (a city), accents optional; Esc clears the find
+[b]Contact[/b]  Enter opens the card (fields, script, history, notes); during a
+         call, Enter opens the call's card; n writes a note there
+[b]Calling[/b]  d dials the selected contact, h hangs up
+[b]You[/b]      p Ready / Paused (during a call: pause after it), r calls your
+         phone again, c changes campaign, q quits
+[b]Results[/b]  one key, for the call in wrap-up, else the selected contact:
+  1 done (not called again here)   2 new contact (asks when)
+  3 no answer  4 voicemail  5 busy (tried again later)
+  6 wrong number  7 fax (never dialled again, in any campaign)
+  On a contact never called, or finished, the key asks first.
+[b]Do not call[/b] x puts the number on the list (asks why)
+[b]Marks[/b]    ! red: a callback due now   @ a booked callback
+         ~ outside its calling hours   x never dialled (DNC, wrong no., fax)
 """
 
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
+class HelpScreen(Dialog):
+    """All the keys; `extra` adds what this desk is for (the demo's second agent)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("y", "copy", "Copy", show=False),
+    ]
 
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 84; height: auto; border: round $accent; background: $panel;
-                            padding: 0 1; }
+    HelpScreen > Vertical { max-width: 84; }
+    HelpScreen VerticalScroll { height: auto; max-height: 100%; }
     """
 
+    def __init__(self, extra: str = "", copy: str = "") -> None:
+        super().__init__()
+        self.extra = extra
+        self.copy = copy
+
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(), VerticalScroll():
             yield Static(HELP)
-            yield Label("[dim]Esc closes[/dim]")
+            if self.extra:
+                yield Static(self.extra, id="extra")
+            tail = "  y copies the command" if self.copy else ""
+            yield Static(f"Esc closes{tail}", classes="hint")
+
+    def action_copy(self) -> None:
+        if self.copy:
+            self.app.copy_to_clipboard(self.copy)
+            self.notify("Copied (in terminals that allow it); or select it with the mouse")
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
 
 
-class PickCampaign(ModalScreen[str | None]):
-    """Which campaign to work."""
+class Welcome(HelpScreen):
+    """The demo's first screen: what to try, and the second agent's command to copy."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,enter,space,q", "dismiss", "Close"),
+        Binding("y", "copy", "Copy", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.extra, id="extra")
+            yield Static(
+                "Enter or Esc starts  y copies the command  ? shows it again", classes="hint"
+            )
+
+
+class PickCampaign(Dialog):
+    """Which campaign to work: in a steady order (by name), the current one marked."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     DEFAULT_CSS = """
-    PickCampaign { align: center middle; }
-    PickCampaign > Vertical { width: 64; height: auto; border: round $accent; background: $panel;
-                              padding: 0 1; }
     PickCampaign OptionList { height: auto; max-height: 14; }
     """
 
-    def __init__(self, campaigns: list[dict[str, Any]]) -> None:
+    def __init__(self, campaigns: list[dict[str, Any]], current: str | None = None) -> None:
         super().__init__()
-        self.campaigns = campaigns
+        self.campaigns = sorted(campaigns, key=lambda c: str(c["name"]).casefold())
+        self.current = current
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Which campaign do you work?")
+            yield Static("Which campaign do you work?", classes="title")
             yield OptionList(
                 *[
-                    Option(f"{c['name']}  ({c['settings']['mode']}, {c['status']})", id=c["name"])
+                    Option(
+                        f"{'▸' if c['name'] == self.current else ' '} {escape(c['name'])}"
+                        f"  ({c['settings']['mode']}, {c['status']})"
+                        + ("  — yours now" if c["name"] == self.current else ""),
+                        id=c["name"],
+                    )
                     for c in self.campaigns
                 ]
             )
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        options = self.query_one(OptionList)
+        options.focus()
+        names = [c["name"] for c in self.campaigns]
+        if self.current in names:
+            options.highlighted = names.index(self.current)
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -353,16 +280,14 @@ class PickCampaign(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(Dialog):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
 
     DEFAULT_CSS = """
-    Confirm { align: center middle; }
-    Confirm > Vertical { width: 64; height: auto; border: round $warning; background: $panel;
-                         padding: 0 1; }
+    Confirm > Vertical { border: round $warning; }
     """
 
     def __init__(self, question: str) -> None:
@@ -371,8 +296,48 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(escape(self.question))
-            yield Label("[b]y[/b] yes   [b]n[/b] no")
+            yield Static(escape(self.question), classes="title")
+            yield Static("[b]y[/b] yes   [b]n[/b] no")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class DoNotCall(Dialog):
+    """Put a number on the do-not-call list: asks, with the reason to store (editable)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    DEFAULT_CSS = """
+    DoNotCall > Vertical { border: round $warning; }
+    """
+
+    def __init__(self, who: str, number: str) -> None:
+        super().__init__()
+        self.who = who
+        self.number = number
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                f"Put {escape(self.who)} ({escape(self.number)}) on the do-not-call list?"
+                " It is never dialled again, in any campaign.",
+                classes="title",
+            )
+            yield Static("Why (kept with the entry):")
+            yield Input(value="customer asked", id="reason")
+            yield Static("Enter puts it on the list, Esc cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted, "#reason")
+    def confirmed(self, event: Input.Submitted) -> None:
+        reason = event.value.strip()
+        if not reason:
+            self.notify("Say why, in a few words", severity="warning")
+            return
+        self.dismiss(reason)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -8,6 +8,8 @@ does, on the client's clock, without asking the daemon.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +18,21 @@ from typing import Any
 from ccterm.clock import local
 
 DIALABLE = ("ready", "waiting")
+OVERDUE_AFTER = 60.0  # a due callback older than this says by how much
+
+# Letters NFKD leaves whole: folded by hand so 'Kozlowski' finds 'Kozłowski'.
+_LETTERS = str.maketrans(
+    {"ł": "l", "đ": "d", "ø": "o", "æ": "ae", "œ": "oe", "ı": "i", "ħ": "h", "þ": "th"}
+)
+_MARKS = re.compile(r"[\u0300-\u036f]")  # combining accents, after NFKD
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for find: 'Kozłowski, Łódź' -> 'kozlowski, lodz'."""
+    low = text.casefold()
+    if low.isascii():
+        return low
+    return _MARKS.sub("", unicodedata.normalize("NFKD", low.translate(_LETTERS)))
 
 
 @dataclass(slots=True)
@@ -36,7 +53,8 @@ class LeadItem:
     last_disposition: str | None
     last_attempt_at: float | None
     timezone: str
-    search: str = ""  # lower-case name + digits, for the filter
+    extra: str = ""  # the contact's other fields (city, company...), for find
+    search: str = ""  # name, number and fields folded (see fold), for find
 
     @classmethod
     def from_row(cls, fields: Sequence[str], row: Sequence[Any]) -> LeadItem:
@@ -62,8 +80,9 @@ class LeadItem:
             last_disposition=data["last_disposition"],
             last_attempt_at=data["last_attempt_at"],
             timezone=str(data.get("timezone") or ""),
+            extra=str(data.get("extra") or ""),
         )
-        item.search = f"{item.name.casefold()} {item.e164}"
+        item.search = fold(f"{item.name} {item.e164} {item.extra}")
         return item
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -74,7 +93,8 @@ class LeadItem:
             if key == "blocked":
                 value = bool(value)
             setattr(self, key, value)
-        self.search = f"{self.name.casefold()} {self.e164}"
+        if "name" in changes or "e164" in changes or "extra" in changes:
+            self.search = fold(f"{self.name} {self.e164} {self.extra}")
 
 
 def is_due_callback(item: LeadItem, now: float) -> bool:
@@ -115,12 +135,27 @@ def next_due(items: Iterable[LeadItem], now: float) -> float | None:
     return min(times) if times else None
 
 
+class Needle:
+    """What find looks for, prepared once per keystroke rather than once per contact."""
+
+    def __init__(self, text: str) -> None:
+        self.text = fold(text.strip())
+        digits = "".join(ch for ch in self.text if ch.isdigit())
+        self.digits = digits if len(digits) >= 3 else ""  # '601 234' finds +48601234...
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    def matches(self, item: LeadItem) -> bool:
+        return (
+            not self.text
+            or self.text in item.search
+            or (bool(self.digits) and self.digits in item.e164)
+        )
+
+
 def matches(item: LeadItem, needle: str) -> bool:
-    if not needle:
-        return True
-    text = needle.casefold()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return text in item.search or (len(digits) >= 3 and digits in item.e164)
+    return Needle(needle).matches(item)
 
 
 _LABELS = {
@@ -134,12 +169,29 @@ _LABELS = {
     "failed": "call failed",
     "abandoned": "abandoned",
     "callback": "callback",
+    "not_disposed": "not disposed",
 }
+
+
+def label(code: str | None) -> str:
+    """A disposition code in words."""
+    return _LABELS.get(code or "", (code or "").replace("_", " "))
+
+
+def overdue_text(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 120:
+        return f"overdue {minutes} min"
+    if minutes < 48 * 60:
+        return f"overdue {minutes // 60} h"
+    return f"overdue {minutes // 1440} d"
 
 
 def status_text(item: LeadItem, now: float) -> str:
     if is_due_callback(item, now):
-        return "CALLBACK DUE"
+        assert item.callback_at is not None
+        late = now - item.callback_at
+        return "CALLBACK DUE" if late < OVERDUE_AFTER else overdue_text(late)
     if item.blocked:
         if item.last_disposition in ("wrong_number", "fax"):
             return _LABELS[item.last_disposition]
@@ -149,15 +201,32 @@ def status_text(item: LeadItem, now: float) -> str:
     if item.state == "exhausted":
         return "no more tries"
     if item.state == "done":
-        return _LABELS.get(item.last_disposition or "done", item.last_disposition or "done")
+        return label(item.last_disposition or "done")
     if item.callback_at is not None and item.state == "waiting":
         return "callback"
     if item.attempts == 0 and not item.last_disposition:
         return "new"
-    return _LABELS.get(item.last_disposition or "", item.last_disposition or "")
+    return label(item.last_disposition)
 
 
-def marker(item: LeadItem, now: float) -> str:
+def fell_due(items: Iterable[LeadItem], since: float, now: float) -> list[LeadItem]:
+    """Callbacks that came due in (since, now]: each one is announced once."""
+    return [
+        item
+        for item in items
+        if item.callback_at is not None
+        and since < item.callback_at <= now
+        and item.state in DIALABLE
+        and not item.blocked
+    ]
+
+
+def is_finished(item: LeadItem) -> bool:
+    """Nothing more to do here: done, out of tries, or never to be dialled."""
+    return item.blocked or item.state in ("done", "exhausted")
+
+
+def marker(item: LeadItem, now: float, shut: bool = False) -> str:
     """A symbol that says the same as the colour, for monochrome terminals."""
     if is_due_callback(item, now):
         return "!"
@@ -165,7 +234,39 @@ def marker(item: LeadItem, now: float) -> str:
         return "@"
     if item.blocked:
         return "x"
+    if shut:
+        return "~"
     return " "
+
+
+class Hours:
+    """The daemon's calling hours, read on the desk by the dialer's own rule (dialer/hours.py),
+    so a contact the dialer would refuse for the hour is marked before anyone presses d."""
+
+    def __init__(self, start: str, end: str, region: str) -> None:
+        from ccterm.dialer.hours import CallingHours  # late: only the desk needs zones
+
+        self.rule = CallingHours(start, end, region)
+        self._minute = -1
+        self._cache: dict[tuple[str, str], float | None] = {}
+
+    def shut_until(self, item: LeadItem, now: float) -> float | None:
+        """None when the contact may be called now (or is not waiting to be); else when its
+        hours open (inf: its zones never share the window)."""
+        if item.blocked or item.state not in DIALABLE:
+            return None
+        later = next_contact(item, now)
+        if later is not None and later > now:
+            return None  # not due yet anyway: its time is shown
+        minute = int(now // 60)
+        if minute != self._minute:
+            self._minute, self._cache = minute, {}
+        key = (item.timezone, item.e164 if not item.timezone else "")
+        if key not in self._cache:
+            verdict = self.rule.check(item.timezone, item.e164, now)
+            opens = verdict.opens_at if verdict.opens_at is not None else float("inf")
+            self._cache[key] = None if verdict.allowed else opens
+        return self._cache[key]
 
 
 def when_text(ts: float | None, now: float) -> str:

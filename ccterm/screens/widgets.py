@@ -28,7 +28,7 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("", 1),
     ("Name", 0),
     ("Number", 16),
-    ("Status", 13),
+    ("Status", 14),
     ("Tries", 5),
     ("Next", 11),
     ("Prio", 4),
@@ -58,15 +58,22 @@ def header_text(width: int) -> str:
     return cells([title for title, _ in COLUMNS], layout(width))
 
 
-def row_text(item: LeadItem, now: float, width: int) -> str:
+def row_text(item: LeadItem, now: float, width: int, shut: float | None = None) -> str:
+    """One contact's row; `shut`: outside its calling hours until then (see leadview.Hours)."""
+    status = leadview.status_text(item, now)
+    when = leadview.next_contact(item, now)
+    if shut is not None and not leadview.is_due_callback(item, now):
+        status = "outside hours"
+    if shut is not None:
+        when = shut if shut != float("inf") else None
     return cells(
         [
-            leadview.marker(item, now),
+            leadview.marker(item, now, shut is not None),
             item.name or "—",
             leadview.phone_text(item.e164),
-            leadview.status_text(item, now),
+            status,
             str(item.attempts),
-            leadview.when_text(leadview.next_contact(item, now), now),
+            leadview.when_text(when, now),
             str(item.priority) if item.priority else "",
         ],
         layout(width),
@@ -102,10 +109,13 @@ class LeadList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.clock = clock
         self.items: dict[int, LeadItem] = {}
+        self.sorted: list[LeadItem] = []  # every contact in call order; find filters this
         self.view: list[LeadItem] = []
-        self.needle = ""
+        self.needle = leadview.Needle("")
         self.owner = ""  # the agent: their callbacks show; others' do not exist here
+        self.hours: leadview.Hours | None = None
         self._next_due: float | None = None
+        self._checked = clock.now()  # callbacks due up to here have been announced
         self._cursor_group: int | None = None  # the cursor contact's group when last sorted
 
     # -- data ------------------------------------------------------------------------------
@@ -113,6 +123,7 @@ class LeadList(ScrollView, can_focus=True):
     def load(self, items: list[LeadItem]) -> None:
         keep = self.current.id if self.current else None
         self.items = {item.id: item for item in items}
+        self._checked = self.clock.now()  # what is due at load is on screen, red, not news
         self.reorder(keep=keep)
 
     def change(self, lead: dict[str, Any]) -> bool:
@@ -129,20 +140,30 @@ class LeadList(ScrollView, can_focus=True):
         return True
 
     def reorder(self, keep: int | None = None) -> None:
-        """Sort and filter again; the cursor stays on its contact while others move around
+        """Sort again, then filter; the cursor stays on its contact while others move around
         it, but stays in place when its own contact moves away (dialled, disposed), so it
         lands on the next one."""
+        now = self.clock.now()
+        self.sorted = leadview.ordered(self.items.values(), now)
+        self._next_due = leadview.next_due(self.items.values(), now)
+        self._show(keep)
+
+    def filter(self, needle: str) -> None:
+        """Find: the sorted list filtered, no sort (this runs on every keystroke)."""
+        self.needle = leadview.Needle(needle)
+        self._show(None)
+
+    def _show(self, keep: int | None) -> None:
         old_index = self.cursor
         old_group = self._cursor_group
         if keep is None and self.current is not None:
             keep = self.current.id
-        now = self.clock.now()
-        shown = (i for i in self.items.values() if leadview.matches(i, self.needle))
-        self.view = leadview.ordered(shown, now)
-        self._next_due = leadview.next_due(self.items.values(), now)
+        needle = self.needle
+        self.view = [i for i in self.sorted if needle.matches(i)] if needle else self.sorted
         self.virtual_size = Size(self.size.width, len(self.view))
         index = 0
         if keep is not None:
+            now = self.clock.now()
             for n, item in enumerate(self.view):
                 if item.id == keep:
                     group = leadview.sort_key(item, now)[0]
@@ -153,17 +174,16 @@ class LeadList(ScrollView, can_focus=True):
         self.cursor = min(index, max(0, len(self.view) - 1))
         self.refresh()
 
-    def filter(self, needle: str) -> None:
-        self.needle = needle.strip()
-        self.reorder()
-
-    def tick(self) -> bool:
-        """Called often: re-sort the moment a callback falls due. True when it did."""
+    def tick(self) -> list[LeadItem]:
+        """Called often: re-sort the moment a callback falls due; the ones that just did."""
         due = self._next_due
-        if due is not None and self.clock.now() >= due:
-            self.reorder()
-            return True
-        return False
+        now = self.clock.now()
+        if due is None or now < due:
+            return []
+        fresh = leadview.fell_due(self.items.values(), self._checked, now)
+        self._checked = now
+        self.reorder()
+        return fresh
 
     @property
     def current(self) -> LeadItem | None:
@@ -217,7 +237,8 @@ class LeadList(ScrollView, can_focus=True):
             return Strip.blank(width)
         item = self.view[index]
         now = self.clock.now()
-        text = row_text(item, now, width)
+        shut = self.hours.shut_until(item, now) if self.hours is not None else None
+        text = row_text(item, now, width, shut)
         due = leadview.is_due_callback(item, now)
         if index == self.cursor and self.has_focus:
             style = STYLE_DUE_CURSOR if due else STYLE_CURSOR
@@ -225,7 +246,7 @@ class LeadList(ScrollView, can_focus=True):
             style = STYLE_DUE_CURSOR if due else Style(underline=True)
         elif due:
             style = STYLE_DUE
-        elif item.blocked or item.state in ("done", "exhausted"):
+        elif leadview.is_finished(item) or shut is not None:
             style = STYLE_DIM
         else:
             style = Style()
@@ -251,49 +272,65 @@ STATUS_LABEL = {
 }
 
 
-def agent_line(agent: dict[str, Any] | None, user: str, now: float) -> Text:
-    """The status bar: state, campaign, phone leg, and the call in hand."""
+def _clock(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def agent_line(
+    agent: dict[str, Any] | None, user: str, now: float, *, connected: bool = True
+) -> Text:
+    """The status bar: state, campaign, phone leg, and the call in hand; two lines that
+    never wrap (a long name is cut with …, the state and the timers come first)."""
     if agent is None:
         agent = {"status": "offline", "campaign": None, "phone": "-", "call": None}
-    label, colour = STATUS_LABEL.get(agent["status"], (agent["status"].upper(), "white"))
-    line = Text()
-    line.append(f" {label} ", style=f"bold white on {colour}")
-    if agent["status"] == "paused" and agent.get("pause_reason"):
-        line.append(f" ({agent['pause_reason']})", style="yellow")
+    status = agent["status"]
+    label, colour = STATUS_LABEL.get(status, (status.upper(), "white"))
+    first = Text(no_wrap=True, overflow="ellipsis")
+    if not connected:  # what the daemon last said is not the truth any more
+        first.append(" NO DAEMON ", style="bold white on red")
+        first.append(f"  was {label.lower()}; nothing is dialled or saved until it is back")
+        first.append(f"  {user}", style="dim")
+        return first
+    first.append(f" {label} ", style=f"bold white on {colour}")
+    if status == "paused":
+        reason = agent.get("pause_reason") or ""
+        first.append(f" {reason} — p when ready" if reason else " p when ready", style="yellow")
+    elif agent.get("pause_after_call"):
+        first.append(" pausing after this call", style="yellow")
     campaign = agent.get("campaign")
     if campaign:
-        line.append(f"  {campaign['name']}", style="bold")
+        first.append(f"  {campaign['name']}", style="bold")
         state = "" if campaign["status"] == "running" else f", {campaign['status']}"
-        line.append(f" ({campaign['mode']}{state})")
-    line.append(f"  phone: {agent.get('phone', '-')}")
-    line.append(f"  {user}", style="dim")
+        first.append(f" ({campaign['mode']}{state})")
+    first.append(f"  phone: {agent.get('phone', '-')}")
+    first.append(f"  {user}", style="dim")
+    second = Text(no_wrap=True, overflow="ellipsis")
     call = agent.get("call")
     if call:
-        line.append("\n ")
+        second.append(" ")
         who = f"{call['name'] or '—'} {leadview.phone_text(call['e164'])}"
-        if agent["status"] == "wrapup":
+        if status == "wrapup":
             left = agent.get("wrapup_until")
-            remain = f", {max(0, int(left - now))} s left" if left else ""
-            line.append(f"Wrap-up: {who} — choose a disposition (1-7){remain}", style="bold")
+            remain = f" {max(0, int(left - now))} s left —" if left else ""
+            second.append(f"Wrap-up:{remain} choose 1-7 for {who}", style="bold")
         elif call["state"] == "connected":
-            talk = int(now - (call.get("answered_at") or now))
-            line.append(
-                f"On call with {who}  {talk // 60:02d}:{talk % 60:02d}  (h: hang up)",
-                style="bold magenta",
-            )
+            talk = now - (call.get("answered_at") or now)
+            second.append(f"On call {_clock(talk)} with {who}  (h hangs up)", style="bold magenta")
         else:
-            line.append(f"Calling {who} ({call['state']})...  (h: hang up)", style="cyan")
+            ring = now - (call.get("started_at") or now)
+            second.append(f"Calling {who} ({call['state']} {_clock(ring)})  (h hangs up)", "cyan")
         extra = agent.get("lines", 0) - (0 if call["state"] == "connected" else 1)
         if extra > 0:
-            line.append(f"  +{extra} more line(s) ringing")
+            second.append(f"  +{extra} more line(s) ringing")
     elif agent.get("lines", 0):
-        line.append(f"\n Dialling {agent['lines']} line(s)...", style="cyan")
-    return line
+        second.append(f" Dialling {agent['lines']} line(s)...", style="cyan")
+    return Text("\n").join([first, second]) if second.plain else first
 
 
 KEYS_TEXT = (
     "[b]1[/b] Done [b]2[/b] New contact [b]3[/b] No answer [b]4[/b] Voicemail [b]5[/b] Busy "
     "[b]6[/b] Wrong no. [b]7[/b] Fax\n"
-    "[b]d[/b] Dial [b]h[/b] Hang up [b]p[/b] Ready/Pause [b]Enter[/b] Card [b]/[/b] Find "
-    "[b]c[/b] Campaign [b]?[/b] Keys [b]q[/b] Quit"
+    "[b]d[/b] Dial [b]h[/b] Hang up [b]p[/b] Pause [b]Enter[/b] Card [b]/[/b] Find "
+    "[b]x[/b] DNC [b]c[/b] Campaign [b]?[/b] Keys [b]q[/b] Quit"
 )

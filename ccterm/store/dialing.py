@@ -357,7 +357,10 @@ async def recover(store: Store) -> int:
 LIST_SELECT = (
     "SELECT l.id, l.contact_id, c.name, c.e164, l.state, l.blocked, l.attempts, l.next_at,"
     " l.callback_at, l.callback_agent, l.priority, l.rank_major, l.rank_minor,"
-    " l.last_disposition, l.last_attempt_at, c.timezone"
+    " l.last_disposition, l.last_attempt_at, c.timezone,"
+    # the contact's other fields as one text, for find on the desk (a city, a company)
+    " CASE WHEN c.fields = '{}' THEN '' ELSE"
+    "  (SELECT group_concat(value, ' ') FROM json_each(c.fields)) END AS extra"
     " FROM leads l JOIN contacts c ON c.id = l.contact_id"
 )
 LIST_FIELDS = (
@@ -377,6 +380,7 @@ LIST_FIELDS = (
     "last_disposition",
     "last_attempt_at",
     "timezone",
+    "extra",
 )
 
 
@@ -398,6 +402,17 @@ async def list_page(
         (campaign_id, after_id, agent, agent, limit),
     )
     return [list(r) for r in rows]
+
+
+async def list_count(store: Store, campaign_id: int, *, agent: str | None) -> int:
+    """How many leads list_page gives for this campaign, over all its pages."""
+    return int(
+        await store.scalar(
+            "SELECT count(*) FROM leads l WHERE l.campaign_id = ?"
+            " AND (l.callback_agent IS NULL OR l.callback_agent = ? OR ? IS NULL)",
+            (campaign_id, agent, agent),
+        )
+    )
 
 
 async def card(store: Store, lead_id: int) -> dict[str, Any] | None:
@@ -450,6 +465,16 @@ async def add_note(store: Store, lead_id: int, *, author: str, text: str) -> Non
         )
         if cursor.rowcount != 1:
             raise LookupError(f"no lead {lead_id}")
+
+
+async def callback_of(store: Store, lead_id: int) -> tuple[float | None, str | None]:
+    """The callback booked on a lead (time, owner), or (None, None)."""
+    row = await store.fetchone(
+        "SELECT callback_at, callback_agent FROM leads WHERE id = ?", (lead_id,)
+    )
+    if row is None or row[0] is None:
+        return None, None
+    return float(row[0]), row[1]
 
 
 async def lead_campaign(store: Store, lead_id: int) -> int | None:

@@ -132,19 +132,62 @@ async def test_a_callback_needs_a_time(human: RunningDaemon) -> None:
     await anna.close()
 
 
-async def test_wrapup_running_out_gives_the_default_and_pauses(human: RunningDaemon) -> None:
-    leads = await load(human, "c", NUMBERS[:1], wrapup_seconds=1, wrapup_default="voicemail")
+async def test_an_answered_call_left_undisposed_is_never_no_answer_and_keeps_its_callback(
+    human: RunningDaemon,
+) -> None:
+    """A due callback answered, talked, wrap-up runs out: the appointment stays anna's, the
+    call reads 'not disposed' by anna, and anna is paused with the reason."""
+    leads = await load(human, "c", NUMBERS[:1], wrapup_seconds=1, retry_minutes={"no_answer": 30})
+    booked = time.time() - 5  # due now
+    await human.request("callback.set", {"lead_id": leads[0], "at": booked, "agent": "anna"})
     anna = await as_agent(human, "anna")
     await anna.request("call.dial", {"lead_id": leads[0]})
     await until(status_is(anna, "on_call"))
     await anna.request("call.hangup")
+    ended = time.time()
     paused = await until(status_is(anna, "paused"), within=5)
-    assert paused["pause_reason"] == "no disposition within wrap-up"
-    assert db(human, "SELECT code, agent FROM dispositions") == [
-        ("voicemail", "anna (wrap-up timeout)")
+    assert paused["pause_reason"] == "wrap-up ran out: Contact 0 not disposed"
+    assert db(human, "SELECT code, agent FROM dispositions ORDER BY id DESC LIMIT 1") == [
+        ("not_disposed", "anna")
     ]
+    state, last, callback_at, owner, next_at = db(
+        human,
+        "SELECT state, last_disposition, callback_at, callback_agent, next_at FROM leads",
+    )[0]
+    assert (state, last, owner) == ("waiting", "not_disposed", "anna")
+    # the appointment stays, after the usual rest rather than at once
+    assert callback_at == next_at and abs(callback_at - (ended + 30 * 60)) < 10
+    assert db(human, "SELECT count(*) FROM callbacks WHERE done_at IS NULL") == [(1,)]
     await anna.request("agent.ready")
     await until(status_is(anna, "ready"))
+    await anna.close()
+
+
+async def test_undisposed_without_a_callback_waits_and_done_is_the_other_default(
+    human: RunningDaemon,
+) -> None:
+    leads = await load(human, "c", NUMBERS[:2], wrapup_seconds=1)
+    anna = await as_agent(human, "anna")
+    await anna.request("call.dial", {"lead_id": leads[0]})
+    await until(status_is(anna, "on_call"))
+    await anna.request("call.hangup")
+    await until(status_is(anna, "paused"), within=5)
+    assert db(
+        human, "SELECT state, last_disposition, callback_at FROM leads WHERE id = ?", (leads[0],)
+    ) == [("waiting", "not_disposed", None)]
+    with pytest.raises(RemoteError) as caught:
+        await human.request(
+            "campaign.edit", {"name": "c", "settings": {"wrapup_default": "no_answer"}}
+        )
+    assert "not_disposed" in caught.value.message
+    await human.request("campaign.edit", {"name": "c", "settings": {"wrapup_default": "done"}})
+    await anna.request("agent.ready")
+    await anna.request("call.dial", {"lead_id": leads[1]})
+    await until(status_is(anna, "on_call"))
+    await anna.request("call.hangup")
+    paused = await until(status_is(anna, "paused"), within=5)
+    assert paused["pause_reason"] == "wrap-up ran out: Contact 1 saved as done"
+    assert db(human, "SELECT state FROM leads WHERE id = ?", (leads[1],)) == [("done",)]
     await anna.close()
 
 

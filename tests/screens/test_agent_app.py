@@ -8,11 +8,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from ccterm.client import DaemonClient
 from ccterm.clock import VirtualClock
 from ccterm.screens.agent import AgentApp
-from ccterm.screens.dialogs import CallbackDialog, Confirm, ContactCard, MessagePopup
+from ccterm.screens.card import ContactCard
+from ccterm.screens.dialogs import CallbackDialog, Confirm, MessagePopup
 from ccterm.screens.widgets import LeadList
 from tests.conftest import RunningDaemon, start_daemon
 from tests.desk_helpers import db, load
@@ -133,6 +135,13 @@ async def test_one_key_per_disposition(
         await select(pilot, app, leads[1])
         before = time.time()
         await pilot.press(key)
+        if code in ("no_answer", "voicemail", "busy", "wrong_number", "fax"):
+            # a call outcome on a contact never called: asked first
+            confirm = await wait_for(
+                pilot, lambda: app.screen if isinstance(app.screen, Confirm) else None
+            )
+            assert "was never called" in confirm.question
+            await pilot.press("y")
         if code == "callback":
             await wait_for(pilot, lambda: isinstance(app.screen, CallbackDialog))
             await pilot.press("1")  # in one hour
@@ -154,26 +163,103 @@ async def test_one_key_per_disposition(
         await wait_for(pilot, lambda: app.desk.leads.items[leads[1]].last_disposition == code)
 
 
-async def test_dial_talk_hang_up_and_wrapup_running_out(human: RunningDaemon) -> None:
-    leads = await load(human, "c", NUMBERS[:2], wrapup_seconds=1)
+def notes(app: AgentApp) -> list[str]:
+    """The notifications on screen now."""
+    return [n.message for n in app._notifications]
+
+
+def card_text(card: ContactCard, part: str) -> str:
+    return str(card.query_one(part).render())
+
+
+async def test_the_card_follows_the_call_and_an_undisposed_call_is_explained(
+    human: RunningDaemon,
+) -> None:
+    """Dial, talk, hang up, let wrap-up run out — with the card open the whole time: it shows
+    the call's state and timers as they move, then what was saved, and the agent is told why
+    they are paused."""
+    leads = await load(human, "c", NUMBERS[:2], wrapup_seconds=2)
     app = make_app(human)
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot, app, 2)
         await select(pilot, app, leads[0])
         await pilot.press("d")
-        await wait_for(pilot, lambda: status(app) == "on_call")
         card = await wait_for(
             pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
         )
         assert card.lead_id == leads[0], "the card pops for the call"
+        await wait_for(pilot, lambda: "on the line" in card_text(card, "#card-status"))
+        assert "ON CALL" in card_text(card, "#card-bar"), "the call's line stays in sight"
+        await wait_for(pilot, lambda: "this call" in card_text(card, "#history"))
         await pilot.press("h")
-        await wait_for(pilot, lambda: status(app) == "wrapup")
-        await wait_for(pilot, lambda: status(app) == "paused", within=5)
-        assert app.desk.agent["pause_reason"] == "no disposition within wrap-up"
-        assert db(human, "SELECT code FROM dispositions") == [("no_answer",)]
+        await wait_for(pilot, lambda: "wrap-up: choose 1-7" in card_text(card, "#card-status"))
+        assert "s left" in card_text(card, "#card-bar"), "the countdown is visible on the card"
+        await wait_for(pilot, lambda: status(app) == "paused", within=6)
+        assert app.desk.agent["pause_reason"] == "wrap-up ran out: Contact 0 not disposed"
+        await wait_for(pilot, lambda: "not disposed by anna" in card_text(card, "#history"))
+        assert "this call" not in card_text(card, "#history")
+        assert "not disposed" in card_text(card, "#card-status")
+        assert "PAUSED" in card_text(card, "#card-bar")
+        assert any("Wrap-up ran out" in n and "p when ready" in n for n in notes(app))
+        assert db(human, "SELECT code, agent FROM dispositions") == [("not_disposed", "anna")]
         await pilot.press("escape")  # close the card
+        assert "wrap-up ran out: Contact 0 not disposed" in str(
+            app.desk.query_one("#bar").render()
+        )
         await pilot.press("p")
         await wait_for(pilot, lambda: status(app) == "ready")
+
+
+async def test_enter_during_a_call_opens_the_call_and_notes_land_on_it(
+    human: RunningDaemon,
+) -> None:
+    leads = await load(human, "c", NUMBERS[:3])
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 3)
+        await select(pilot, app, leads[1])
+        await pilot.press("d")
+        await wait_for(pilot, lambda: status(app) == "on_call")
+        await wait_for(pilot, lambda: isinstance(app.screen, ContactCard))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.desk)
+        await select(pilot, app, leads[2])  # another contact selected on the list
+        await pilot.press("enter")
+        card = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
+        )
+        assert card.lead_id == leads[1], "Enter during a call means the contact on the line"
+        await pilot.press("n", *"prosi o ofertę", "enter")
+        await wait_for(pilot, lambda: db(human, "SELECT lead_id, text FROM notes"))
+        assert db(human, "SELECT lead_id, text FROM notes") == [(leads[1], "prosi o ofertę")]
+
+
+async def test_enter_saves_a_note_and_hands_the_keys_back(human: RunningDaemon) -> None:
+    leads = await load(human, "c", NUMBERS[:2])
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 2)
+        await select(pilot, app, leads[0])
+        await pilot.press("enter")
+        card = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
+        )
+        await pilot.press("n", *"ok", "enter")
+        await wait_for(pilot, lambda: db(human, "SELECT text FROM notes"))
+        assert not isinstance(card.focused, Input), "the keys are back with the card"
+        await pilot.press("1")  # acts: done (the contact is new, so 1 goes ahead)
+        await wait_for(
+            pilot, lambda: db(human, "SELECT code FROM dispositions WHERE lead_id = ?", (leads[0],))
+        )
+        await wait_for(pilot, lambda: app.screen is app.desk)  # handled: the card closes
+        assert db(human, "SELECT text FROM notes") == [("ok",)]
+        # Esc leaves the box without saving
+        await pilot.press("enter")
+        card = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
+        )
+        await pilot.press("n", *"half", "escape")
+        assert not isinstance(card.focused, Input) and isinstance(app.screen, ContactCard)
 
 
 async def test_power_mode_dials_the_next_contact_by_itself(human: RunningDaemon) -> None:
