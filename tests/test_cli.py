@@ -129,7 +129,7 @@ def test_campaign_commands_end_to_end(live: Path, tmp_path: Path) -> None:
         "--wrapup",
         "20",
         "--wrapup-default",
-        "voicemail",
+        "done",
         "--rename",
         "Spring 26",
         config=live,
@@ -140,7 +140,7 @@ def test_campaign_commands_end_to_end(live: Path, tmp_path: Path) -> None:
     )
     assert edited["campaign"]["settings"]["agents"] == ["nobody"]
     assert edited["campaign"]["settings"]["wrapup_seconds"] == 20
-    assert edited["campaign"]["settings"]["wrapup_default"] == "voicemail"
+    assert edited["campaign"]["settings"]["wrapup_default"] == "done"
     ccterm("campaign", "copy", "Spring 26", "Autumn", config=live, check=True)
     listed = json.loads(ccterm("campaign", "list", "--json", config=live, check=True).stdout)
     assert [(x["name"], x["status"]) for x in listed] == [

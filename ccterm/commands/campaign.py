@@ -61,7 +61,8 @@ WrapDefaultOpt = Annotated[
     str | None,
     typer.Option(
         "--wrapup-default",
-        help="Disposition when wrap-up runs out: done, no_answer, voicemail or busy.",
+        help="What an answered call gets when wrap-up runs out with no disposition:"
+        " not_disposed (the default: a callback stays, the supervisor sees it) or done.",
     ),
 ]
 AttemptsOpt = Annotated[
