@@ -58,7 +58,8 @@ class Banner(Static):
     """A line across the top while the daemon is unreachable."""
 
     DEFAULT_CSS = """
-    Banner { dock: top; height: 1; background: $error; color: $text; display: none; }
+    Banner { dock: top; height: auto; max-height: 3; background: $error; color: $text;
+             display: none; }
     Banner.shown { display: block; }
     """
 
@@ -100,7 +101,10 @@ class CctermApp(App[int]):
                     self.post_message(Refused(exc))
                     return
                 reason = exc.message
-            except (DaemonUnavailable, OSError) as exc:
+            except DaemonUnavailable as exc:
+                await client.close()
+                reason = exc.message + (f" — {exc.hint}" if exc.hint else "")
+            except OSError as exc:
                 await client.close()
                 reason = str(exc)
             else:

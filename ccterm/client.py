@@ -45,6 +45,12 @@ class DaemonClient:
                 CONNECT_TIMEOUT,
             )
         except FileNotFoundError:
+            if not self.path.parent.is_dir():
+                raise DaemonUnavailable(
+                    f"the daemon's directory {self.path.parent} is gone",
+                    "a demo that ended takes its directory along; start the daemon again,"
+                    " or check --config",
+                ) from None
             raise DaemonUnavailable(
                 f"no ccterm daemon socket at {self.path}",
                 "start the daemon (ccterm daemon, or systemctl start ccterm), or check --config",

@@ -61,9 +61,17 @@ async def as_agent(daemon: RunningDaemon, name: str, campaign: str | None = "c")
 
 
 async def load(
-    daemon: RunningDaemon, campaign: str, numbers: list[str], **settings: Any
+    daemon: RunningDaemon,
+    campaign: str,
+    numbers: list[str],
+    *,
+    names: list[str] | None = None,
+    fields: list[dict[str, str]] | None = None,
+    **settings: Any,
 ) -> list[int]:
-    """Create the campaign and import the numbers through the real import ops; lead ids in order."""
+    """Create the campaign and import the numbers through the real import ops; lead ids in order.
+
+    Contacts are "Contact N" in Kraków unless `names` / `fields` say otherwise."""
     await daemon.request(
         "campaign.create", {"name": campaign, "settings": {"groups": ["sales"], **settings}}
     )
@@ -72,7 +80,14 @@ async def load(
             "import.begin", {"campaign": campaign, "file_name": "t.csv", "columns": []}
         )
         rows = [
-            [i + 2, n, f"Contact {i}", {"city": "Kraków"}, "Europe/Warsaw", 0]
+            [
+                i + 2,
+                n,
+                names[i] if names else f"Contact {i}",
+                fields[i] if fields else {"city": "Kraków"},
+                "Europe/Warsaw",
+                0,
+            ]
             for i, n in enumerate(numbers)
         ]
         await c.request("import.rows", {"import_id": begun["import_id"], "rows": rows})

@@ -33,7 +33,9 @@ BUSY = ("dialing", "on_call", "wrapup")
 
 class AgentScreen(DeskKeys, Screen[None]):
     DEFAULT_CSS = """
-    AgentScreen #bar { height: 2; background: $panel; }
+    AgentScreen #bar {
+        height: 2; background: $panel; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     AgentScreen #bottom { dock: bottom; height: auto; }
     AgentScreen #find { display: none; height: 3; }
     AgentScreen #find.shown { display: block; }
@@ -55,6 +57,7 @@ class AgentScreen(DeskKeys, Screen[None]):
         self.popped_call: str | None = None
         self.online = False
         self.arriving: tuple[int, int] | None = None  # (loaded, total) while a list arrives
+        self.page = PAGE
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -220,10 +223,10 @@ class AgentScreen(DeskKeys, Screen[None]):
         try:
             while True:
                 page = await self.app_.request(
-                    "leads.list", {"campaign": name, "after_id": after, "limit": PAGE}
+                    "leads.list", {"campaign": name, "after_id": after, "limit": self.page}
                 )
                 fields = page["fields"]
-                items.extend(LeadItem.from_row(fields, row) for row in page["rows"])
+                items.extend(LeadItem.from_rows(fields, page["rows"]))
                 total = int(page.get("total", len(items)))
                 if not page["more"] or not page["rows"]:
                     break

@@ -49,7 +49,9 @@ class ContactCard(ModalScreen[None]):
         width: 100%; max-width: 110; height: 1fr; border: round $accent; background: $panel;
         padding: 0 1;
     }
-    ContactCard #card-bar { height: auto; max-height: 2; background: $boost; }
+    ContactCard #card-bar {
+        height: auto; max-height: 2; background: $boost; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ContactCard #card-body { height: 1fr; }
     ContactCard .section { text-style: bold; margin-top: 1; color: $accent; }
     ContactCard Input { margin-top: 0; }

@@ -181,7 +181,8 @@ HELP = """[b]Moving[/b]   ↑/↓ or j/k, PgUp/PgDn, g/G first/last; / finds a n
   On a contact never called, or finished, the key asks first.
 [b]Do not call[/b] x puts the number on the list (asks why)
 [b]Marks[/b]    ! red: a callback due now   @ a booked callback
-         ~ outside its calling hours   x never dialled (DNC, wrong no., fax)
+         ~ outside its calling hours
+         x never dialled: do not call, wrong number or fax
 """
 
 

@@ -280,13 +280,13 @@ def _clock(seconds: float) -> str:
 def agent_line(
     agent: dict[str, Any] | None, user: str, now: float, *, connected: bool = True
 ) -> Text:
-    """The status bar: state, campaign, phone leg, and the call in hand; two lines that
-    never wrap (a long name is cut with …, the state and the timers come first)."""
+    """The status bar: state, campaign, phone leg, and the call in hand; two lines, the state
+    and the timers first, so where the screen cuts them (no wrap) the end is what goes."""
     if agent is None:
         agent = {"status": "offline", "campaign": None, "phone": "-", "call": None}
     status = agent["status"]
     label, colour = STATUS_LABEL.get(status, (status.upper(), "white"))
-    first = Text(no_wrap=True, overflow="ellipsis")
+    first = Text()
     if not connected:  # what the daemon last said is not the truth any more
         first.append(" NO DAEMON ", style="bold white on red")
         first.append(f"  was {label.lower()}; nothing is dialled or saved until it is back")
@@ -305,7 +305,7 @@ def agent_line(
         first.append(f" ({campaign['mode']}{state})")
     first.append(f"  phone: {agent.get('phone', '-')}")
     first.append(f"  {user}", style="dim")
-    second = Text(no_wrap=True, overflow="ellipsis")
+    second = Text()
     call = agent.get("call")
     if call:
         second.append(" ")

@@ -203,9 +203,7 @@ async def test_the_card_follows_the_call_and_an_undisposed_call_is_explained(
         assert any("Wrap-up ran out" in n and "p when ready" in n for n in notes(app))
         assert db(human, "SELECT code, agent FROM dispositions") == [("not_disposed", "anna")]
         await pilot.press("escape")  # close the card
-        assert "wrap-up ran out: Contact 0 not disposed" in str(
-            app.desk.query_one("#bar").render()
-        )
+        assert "wrap-up ran out: Contact 0 not disposed" in str(app.desk.query_one("#bar").render())
         await pilot.press("p")
         await wait_for(pilot, lambda: status(app) == "ready")
 

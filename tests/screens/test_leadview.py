@@ -93,3 +93,48 @@ def test_callback_times() -> None:
     assert parse_time("soon", NOW) is None
     tomorrow_or_today = parse_time("10:00", NOW)
     assert tomorrow_or_today is not None and NOW < tomorrow_or_today <= NOW + 86400
+
+
+def test_find_folds_accents_and_reads_every_field() -> None:
+    assert leadview.fold("Kozłowski, Łódź, ŻANETA, Ørsted, Straße") == (
+        "kozlowski, lodz, zaneta, orsted, strasse"
+    )
+    tomasz = item(1, name="Tomasz Kozłowski", extra="Łódź ul. Piotrkowska 3")
+    assert leadview.matches(tomasz, "Kozlowski") and leadview.matches(tomasz, "KOZŁOWSKI")
+    assert leadview.matches(tomasz, "lodz") and leadview.matches(tomasz, "piotrkowska")
+    assert not leadview.matches(tomasz, "krakow")
+    # a change of the name reaches find too
+    tomasz.update({"name": "Tomasz Wójcik"})
+    assert leadview.matches(tomasz, "wojcik") and not leadview.matches(tomasz, "kozlowski")
+
+
+def test_a_due_callback_says_how_late_it_is() -> None:
+    due = item(1, state="waiting", callback_at=NOW - 30, next_at=NOW - 30)
+    assert leadview.status_text(due, NOW) == "CALLBACK DUE"
+    late = item(2, state="waiting", callback_at=NOW - 12 * 60, next_at=NOW - 12 * 60)
+    assert leadview.status_text(late, NOW) == "overdue 12 min"
+    assert leadview.overdue_text(3 * 3600) == "overdue 3 h"
+    assert leadview.overdue_text(3 * 86400) == "overdue 3 d"
+    assert leadview.fell_due([due, late], NOW - 60, NOW) == [due]
+    undisposed = item(
+        3, state="waiting", next_at=NOW + 60, attempts=1, last_disposition="not_disposed"
+    )
+    assert leadview.status_text(undisposed, NOW) == "not disposed"
+
+
+def test_contacts_outside_their_calling_hours_are_marked() -> None:
+    from ccterm.screens.widgets import row_text
+
+    hours = leadview.Hours("08:00", "21:00", "PL")  # NOW is 09:00 in Warsaw, 03:00 in New York
+    warsaw = item(1)
+    new_york = item(2, e164="+12125550123", timezone="America/New_York")
+    assert hours.shut_until(warsaw, NOW) is None
+    opens = hours.shut_until(new_york, NOW)
+    assert opens == NOW + 5 * 3600  # 08:00 in New York
+    text = row_text(new_york, NOW, 100, opens)
+    assert text.startswith("~") and "outside hours" in text
+    assert leadview.when_text(opens, NOW) in text
+    waiting = item(3, timezone="America/New_York", state="waiting", next_at=NOW + 600)
+    assert hours.shut_until(waiting, NOW) is None, "not due yet: its own time is shown"
+    done = item(4, timezone="America/New_York", state="done", last_disposition="done")
+    assert hours.shut_until(done, NOW) is None
