@@ -348,15 +348,15 @@ class AgentScreen(DeskKeys, Screen[None]):
     @work(exclusive=True, group="card-refresh")
     async def refresh_card(self, lead_id: int) -> None:
         """The open card of `lead_id`, read again: its status, history and notes move on."""
-        top = self.app.screen
-        if not isinstance(top, ContactCard) or top.lead_id != lead_id:
+        shown = self.app.screen
+        if not isinstance(shown, ContactCard) or shown.lead_id != lead_id:
             return
         try:
             card = await self.app_.request("lead.show", {"lead_id": lead_id})
         except CctermError:
             return  # the next change tries again; the live line keeps running meanwhile
-        if self.app.screen is top:  # not closed while the daemon answered
-            top.replace(card)
+        if shown.is_current:  # not closed while the daemon answered
+            shown.replace(card)
 
     @on(LeadList.Selected)
     def selected(self, event: LeadList.Selected) -> None:

@@ -90,28 +90,13 @@ class LeadItem:
         out = []
         for r in rows:
             name, e164, extra = r[i_name] or "", r[i_e164], r[i_extra] or ""
-            out.append(
-                cls(
-                    r[i_id],
-                    r[i_contact],
-                    name,
-                    e164,
-                    r[i_state],
-                    bool(r[i_blocked]),
-                    r[i_attempts],
-                    r[i_next] or 0.0,
-                    r[i_cb],
-                    r[i_cb_agent],
-                    r[i_prio],
-                    r[i_major],
-                    r[i_minor],
-                    r[i_last],
-                    r[i_last_at],
-                    r[i_tz] or "",
-                    extra,
-                    fold(f"{name} {e164} {extra}"),
-                )  # fmt: skip
-            )
+            item = cls(
+                r[i_id], r[i_contact], name, e164, r[i_state], bool(r[i_blocked]),
+                r[i_attempts], r[i_next] or 0.0, r[i_cb], r[i_cb_agent], r[i_prio],
+                r[i_major], r[i_minor], r[i_last], r[i_last_at], r[i_tz] or "", extra,
+                fold(f"{name} {e164} {extra}"),
+            )  # fmt: skip
+            out.append(item)
         return out
 
     @classmethod

@@ -4,12 +4,12 @@ what the status line says, and how dialogs fit the terminal."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
 
-from ccterm.clock import VirtualClock
+from ccterm.clock import VirtualClock, local
 from ccterm.screens.agent import AgentApp
 from ccterm.screens.dialogs import (
     CallbackDialog,
@@ -81,8 +81,9 @@ async def test_the_callback_dialog_keeps_a_past_time_and_suggests_future_ones(
         )
         box = dialog.query_one("#when", Input)
         example_day = box.placeholder.split(", ")[1].split()[0]
-        assert datetime.strptime(example_day, "%Y-%m-%d").date() > datetime.now().date()
-        yesterday = (datetime.now() - timedelta(days=1)).strftime("%Y-%m-%d 09:00")
+        today = local(time.time()).date()
+        assert date.fromisoformat(example_day) > today
+        yesterday = f"{today - timedelta(days=1):%Y-%m-%d} 09:00"
         box.focus()
         await pilot.press(*yesterday, "enter")
         assert isinstance(app.screen, CallbackDialog), "a past time does not close the dialog"
@@ -98,7 +99,7 @@ async def test_the_callback_dialog_keeps_a_past_time_and_suggests_future_ones(
 def test_the_typed_example_is_always_ahead() -> None:
     now = time.time()
     day = typed_example(now).split(", ")[1].split()[0]
-    assert datetime.strptime(day, "%Y-%m-%d").timestamp() > now - 86400
+    assert date.fromisoformat(day) > local(now).date()
 
 
 async def test_pause_words_and_pausing_during_a_call(human: RunningDaemon) -> None:
