@@ -242,9 +242,9 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
                 "[b]The ccterm demo[/b]: you are agent anna on the simulated trunk.\n"
                 "Red rows marked ! are callbacks due now; more fall due in the next minutes."
                 f" c switches to '{POWER_CAMPAIGN}', where the dialer calls for you.\n\n"
-                "A second agent, in another terminal:\n\n"
-                f"  [b]{escape(second)}[/b]\n\n"
-                f"Reports while it runs:\n  {escape(me)} report {SAMPLE_CAMPAIGN}"
+                "A second agent, in another terminal:\n"
+                f"[b]{escape(second)}[/b]\n\n"
+                f"Reports while it runs:\n{escape(me)} report {SAMPLE_CAMPAIGN}"
                 f" --config {escape(str(config_path))}"
             )
             app = AgentApp(

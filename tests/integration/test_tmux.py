@@ -48,6 +48,9 @@ def terminal() -> Iterator[None]:
 
 
 def start(command: str, width: int = 100, height: int = 30) -> None:
+    # The tmux server takes the test process's environment, where COLUMNS=80 and LINES=24
+    # may be set; a user's shell does not export them, and they would pin the size.
+    command = f"unset COLUMNS LINES; {command}"
     tmux("new-session", "-d", "-s", SESSION, "-x", str(width), "-y", str(height), command)
 
 
@@ -74,8 +77,19 @@ CCTERM = f"{sys.executable} -m ccterm"
 def test_the_demo_as_a_new_user_sees_it(terminal: None, workdir: Path) -> None:
     demo = workdir / "demo"
     start(f"cd {workdir} && {CCTERM} demo --dir {demo}")
-    text = wait_screen(lambda s: s.count("CALLBACK DUE") >= 3, within=40)
+    # the welcome: the second agent's command whole on one line, to copy
+    command = f"agent --config {demo}/config.toml --user piotr"
+    wait_screen(
+        lambda s: "Enter or Esc starts" in s and any(command in line for line in s.splitlines()),
+        within=40,
+    )
+    tmux("send-keys", "-t", SESSION, "Escape")
+    text = wait_screen(lambda s: s.count("CALLBACK DUE") >= 3 and command not in s)
     assert "READY" in text and "sample (manual)" in text and "1 Done" in text
+    tmux("send-keys", "-t", SESSION, "?")  # and it is kept under ?
+    wait_screen(lambda s: command in s and "Results" in s)
+    tmux("send-keys", "-t", SESSION, "Escape")
+    wait_screen(lambda s: command not in s)
     # the due callbacks are red (a background colour) and marked with '!'
     coloured = screen(escapes=True)
     due_rows = [line for line in coloured.splitlines() if "CALLBACK DUE" in line]
@@ -132,6 +146,14 @@ def test_agent_in_any_terminal_and_sighup_ends_it(
         )
         text = wait_screen(lambda s: "READY" in s and "Anna Nowak" in s)
         assert "1 Done" in text and "q Quit" in text, "the keys fit the width"
+        # a dialog leaves the status line behind it as it was: READY stays white on green
+        tmux("send-keys", "-t", SESSION, "x")
+        wait_screen(lambda s: "do-not-call list?" in s)
+        top = screen(escapes=True).splitlines()[0]
+        label = re.search(r"((?:\x1b\[[0-9;]*m)+) READY ", top)
+        assert label and re.search(r"\[(?:[0-9;]*;)?(42|102|48;[25];[0-9;]+)m", label.group(1)), top
+        tmux("send-keys", "-t", SESSION, "Escape")
+        wait_screen(lambda s: "do-not-call list?" not in s)
         pid = pane_pid()
         before = cpu_seconds(pid)
         time.sleep(2.0)
