@@ -123,6 +123,8 @@ class ContactCard(ModalScreen[None]):
 
     def live(self, bar: Text, status: str) -> None:
         """The desk's status line and this contact's state, as of now (twice a second)."""
+        if not self.is_mounted:  # pushed a moment ago: on_mount draws it in full
+            return
         self.query_one("#card-bar", Static).update(bar)
         self.query_one("#card-status", Static).update(escape(status))
 

@@ -18,7 +18,7 @@ from tests.conftest import ccterm, spawn_daemon, write_config
 from tests.desk_helpers import DESK_USERS
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
-SESSION = "ccterm-test"
+SESSION = f"ccterm-test-{os.getpid()}"  # two runs on one machine keep apart
 
 
 def tmux(*args: str) -> str:

@@ -251,3 +251,22 @@ async def test_the_daemon_going_away_turns_ready_into_no_daemon(human: RunningDa
         await wait_for(pilot, lambda: "NO DAEMON" in bar(app))
         assert "READY" not in bar(app)
         assert ids(app), "the list stays to read"
+
+
+async def test_the_status_line_reaches_a_card_pushed_a_moment_ago(human: RunningDaemon) -> None:
+    """The twice-a-second tick may land between a card's push and its mount (it crashed the
+    desk once, on a real trunk): the card is drawn in full when it mounts instead."""
+    from ccterm.screens.card import ContactCard
+
+    leads = await load(human, "c", NUMBERS[:1])
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 1)
+        card = await app.request("lead.show", {"lead_id": leads[0]})
+        with app._context():  # as the desk's own worker does it
+            app.push_screen(ContactCard(card, app.clock, desk=app.desk))
+            app.desk.show_bar()  # before the card has mounted
+        shown = await wait_for(
+            pilot, lambda: isinstance(app.screen, ContactCard) and app.screen.query("#card-bar")
+        )
+        await wait_for(pilot, lambda: "READY" in str(shown.first().render()))
