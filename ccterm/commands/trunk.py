@@ -21,6 +21,7 @@ from ccterm.commands.common import (
 from ccterm.config import Config
 from ccterm.errors import DaemonUnavailable, UsageError
 from ccterm.numbers import Invalid, NumberBook
+from ccterm.phonetext import invalid_message
 
 app = typer.Typer(help="The SIP trunk: test it before the first campaign.", no_args_is_help=True)
 
@@ -44,7 +45,10 @@ def test_command(
     cfg = load_config(config)
     parsed = NumberBook(cfg.dialer.region).parse(number)
     if isinstance(parsed, Invalid):
-        raise UsageError(f"'{number}' is not a phone number: {parsed.reason}")
+        raise UsageError(
+            invalid_message(number, parsed),
+            f"write it with its country code (+48 601 234 567) or as a {cfg.dialer.region} number",
+        )
     try:
         result = _through_daemon(cfg, parsed.e164, ring_timeout)
         via = "the daemon's trunk"

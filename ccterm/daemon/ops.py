@@ -48,6 +48,7 @@ from ccterm.model import (
     suggest,
 )
 from ccterm.numbers import Invalid, NumberBook
+from ccterm.phonetext import invalid_message
 from ccterm.sip.trunk import Trunk
 from ccterm.store import campaigns, contacts, dialing, dnc, reports, sessions
 from ccterm.store.db import Store
@@ -463,7 +464,7 @@ async def lead_why(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str
     parsed = ops.book.parse(raw)
     if isinstance(parsed, Invalid):
         raise UsageError(
-            f"'{raw}' is not a phone number: {parsed.reason}",
+            invalid_message(raw, parsed),
             f"write it with its country code (+1 312 555 0123) or as a {ops.book.region} number",
         )
     e164 = parsed.e164
