@@ -84,6 +84,13 @@ def arg_list(args: dict[str, Any], key: str, *, limit: int = 100_000) -> list[An
     return value
 
 
+def arg_bool(args: dict[str, Any], key: str, *, default: bool = False) -> bool:
+    value = args.get(key, default)
+    if not isinstance(value, bool):
+        raise UsageError(f"argument '{key}' must be true or false")
+    return value
+
+
 def arg_dict(args: dict[str, Any], key: str) -> dict[str, Any]:
     value = args.get(key, {})
     if not isinstance(value, dict):

@@ -48,7 +48,7 @@ from ccterm.model import (
     suggest,
 )
 from ccterm.numbers import Invalid, NumberBook
-from ccterm.phonetext import invalid_message
+from ccterm.phonetext import invalid_message, split_extension
 from ccterm.sip.trunk import Trunk
 from ccterm.store import campaigns, contacts, dialing, dnc, reports, sessions
 from ccterm.store.db import Store
@@ -147,10 +147,10 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
             await sessions.close_session(ops.store, row, "disconnected")
 
         session.on_close.append(record_end)
-    visible = [
+    visible = [  # the live views: archived campaigns are out of work
         c.to_wire()
         for c in await campaigns.list_all(ops.store)
-        if c.visible_to(who.role, who.user, who.group)
+        if c.visible_to(who.role, who.user, who.group) and c.archived_at is None
     ]
     return {
         "protocol": wire.PROTOCOL_VERSION,
@@ -191,7 +191,8 @@ async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, 
     counts: dict[str, int] = {}
     for c in await campaigns.list_all(ops.store):
         if c.visible_to(who.role, who.user, who.group):
-            counts[str(c.status)] = counts.get(str(c.status), 0) + 1
+            key = "archived" if c.archived_at is not None else str(c.status)
+            counts[key] = counts.get(key, 0) + 1
     out: dict[str, Any] = {
         "version": __version__,
         "uptime_s": round(time.monotonic() - ops.started, 1),
@@ -461,7 +462,7 @@ async def lead_why(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str
     """A number's contact in each campaign the asker sees: dialled now or not, and why not."""
     who = session.identity
     raw = arg_str(args, "number", limit=100)
-    parsed = ops.book.parse(raw)
+    parsed = ops.book.parse(split_extension(raw)[0])  # "... wew. 12": the number is dialled
     if isinstance(parsed, Invalid):
         raise UsageError(
             invalid_message(raw, parsed),

@@ -1,4 +1,5 @@
-"""Campaign operations: list, show, create, edit, start, pause, stop, copy."""
+"""Campaign operations: list, show, create, edit, start, pause, stop, copy, archive,
+restore, delete."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from ccterm.daemon.autodial import SHOWN
 from ccterm.daemon.harbor import message_path, message_seconds
-from ccterm.daemon.opbase import arg_dict, arg_str, arg_time, check_groups, op
-from ccterm.daemon.server import Session
-from ccterm.errors import UsageError
-from ccterm.model import CampaignSettings, Role
+from ccterm.daemon.opbase import arg_bool, arg_dict, arg_str, arg_time, check_groups, op
+from ccterm.daemon.server import Session, campaign_audience
+from ccterm.errors import Conflict, UsageError
+from ccterm.model import AgentStatus, CampaignSettings, Role, outbound_mode
 from ccterm.sip.media import AudioFileError
 from ccterm.store import campaigns, reports
 
@@ -19,12 +20,18 @@ if TYPE_CHECKING:
 
 @op("campaign.list", Role.AGENT, "listing campaigns")
 async def campaign_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """The campaigns one may see; archived ones only when asked (`archived`: true)."""
     who = session.identity
-    items = []
+    with_archived = arg_bool(args, "archived")
+    items, hidden = [], 0
     for c in await campaigns.list_all(ops.store):
-        if c.visible_to(who.role, who.user, who.group):
+        if not c.visible_to(who.role, who.user, who.group):
+            continue
+        if c.archived_at is not None and not with_archived:
+            hidden += 1
+        else:
             items.append(c.to_wire())
-    return {"campaigns": items}
+    return {"campaigns": items, "archived_hidden": hidden}
 
 
 @op("campaign.show", Role.AGENT, "showing a campaign")
@@ -75,7 +82,7 @@ def _check_message(ops: Ops, settings: CampaignSettings, changes: dict[str, Any]
 async def campaign_create(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     who = session.identity
     name = campaign_name(arg_str(args, "name", limit=200))
-    changes = arg_dict(args, "settings")
+    changes = _settings_changes(args)
     settings = check_groups(who, CampaignSettings().merged(changes))
     _check_message(ops, settings, changes)
     start_at = arg_time(args, "start_at") or ops.clock.now()
@@ -87,6 +94,14 @@ async def campaign_create(ops: Ops, session: Session, args: dict[str, Any]) -> d
     )
     ops.campaign_changed(campaign)
     return {"campaign": campaign.to_wire()}
+
+
+def _settings_changes(args: dict[str, Any]) -> dict[str, Any]:
+    """The settings a create or edit asks for; a mode must be one that exists today."""
+    changes = arg_dict(args, "settings")
+    if "mode" in changes:
+        outbound_mode(changes["mode"])
+    return changes
 
 
 def campaign_name(name: str) -> str:
@@ -102,7 +117,7 @@ def campaign_name(name: str) -> str:
 async def campaign_edit(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     who = session.identity
     current = await ops.managed_campaign(who, arg_str(args, "name"))
-    changes = arg_dict(args, "settings")
+    changes = _settings_changes(args)
     if "groups" in changes:
         check_groups(who, current.settings.merged({"groups": changes["groups"]}))
     _check_message(ops, current.settings.merged(changes), changes)
@@ -150,3 +165,50 @@ async def campaign_copy(ops: Ops, session: Session, args: dict[str, Any]) -> dic
     campaign = await campaigns.copy(ops.store, source.name, new_name, actor=session.identity.user)
     ops.campaign_changed(campaign)
     return {"campaign": campaign.to_wire()}
+
+
+@op("campaign.archive", Role.SUPERVISOR, "archiving a campaign")
+async def campaign_archive(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Stop it and put it away: its history stays for reports; agents and the dialer no
+    longer see it. Agents working it now hear it stopped (the audience of before)."""
+    who = session.identity
+    current = await ops.managed_campaign(who, arg_str(args, "name"))
+    campaign, already = await campaigns.archive(ops.store, current.name, actor=who.user)
+    if not already:
+        ops.publish("campaign.changed", campaign.to_wire(), campaign_audience(current))
+    return {"campaign": campaign.to_wire(), "already": already, "was": str(current.status)}
+
+
+@op("campaign.restore", Role.SUPERVISOR, "restoring a campaign")
+async def campaign_restore(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    who = session.identity
+    current = await ops.managed_campaign(who, arg_str(args, "name"))
+    campaign, restored = await campaigns.restore(ops.store, current.name, actor=who.user)
+    if restored:
+        ops.campaign_changed(campaign)
+    return {"campaign": campaign.to_wire(), "already": not restored}
+
+
+@op("campaign.delete", Role.SUPERVISOR, "deleting a campaign")
+async def campaign_delete(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Only a campaign without history (calls, dispositions, notes) nobody is logged in to."""
+    who = session.identity
+    current = await ops.managed_campaign(who, arg_str(args, "name"))
+    working = sorted(
+        a.name
+        for a in ops.center.agents.values()
+        if a.status is not AgentStatus.OFFLINE
+        and a.campaign is not None
+        and a.campaign.id == current.id
+    )
+    if working:
+        raise Conflict(
+            f"{', '.join(working)} {'is' if len(working) == 1 else 'are'} logged in to"
+            f" '{current.name}'",
+            "they switch campaign (c) or log out first; or archive it now",
+        )
+    deleted = await campaigns.delete(ops.store, current.name, actor=who.user)
+    ops.publish(
+        "campaign.deleted", {"id": current.id, "name": current.name}, campaign_audience(current)
+    )
+    return {"campaign": current.name, "leads": deleted.leads, "contacts": deleted.contacts}

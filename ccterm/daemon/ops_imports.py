@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ccterm.daemon.opbase import (
+    arg_bool,
     arg_int,
     arg_list,
     arg_str,
@@ -19,7 +20,7 @@ from ccterm.daemon.opbase import (
 from ccterm.daemon.ops_campaigns import campaign_name
 from ccterm.daemon.server import Session, campaign_audience
 from ccterm.errors import NotFound, UsageError
-from ccterm.model import Campaign, CampaignSettings, Role
+from ccterm.model import Campaign, CampaignSettings, CampaignStatus, Role, nearest
 from ccterm.store import campaigns, imports
 
 if TYPE_CHECKING:
@@ -30,6 +31,11 @@ log = logging.getLogger(__name__)
 
 @op("import.begin", Role.SUPERVISOR, "importing a list")
 async def import_begin(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Open an import; says whether the campaign exists and, if not, the nearest that does.
+
+    A campaign an import creates starts paused (`start`: true runs it at once), so a
+    typo in its name never starts dialling a list nobody meant to.
+    """
     who = session.identity
     name = campaign_name(arg_str(args, "campaign", limit=200))
     region = arg_str(args, "region", default=ops.book.region, limit=3).upper()
@@ -38,9 +44,18 @@ async def import_begin(ops: Ops, session: Session, args: dict[str, Any]) -> dict
     existing = None
     async with ops.store.connection() as db:
         existing = await campaigns.find(db, name)
+    similar = None
     if existing is not None:
         require_visible(who, existing)
         require_manage(who, existing)
+        campaigns.refuse_archived(existing, "imported into")
+    else:
+        names = [
+            c.name
+            for c in await campaigns.list_all(ops.store)
+            if c.archived_at is None and c.visible_to(who.role, who.user, who.group)
+        ]
+        similar = nearest(name, names)
     pending: dict[int, dict[str, Any]] = session.state.setdefault("imports", {})
     if len(pending) >= 2:
         raise UsageError("this connection has imports in progress already; finish them first")
@@ -52,7 +67,8 @@ async def import_begin(ops: Ops, session: Session, args: dict[str, Any]) -> dict
         "file_name": arg_str(args, "file_name", limit=4096),
         "columns": columns,
         "region": region,
-        "dry_run": bool(args.get("dry_run", False)),
+        "dry_run": arg_bool(args, "dry_run"),
+        "start": arg_bool(args, "start"),
     }
 
     async def cleanup() -> None:
@@ -61,7 +77,7 @@ async def import_begin(ops: Ops, session: Session, args: dict[str, Any]) -> dict
             await imports.drop(ops.store, staging)
 
     session.on_close.append(cleanup)
-    return {"import_id": import_id}
+    return {"import_id": import_id, "campaign_exists": existing is not None, "similar": similar}
 
 
 def _pending(session: Session, args: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -109,17 +125,28 @@ async def import_commit(ops: Ops, session: Session, args: dict[str, Any]) -> dic
         actor=who.user,
         authorize=authorize,
         dry_run=job["dry_run"],
+        new_status=None if job["start"] else CampaignStatus.PAUSED,
     )
     commit_s = round(time.perf_counter() - started, 3)
-    log.info(
-        "import %s into '%s' by %s: %d rows, %d imported, committed in %.2f s",
-        job["file_name"],
-        job["campaign"],
-        who.user,
-        result.rows,
-        result.imported,
-        commit_s,
-    )
+    if job["dry_run"]:
+        log.info(
+            "dry run of %s for '%s' by %s: %d rows, %d would be imported; nothing written",
+            job["file_name"],
+            job["campaign"],
+            who.user,
+            result.rows,
+            result.imported,
+        )
+    else:
+        log.info(
+            "import %s into '%s' by %s: %d rows, %d imported, committed in %.2f s",
+            job["file_name"],
+            job["campaign"],
+            who.user,
+            result.rows,
+            result.imported,
+            commit_s,
+        )
     if not job["dry_run"] and result.campaign is not None:
         ops.campaign_changed(result.campaign)
         ops.publish("import.finished", result.to_wire(), campaign_audience(result.campaign))
