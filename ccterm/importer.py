@@ -11,12 +11,9 @@ written after a number ("wew. 12") are split off by `phonetext` and kept as a fi
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -48,8 +45,6 @@ __all__ = [
     "normalize_header",
     "open_csv",
     "read_batches",
-    "reject_path",
-    "write_rejects",
 ]
 
 _SAMPLE_CHARS = 256 * 1024
@@ -476,32 +471,3 @@ def _whole_number(text: str) -> int | None:
     except ValueError:
         return None
     return int(value) if value.is_integer() else None
-
-
-def reject_path(path: Path) -> Path:
-    """Where the rejects of `path` go: next to it, "list.csv" -> "list.csv.rejects.csv"."""
-    return Path(f"{path}.rejects.csv")
-
-
-def write_rejects(path: Path, header: Sequence[str], rejects: Iterable[Reject]) -> Path:
-    """Write rejected rows as CSV (UTF-8, ','): row, reason, then the original columns.
-
-    `path` is the imported file (the rejects go to reject_path(path)) or a path that
-    already ends in ".rejects.csv". Written to a temporary file and renamed, so a
-    reader never sees half a file. Returns the path written.
-    """
-    path = Path(path)
-    target = path if path.name.endswith(".rejects.csv") else reject_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["row", "reason", *header])
-            for reject in rejects:
-                writer.writerow([reject.row, reject.reason, *reject.values])
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target

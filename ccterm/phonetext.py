@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from phonenumbers import SUPPORTED_REGIONS, PhoneMetadata
+from phonenumbers import SUPPORTED_REGIONS, PhoneMetadata, country_code_for_region
 
 from ccterm.numbers import Invalid, Number, NumberBook
 
@@ -74,6 +74,11 @@ class RegionGuess:
     region: str
     valid: int
     tried: int
+
+    @property
+    def calling_code(self) -> int:
+        """The region's country calling code: 7 for RU."""
+        return int(country_code_for_region(self.region))
 
 
 def guess_region(raws: Sequence[str], current: str, *, sample: int = 40) -> RegionGuess | None:

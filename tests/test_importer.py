@@ -21,10 +21,9 @@ from ccterm.importer import (
     normalize_header,
     open_csv,
     read_batches,
-    reject_path,
-    write_rejects,
 )
 from ccterm.numbers import NumberBook
+from ccterm.rejects import reject_path, write_rejects
 
 WARSAW = "Europe/Warsaw"
 
@@ -211,7 +210,7 @@ def test_a_plain_list_of_numbers_is_read_only_where_numbers_are_all_it_needs(
     tmp_path: Path, book: NumberBook
 ) -> None:
     """Do-not-call lists come as one number a line, no header; contact lists need one."""
-    path = write(tmp_path, "+48 601 234 567\r\n601-234-568\r\n\r\n12\r\n".encode())
+    path = write(tmp_path, b"+48 601 234 567\r\n601-234-568\r\n\r\n12\r\n")
     with pytest.raises(ImportFileError, match="has no header row"):
         open_csv(path)
     layout, batch = read_all(path, book, numbers_only=True)
@@ -240,7 +239,11 @@ def test_a_plain_list_of_numbers_is_read_only_where_numbers_are_all_it_needs(
         ("Name;Surname;Phone", "Anna;Nowak;601234567", "Anna Nowak"),
         ("Nom;Prénom;Téléphone", "Dupont;Marie;601234567", "Marie Dupont"),
         ("姓,名,电话", "张,伟,601234567", "张伟"),
-        ("Imię i nazwisko;Imię;Nazwisko;Telefon", "Anna Maria Nowak;Anna;Nowak;601234567", "Anna Maria Nowak"),
+        (
+            "Imię i nazwisko;Imię;Nazwisko;Telefon",
+            "Anna Maria Nowak;Anna;Nowak;601234567",
+            "Anna Maria Nowak",
+        ),
         ("Imię;Nazwisko;Telefon", "Anna;;601234567", "Anna"),
         ("Imię;Nazwisko;Telefon", "Anna", ""),
     ],
@@ -487,7 +490,7 @@ def test_rejects_file_holds_row_reason_and_the_original_cells(
     data = 'name;phone;note\nOk;601234567;x\nBad;123;"semi;colon"\n;;\nShort\n'
     path = write(tmp_path, data.encode())
     layout, batch = read_all(path, book)
-    written = write_rejects(path, layout.header, batch.rejects)
+    written = write_rejects(reject_path(path), layout.header, batch.rejects)
     assert written == tmp_path / "list.csv.rejects.csv"
     assert written.read_bytes().decode("utf-8").splitlines() == [
         "row,reason,name,phone,note",
@@ -497,7 +500,7 @@ def test_rejects_file_holds_row_reason_and_the_original_cells(
     ]
     with written.open(encoding="utf-8", newline="") as f:
         assert list(csv.reader(f))[1] == ["3", "too short for PL", "Bad", "123", "semi;colon"]
-    # Given the rejects path itself, it writes there; no temporary files are left.
+    # Written again, it replaces the file whole; no temporary files are left.
     assert write_rejects(written, layout.header, []) == written
     assert written.read_bytes() == b"row,reason,name,phone,note\r\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "list.csv.rejects.csv"]

@@ -27,7 +27,9 @@ def test_a_refused_number_is_one_sentence_without_repeats(raw: str, message: str
     said = invalid_message(raw, parsed)
     assert said == message
     words = said.replace("'", "").split()
-    assert not any(words[i : i + 3] == words[j : j + 3] for i in range(len(words)) for j in range(i))
+    assert not any(
+        words[i : i + 3] == words[j : j + 3] for i in range(len(words)) for j in range(i)
+    )
 
 
 def test_every_reason_the_book_gives_reads_as_one_sentence() -> None:
