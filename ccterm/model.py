@@ -217,14 +217,19 @@ def parse_choice(enum: type[StrEnum], key: str, value: Any) -> Any:
 
 def outbound_mode(value: Any, key: str = "mode") -> DialMode:
     """A mode a campaign can be given today: inbound is named, but not built yet."""
-    mode: DialMode = parse_choice(DialMode, key, value)
-    if mode is DialMode.INBOUND:
+    outbound = [str(m) for m in DialMode if m is not DialMode.INBOUND]
+    norm = str(value).strip().lower().replace("-", "_")
+    if norm == DialMode.INBOUND:
         raise UsageError(
             "inbound campaigns do not exist yet: campaigns dial out"
-            " (manual, power, predictive or precise)",
+            f" ({', '.join(outbound[:-1])} or {outbound[-1]})",
             "calls to your numbers are answered busy until the IVR and inbound queues exist",
         )
-    return mode
+    if not isinstance(value, str) or norm not in outbound:
+        raise UsageError(
+            f"{key}: '{value}' is not one of {', '.join(outbound)}{suggest(norm, outbound)}"
+        )
+    return DialMode(norm)
 
 
 def _int(key: str, value: Any, lo: int, hi: int, unit: str = "") -> int:

@@ -131,8 +131,11 @@ def test_inbound_is_refused_until_it_exists() -> None:
         outbound_mode("inbound")
     assert refused.value.message.startswith("inbound campaigns do not exist yet")
     assert "answered busy" in refused.value.hint
-    with pytest.raises(UsageError, match="did you mean 'power'"):
+    with pytest.raises(UsageError, match="did you mean 'power'") as typo:
         outbound_mode("powr")
+    assert typo.value.message == (
+        "mode: 'powr' is not one of manual, power, predictive, precise (did you mean 'power'?)"
+    ), "inbound is not offered"
 
 
 # -- lead buckets: one definition of every count --------------------------------------
