@@ -127,6 +127,9 @@ def test_dry_run_changes_nothing_with_or_without_the_daemon(live: Path, workdir:
     ccterm("import", str(first), "--dry-run", "--rejects", str(asked), config=live, check=True)
     assert [r[0] for r in csv.reader(asked.open(encoding="utf-8"))] == ["row", "4", "6", "9"]
     assert dump(workdir / "ccterm.db") == before
+    clobber = ccterm("import", str(first), "--dry-run", "--rejects", str(first), config=live)
+    assert clobber.returncode == 2 and "is the file being imported" in clobber.stderr
+    assert first.read_bytes() == FIRST.encode("utf-8"), "the list itself is never overwritten"
     # no daemon at all: a config whose socket nobody listens on
     other = workdir / "offline"
     other.mkdir()

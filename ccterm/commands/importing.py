@@ -24,7 +24,7 @@ import typer
 from ccterm.client import DaemonClient
 from ccterm.commands.common import ConfigOpt, JsonOpt, echo, emit_json, load_config, note
 from ccterm.config import Config
-from ccterm.errors import DaemonUnavailable, Interrupted
+from ccterm.errors import DaemonUnavailable, Interrupted, UsageError
 from ccterm.importer import CsvLayout, Reject, open_csv, read_batches
 from ccterm.numbers import Invalid, NumberBook
 from ccterm.phonetext import guess_region, split_extension
@@ -172,7 +172,9 @@ async def _run(
             "invalid": len(tally.rejects),
             "duplicates": tally.file_duplicates,
         }
-        with _saving(tally, show_progress and not dry_run):
+        if dry_run:  # only counted: a Ctrl-C here loses nothing
+            return begun, await client.request("import.commit", args)
+        with _saving(tally, show_progress):
             return begun, await send_commit(client, args, tally)
     finally:
         if client is not None:
@@ -314,6 +316,10 @@ def import_command(
     """
     cfg = load_config(config)
     book = NumberBook(region or cfg.dialer.region)
+    if rejects is not None and rejects.resolve() == file.resolve():
+        raise UsageError(
+            f"--rejects {rejects} is the file being imported", "name another file for the report"
+        )
     tally = Tally()
     name = campaign or file.stem
     try:  # Ctrl-C at any point: say what it left behind (nothing, until the commit is sent)
@@ -340,11 +346,10 @@ def import_command(
         said = "a dry run changes nothing" if dry_run else "nothing was imported"
         raise Interrupted(f"interrupted: {said}") from None
     target = rejects if rejects is not None else (None if dry_run else reject_path(layout.path))
-    if target is not None:
-        if tally.rejects:
-            write_rejects(target, layout.header, tally.rejects)
-        elif target.exists():
-            target.unlink()  # a stale report from an earlier run would mislead
+    if target is not None and (tally.rejects or rejects is not None):  # asked: even if empty
+        write_rejects(target, layout.header, tally.rejects)
+    elif target is not None and target.exists():
+        target.unlink()  # a stale report from an earlier run would mislead
     if result:
         counts = {k: result[k] for k in ("rows", "imported", "duplicates", "invalid", "blocked")}
     else:
