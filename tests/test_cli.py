@@ -294,6 +294,11 @@ def test_the_headless_demo_sets_everything_up(tmp_path: Path) -> None:
     assert "Imported 120 of 120 rows into campaign 'power demo'" in done.stdout
     assert "--user piotr" in done.stdout
     assert not (tmp_path / "demo" / "ccterm.sock").exists(), "the daemon stopped with it"
+    again = ccterm("demo", "--headless", "--no-wait", "--dir", str(tmp_path / "demo"))
+    assert again.returncode == 1 and again.stderr == (
+        f"ccterm: {tmp_path / 'demo'} holds an earlier demo\n"
+        "  hint: remove that directory, or pick another --dir\n"
+    )
 
 
 def test_settings_speak_the_units_they_show(live: Path) -> None:
