@@ -417,3 +417,34 @@ def test_archive_keeps_history_and_delete_refuses_it(live: Path, tmp_path: Path)
     assert "Restored 'old' (stopped); start it with: ccterm campaign start 'old'." in back.stdout
     status = json.loads(ccterm("status", "--json", config=live, check=True).stdout)
     assert status["campaigns"] == {"stopped": 1}
+
+
+def on_a_terminal(args: list[str], answer: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI with its stdin on a terminal (a pty) where the user types `answer`."""
+    master, slave = os.openpty()
+    try:
+        os.write(master, answer.encode())
+        return subprocess.run(
+            [sys.executable, "-m", "ccterm", *args],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def test_delete_and_archive_ask_on_a_terminal(live: Path) -> None:
+    ccterm("campaign", "create", "oops", config=live, check=True)
+    kept = on_a_terminal(["campaign", "delete", "oops", "--config", str(live)], "n\n")
+    assert (
+        kept.returncode == 1 and "Delete campaign 'oops'" in kept.stderr and "[y/N]" in kept.stderr
+    )
+    assert "oops" in ccterm("campaign", "list", config=live).stdout
+    gone = on_a_terminal(["campaign", "delete", "oops", "--config", str(live)], "y\n")
+    assert gone.returncode == 0 and "Deleted 'oops'" in gone.stdout, gone.stderr
+    ccterm("campaign", "create", "done", config=live, check=True)
+    put_away = on_a_terminal(["campaign", "archive", "done", "--config", str(live)], "y\n")
+    assert "Archived 'done' (running -> stopped)." in put_away.stdout, put_away.stderr
