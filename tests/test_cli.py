@@ -402,6 +402,10 @@ def test_archive_keeps_history_and_delete_refuses_it(live: Path, tmp_path: Path)
     listed = ccterm("campaign", "list", config=live, check=True)
     assert "1 archived campaign(s) not shown: ccterm campaign list --all" in listed.stderr
     assert "archived (stopped)" in ccterm("campaign", "list", "--all", config=live).stdout
+    assert (
+        "status        stopped, archived 20"
+        in ccterm("campaign", "show", "old", config=live).stdout
+    )
     report = json.loads(ccterm("report", "old", "--json", config=live, check=True).stdout)
     assert report["progress"]["total"] == 2 and report["attempts"]["calls"] == 1
     for action in ("start", "edit"):

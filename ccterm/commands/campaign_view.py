@@ -80,7 +80,10 @@ def print_campaign(
     )
     lines = [
         ("campaign", c["name"]),
-        ("status", c["status"]),
+        (
+            "status",
+            c["status"] + (f", archived {when(c['archived_at'])}" if c.get("archived_at") else ""),
+        ),
         ("mode", s["mode"]),
         ("start", when(c["start_at"])),
         ("end", when(c["end_at"])),
