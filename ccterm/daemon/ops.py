@@ -1,8 +1,8 @@
 """The daemon's operations: each op names the least role that may call it.
 
 This module holds the dispatcher (`Ops`) and the session, status, do-not-call,
-report and desk ops; campaigns (`ops_campaigns`) and imports (`ops_imports`)
-register theirs in their own modules through `opbase.op`.
+report and desk ops; campaigns (`ops_campaigns`), imports (`ops_imports`) and
+`lead why` (`ops_why`) register theirs in their own modules through `opbase.op`.
 
 A handler receives the caller's session (identity included) and the request's
 args, checks what that identity may touch (a supervisor only their group's
@@ -15,13 +15,12 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from dataclasses import replace
 from typing import Any
 
 from ccterm import __version__, wire
 from ccterm.clock import Clock
 from ccterm.config import Config
-from ccterm.daemon import ops_campaigns, ops_imports  # noqa: F401 - they register their ops
+from ccterm.daemon import ops_campaigns, ops_imports, ops_why  # noqa: F401 - their ops
 from ccterm.daemon.center import Center
 from ccterm.daemon.opbase import (
     OPS,
@@ -35,9 +34,7 @@ from ccterm.daemon.opbase import (
     require_visible,
 )
 from ccterm.daemon.server import Identity, Session, campaign_audience
-from ccterm.dialer import why
 from ccterm.dialer.dispositions import DispositionError
-from ccterm.dialer.hours import CallingHours
 from ccterm.errors import Forbidden, NotFound, UsageError
 from ccterm.model import (
     AGENT_DISPOSITIONS,
@@ -48,9 +45,8 @@ from ccterm.model import (
     suggest,
 )
 from ccterm.numbers import Invalid, NumberBook
-from ccterm.phonetext import invalid_message, split_extension
 from ccterm.sip.trunk import Trunk
-from ccterm.store import campaigns, contacts, dialing, dnc, reports, sessions
+from ccterm.store import campaigns, dialing, dnc, reports, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -455,77 +451,6 @@ async def lead_note(ops: Ops, session: Session, args: dict[str, Any]) -> dict[st
         raise UsageError("a note needs some text")
     await dialing.add_note(ops.store, lead_id, author=session.identity.user, text=text)
     return {"saved": True}
-
-
-@op("lead.why", Role.SUPERVISOR, "explaining why a contact is dialled or not")
-async def lead_why(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    """A number's contact in each campaign the asker sees: dialled now or not, and why not."""
-    who = session.identity
-    raw = arg_str(args, "number", limit=100)
-    parsed = ops.book.parse(split_extension(raw)[0])  # "... wew. 12": the number is dialled
-    if isinstance(parsed, Invalid):
-        raise UsageError(
-            invalid_message(raw, parsed),
-            f"write it with its country code (+1 312 555 0123) or as a {ops.book.region} number",
-        )
-    e164 = parsed.e164
-    only = args.get("campaign")
-    if only is not None:
-        visible = [await ops.visible_campaign(who, arg_str(args, "campaign", limit=200))]
-    else:
-        everything = await campaigns.list_all(ops.store)
-        visible = [c for c in everything if c.visible_to(who.role, who.user, who.group)]
-    number = await contacts.find(ops.store, e164)
-    leads = {} if number is None else await contacts.leads_of(ops.store, number.contact_id)
-    shown = [c for c in visible if c.id in leads]
-    if number is None or (not shown and who.role is not Role.ADMIN):
-        # Same words either way: what one may not see, one may not probe either.
-        raise NotFound(
-            f"{e164} is not in the contact base"
-            + ("" if who.role is Role.ADMIN else " of your campaigns"),
-            "check the number, or import it: ccterm import FILE --campaign NAME",
-        )
-    if only is not None and not shown:
-        raise NotFound(
-            f"{e164} is not in campaign '{visible[0].name}'",
-            "leave out --campaign to see every campaign it is in",
-        )
-    names = {c.id: c.name for c in visible}
-    if number.abandoned_campaign in names:
-        number = replace(number, abandoned_in=names[number.abandoned_campaign])
-    hours = CallingHours.of(ops.config.dialer)
-    now = ops.clock.now()
-    zones = hours.zones(number.timezone, e164)
-    clocks = why.Clocks(zones[0], now)
-    items = []
-    for campaign in shown:
-        lead = leads[campaign.id]
-        answer = why.explain(number, lead, campaign, hours, now)
-        items.append(
-            {
-                "campaign": campaign.name,
-                "status": str(campaign.status),
-                "mode": str(campaign.settings.mode),
-                "lead_id": lead.id,
-                "state": lead.state,
-                "attempts": lead.attempts,
-                "max_attempts": campaign.settings.max_attempts,
-                "ahead": lead.ahead,
-                "verdict": answer.verdict,
-                "summary": answer.summary,
-                "reasons": [r.to_wire() for r in answer.reasons],
-            }
-        )
-    return {
-        "e164": e164,
-        "name": number.name,
-        "contact_id": number.contact_id,
-        "now": now,
-        "here": clocks.here(),
-        "zones": [{"zone": z, "time": clocks.now_in(z)} for z in zones],
-        "calling_hours": list(hours.window),
-        "campaigns": items,
-    }
 
 
 @op("callback.set", Role.SUPERVISOR, "scheduling a callback")
