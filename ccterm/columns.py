@@ -230,14 +230,13 @@ def looks_like_phone(cell: str) -> bool:
 
 
 def looks_like_data(row: Sequence[str]) -> bool:
-    """A first row of numbers rather than names: no letters anywhere, a phone somewhere.
+    """A first row of numbers rather than names: digits, and no letters anywhere.
 
     How a plain list of numbers (one a line, no header) is told from a header row:
-    every header names its column in words.
+    every header names its columns in words.
     """
-    return not any(ch.isalpha() for cell in row for ch in cell) and any(
-        looks_like_phone(cell) for cell in row
-    )
+    cells = "".join(row)
+    return any(ch.isdigit() for ch in cells) and not any(ch.isalpha() for ch in cells)
 
 
 def phone_index(

@@ -211,6 +211,9 @@ def test_a_plain_list_of_numbers_is_read_only_where_numbers_are_all_it_needs(
 ) -> None:
     """Do-not-call lists come as one number a line, no header; contact lists need one."""
     path = write(tmp_path, b"+48 601 234 567\r\n601-234-568\r\n\r\n12\r\n")
+    short_first = write(tmp_path, b"12\n601234567\n", "short.csv")
+    _, batch = read_all(short_first, book, numbers_only=True)
+    assert [r.row for r in batch.rejects] == [1] and len(batch.leads) == 1, "row 1 is data too"
     with pytest.raises(ImportFileError, match="has no header row"):
         open_csv(path)
     layout, batch = read_all(path, book, numbers_only=True)
