@@ -5,7 +5,7 @@ seeds, so the same contacts, for every policy) and prints the mean occupancy,
 the abandon rate (mean and worst seed) and the share of the gap between
 progressive (measured here, same run) and the clairvoyant bound that the
 policy closes. The bound and the reference predictive are the figures in
-../shared/pacing/README.md.
+bench/scenarios/README.md.
 
     .venv/bin/python bench/pacing.py [--seeds 5] [--policies progressive predictive precise]
 """
@@ -24,7 +24,7 @@ from ccterm.dialer.pacing import parse_policy
 from ccterm.dialer.scenario import load_scenario, sample_contacts
 from ccterm.dialer.simulate import simulate
 
-SCENARIOS = Path(__file__).resolve().parent / "scenarios"  # copies of ../shared/pacing
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"  # the public scenarios and their README
 # scenario: (clairvoyant bound, reference predictive occupancy, its abandon rate)
 REFERENCE = {
     "small": (0.888, 0.668, 0.0254),

@@ -204,6 +204,10 @@ def set_up(base: Path, config_path: Path) -> None:
 def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
     temporary = directory is None
     base = Path(tempfile.mkdtemp(prefix="ccterm-demo-")) if directory is None else directory
+    if (base / "ccterm.db").exists():  # its sample campaigns exist: set-up would clash
+        raise CctermError(
+            f"{base} holds an earlier demo", "remove that directory, or pick another --dir"
+        )
     base.mkdir(parents=True, exist_ok=True)
     config_path = write_demo_config(base)
     log_path = base / "daemon.log"

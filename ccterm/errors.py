@@ -72,6 +72,13 @@ class Conflict(CctermError):
     exit_code = 1
 
 
+class Interrupted(CctermError):
+    """Ctrl-C: the message says what was done and what was not."""
+
+    code = "interrupted"
+    exit_code = 130  # 128 + SIGINT, as a shell reports it
+
+
 class RemoteError(CctermError):
     """An error reply from the daemon, re-raised in the client with its code."""
 

@@ -3,26 +3,36 @@
 Pure: no database, no network. `open_csv` decides whether a file can be imported at
 all (and fails before anything is imported if it cannot); `read_batches` streams it
 as batches of leads, rejects and a duplicate count, for the daemon to insert. Row
-numbers are the ones a spreadsheet shows, so a user can find a rejected row.
+numbers are the ones a spreadsheet shows, so a user can find a rejected row. What
+each column is (phone, name parts, priority) is `columns`' business; extensions
+written after a number ("wew. 12") are split off by `phonetext` and kept as a field.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import io
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from ccterm.columns import (
+    NAME_HEADERS,
+    PHONE_HEADERS,
+    PRIORITY_HEADERS,
+    NameColumns,
+    find_column,
+    looks_like_data,
+    name_columns,
+    normalize_header,
+    phone_index,
+)
 from ccterm.errors import ImportFileError, UsageError
-from ccterm.model import suggest
 from ccterm.numbers import Number, NumberBook
+from ccterm.phonetext import EXTENSION_HINT, split_extension
 
 __all__ = [
     "NAME_HEADERS",
@@ -30,141 +40,13 @@ __all__ = [
     "PRIORITY_HEADERS",
     "Batch",
     "CsvLayout",
+    "NameColumns",
     "Reject",
     "normalize_header",
     "open_csv",
     "read_batches",
-    "reject_path",
-    "write_rejects",
 ]
 
-# Header names, normalised (see normalize_header), best first: when several columns
-# match, the earliest name in the list wins, so generic words ("number") come last.
-PHONE_HEADERS: tuple[str, ...] = (
-    # English
-    "phone",
-    "phonenumber",
-    "phoneno",
-    "phonenum",
-    "telephone",
-    "telephonenumber",
-    "tel",
-    "telno",
-    "mobile",
-    "mobilephone",
-    "mobilenumber",
-    "cell",
-    "cellphone",
-    "cellular",
-    "msisdn",
-    "contactnumber",
-    "contactphone",
-    # Polish
-    "telefon",
-    "nrtelefonu",
-    "numertelefonu",
-    "telefonu",
-    "nrtel",
-    "telkom",
-    "telefonkomórkowy",
-    "komórka",
-    "komorka",
-    # Russian, Ukrainian
-    "телефон",
-    "номертелефона",
-    "телефона",
-    "тел",
-    "мобильный",
-    "мобильныйтелефон",
-    "мобільний",
-    "номертелефону",
-    "телефону",
-    # Chinese
-    "电话",
-    "电话号码",
-    "手机",
-    "手机号",
-    "手机号码",
-    "联系电话",
-    "联系方式",
-    "電話",
-    "手機",
-    # French, German, Spanish, Italian, Portuguese, Czech
-    "téléphone",
-    "numérodetéléphone",
-    "portable",
-    "telefonnummer",
-    "rufnummer",
-    "handy",
-    "mobil",
-    "mobilnummer",
-    "teléfono",
-    "telefono",
-    "celular",
-    "móvil",
-    "movil",
-    "cellulare",
-    "telemóvel",
-    "gsm",
-    # generic words last: they may name another column ("customer number")
-    "numer",
-    "номер",
-    "号码",
-    "numéro",
-    "numero",
-    "nummer",
-    "número",
-    "number",
-)
-NAME_HEADERS: tuple[str, ...] = (
-    "name",
-    "fullname",
-    "contactname",
-    "customername",
-    "clientname",
-    "contact",
-    "customer",
-    "client",
-    "imięinazwisko",
-    "imieinazwisko",
-    "nazwa",
-    "klient",
-    "imię",
-    "imie",
-    "фио",
-    "имя",
-    "имяфамилия",
-    "клиент",
-    "контакт",
-    "піб",
-    "імя",
-    "клієнт",
-    "姓名",
-    "名字",
-    "客户",
-    "客户名称",
-    "联系人",
-    "nom",
-    "nomcomplet",
-    "vollständigername",
-    "nombre",
-    "nome",
-)
-PRIORITY_HEADERS: tuple[str, ...] = (
-    "priority",
-    "prio",
-    "priorytet",
-    "приоритет",
-    "пріоритет",
-    "优先级",
-    "priorité",
-    "priorität",
-    "prioridad",
-    "priorità",
-)
-
-_HEADER_DROP = str.maketrans("", "", " \t\u00a0_.-#№'’ʼ\ufeff:")
-_PHONE_PREFIXES = ("phone", "telephone", "telefon", "mobile", "телефон", "电话", "手机")
 _SAMPLE_CHARS = 256 * 1024
 _SNIFF_RECORDS = 51  # the header and the first 50 records
 _DELIMITERS = (";", ",", "\t")
@@ -184,12 +66,6 @@ _ENCODING_HINT = (
 )
 
 
-def normalize_header(text: str) -> str:
-    """A header cell as the *_HEADERS lists spell it: case-folded, without spaces or
-    punctuation, so "Phone No.", "phone_no" and "PHONE-NO" all read "phoneno"."""
-    return text.casefold().translate(_HEADER_DROP).strip()
-
-
 @dataclass(frozen=True, slots=True)
 class CsvLayout:
     """What open_csv learnt about a file; read_batches reads it with exactly this."""
@@ -199,9 +75,10 @@ class CsvLayout:
     delimiter: str
     header: tuple[str, ...]
     phone_index: int
-    name_index: int | None
+    names: NameColumns
     priority_index: int | None
     size: int
+    has_header: bool = True  # False: a plain list of numbers, data from the first row
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,12 +103,18 @@ class Batch:
 
 
 def open_csv(
-    path: Path | str, *, phone_column: str | None = None, encoding: str = "utf-8-sig"
+    path: Path | str,
+    *,
+    phone_column: str | None = None,
+    encoding: str = "utf-8-sig",
+    numbers_only: bool = False,
 ) -> CsvLayout:
     """Check that `path` is a readable CSV with a phone column and learn its layout.
 
     The whole file is decoded here, so a bad byte on row 900,000 stops the import
     before the first lead is inserted instead of leaving half a list imported.
+    `numbers_only` (do-not-call lists) also takes a plain list of numbers, one a
+    line without a header, as such lists usually come.
     """
     path = Path(path)
     try:
@@ -267,24 +150,47 @@ def open_csv(
             "the first row must name the columns, e.g. phone,name",
         )
     header = tuple(cell.strip().lstrip("\ufeff").strip() for cell in first)
+    if numbers_only and looks_like_data(header):
+        return _plain_list(path, encoding, delimiter, header, phone_column, size)
     normalized = [normalize_header(cell) for cell in header]
 
-    phone_index = _phone_index(path, header, normalized, phone_column)
-    taken = {phone_index}
-    name_index = _find_column(normalized, NAME_HEADERS, taken)
-    if name_index is not None:
-        taken.add(name_index)
-    priority_index = _find_column(normalized, PRIORITY_HEADERS, taken)
+    phone = phone_index(path, header, normalized, phone_column)
+    names = name_columns(normalized, {phone})
+    priority_index = find_column(normalized, PRIORITY_HEADERS, {phone, *names.indices})
     return CsvLayout(
         path=path,
         encoding=encoding,
         delimiter=delimiter,
         header=header,
-        phone_index=phone_index,
-        name_index=name_index,
+        phone_index=phone,
+        names=names,
         priority_index=priority_index,
         size=size,
     )
+
+
+def _plain_list(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    first: tuple[str, ...],
+    phone_column: str | None,
+    size: int,
+) -> CsvLayout:
+    """A list without a header: the phone is the first column that holds one in row 1,
+    or the column --phone-column numbers."""
+    header = tuple(f"column {i + 1}" for i in range(len(first)))
+    if phone_column is not None:
+        key = phone_column.strip()
+        if not (key.isdigit() and 1 <= int(key) <= len(first)):
+            raise ImportFileError(
+                f"{path}: has no header row, so --phone-column must be a column number"
+                f" (1..{len(first)}), not '{phone_column}'"
+            )
+        phone = int(key) - 1
+    else:
+        phone = next(i for i, cell in enumerate(first) if any(ch.isdigit() for ch in cell))
+    return CsvLayout(path, encoding, delimiter, header, phone, NameColumns(), None, size, False)
 
 
 def _check_bytes(path: Path, codec_name: str, encoding: str) -> None:
@@ -396,63 +302,6 @@ def _find_header(reader: Iterator[list[str]]) -> tuple[int, list[str] | None]:
     return row, None
 
 
-def _phone_index(
-    path: Path, header: tuple[str, ...], normalized: list[str], wanted: str | None
-) -> int:
-    shown = ", ".join(f"'{cell}'" for cell in header)
-    if wanted is not None:
-        key = wanted.strip()
-        for i, cell in enumerate(header):
-            if cell.casefold() == key.casefold():
-                return i
-        norm = normalize_header(key)
-        if norm:
-            for i, cell in enumerate(normalized):
-                if cell == norm:
-                    return i
-        if key.isdigit() and 1 <= int(key) <= len(header):
-            index = int(key) - 1
-            if _looks_like_phone(header[index]):
-                raise ImportFileError(
-                    f"{path}: the first row looks like data ('{header[index]}'), not a header",
-                    "add a first row naming the columns, e.g. phone,name",
-                )
-            return index
-        raise ImportFileError(
-            f"{path}: no column '{wanted}'{suggest(key, header)}; the columns are {shown}",
-            f"pass --phone-column with one of those names or a number 1..{len(header)}",
-        )
-    found = _find_column(normalized, PHONE_HEADERS, set())
-    if found is None:
-        for i, cell in enumerate(normalized):
-            if cell.startswith(_PHONE_PREFIXES):
-                return i
-        if any(_looks_like_phone(cell) for cell in header):
-            raise ImportFileError(
-                f"{path}: has no header row: the first row holds data ({shown})",
-                "add a first row naming the columns, e.g. phone,name",
-            )
-        raise ImportFileError(
-            f"{path}: no phone column among {shown}",
-            "name the column 'phone', or pass --phone-column NAME or --phone-column NUMBER",
-        )
-    return found
-
-
-def _find_column(normalized: list[str], names: tuple[str, ...], taken: set[int]) -> int | None:
-    """The column whose header comes earliest in `names`; the leftmost on a tie."""
-    for name in names:
-        for i, cell in enumerate(normalized):
-            if cell == name and i not in taken:
-                return i
-    return None
-
-
-def _looks_like_phone(cell: str) -> bool:
-    digits = sum(ch.isdigit() for ch in cell)
-    return digits >= 6 and all(ch.isdigit() or ch in "+-() ./" for ch in cell.strip())
-
-
 def read_batches(layout: CsvLayout, book: NumberBook, *, batch_size: int = 5000) -> Iterator[Batch]:
     """Stream the file's data rows as batches of at most `batch_size` rows.
 
@@ -463,12 +312,15 @@ def read_batches(layout: CsvLayout, book: NumberBook, *, batch_size: int = 5000)
     """
     path = layout.path
     phone_i = layout.phone_index
-    name_i = layout.name_index
+    names = layout.names.indices
+    name_i = names[0] if len(names) == 1 else None  # one column: read inline, it is the usual
+    compose_name = layout.names.compose if len(names) > 1 else None
     prio_i = layout.priority_index
     width = len(layout.header)
     others = _field_columns(layout)
     full_row_fields = _fields_of_full_rows(others)
     parse = book.parse
+    maybe_extension = EXTENSION_HINT.search
     seen: set[int] = set()  # e164 digits as ints: half the memory of a million strings
 
     row = 0
@@ -480,7 +332,8 @@ def read_batches(layout: CsvLayout, book: NumberBook, *, batch_size: int = 5000)
             io.TextIOWrapper(raw, encoding=layout.encoding, newline="") as f,
         ):
             reader = csv.reader(f, delimiter=layout.delimiter)
-            row, _ = _find_header(reader)
+            if layout.has_header:
+                row, _ = _find_header(reader)
             leads: list[list[Any]] = []
             rejects: list[Reject] = []
             duplicates = 0
@@ -492,8 +345,12 @@ def read_batches(layout: CsvLayout, book: NumberBook, *, batch_size: int = 5000)
                 rows += 1
                 n = len(record)
                 number = None
+                extension = ""
                 if n > phone_i:
-                    result = parse(record[phone_i])
+                    text = record[phone_i]
+                    if maybe_extension(text) is not None:
+                        text, extension = split_extension(text)
+                    result = parse(text)
                     if isinstance(result, Number):
                         number = result
                         reason = None
@@ -518,7 +375,12 @@ def read_batches(layout: CsvLayout, book: NumberBook, *, batch_size: int = 5000)
                         fields = full_row_fields(record)
                     else:
                         fields = _fields(record, others, width)
-                    name = record[name_i].strip() if name_i is not None and name_i < n else ""
+                    if extension and not fields.get("extension"):
+                        fields["extension"] = extension
+                    if name_i is not None:
+                        name = record[name_i].strip() if name_i < n else ""
+                    else:
+                        name = compose_name(record) if compose_name is not None else ""
                     timezone = "|".join(number.timezones)
                     leads.append([row, number.e164, name, fields, timezone, priority])
                 if rows >= batch_size:
@@ -545,8 +407,13 @@ def _short_row_reason(record: list[str]) -> str:
 
 
 def _field_columns(layout: CsvLayout) -> list[tuple[int, str]]:
-    """(index, key) of the columns kept as lead fields; a repeated header gets "_N"."""
-    special = {layout.phone_index, layout.name_index, layout.priority_index}
+    """(index, key) of the columns kept as lead fields; a repeated header gets "_N".
+
+    A name in one column is the lead's name and not a field too; a name in parts
+    keeps its parts as fields as well ("{Imię}" in a script greets by first name).
+    """
+    names = layout.names.indices
+    special = {layout.phone_index, layout.priority_index, *(names if len(names) == 1 else ())}
     out: list[tuple[int, str]] = []
     used: set[str] = set()
     for i, header in enumerate(layout.header):
@@ -604,32 +471,3 @@ def _whole_number(text: str) -> int | None:
     except ValueError:
         return None
     return int(value) if value.is_integer() else None
-
-
-def reject_path(path: Path) -> Path:
-    """Where the rejects of `path` go: next to it, "list.csv" -> "list.csv.rejects.csv"."""
-    return Path(f"{path}.rejects.csv")
-
-
-def write_rejects(path: Path, header: Sequence[str], rejects: Iterable[Reject]) -> Path:
-    """Write rejected rows as CSV (UTF-8, ','): row, reason, then the original columns.
-
-    `path` is the imported file (the rejects go to reject_path(path)) or a path that
-    already ends in ".rejects.csv". Written to a temporary file and renamed, so a
-    reader never sees half a file. Returns the path written.
-    """
-    path = Path(path)
-    target = path if path.name.endswith(".rejects.csv") else reject_path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(["row", "reason", *header])
-            for reject in rejects:
-                writer.writerow([reject.row, reject.reason, *reject.values])
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target

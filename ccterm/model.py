@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -70,6 +70,74 @@ class LeadState(StrEnum):
     EXHAUSTED = "exhausted"  # the attempt cap was reached
 
 
+class LeadBucket(StrEnum):
+    """Where a lead stands now, for counting: every lead is in exactly one (lead_bucket)."""
+
+    CALLBACK_DUE = "callback_due"
+    READY = "ready"
+    DIALING = "dialing"
+    CALLBACK = "callback"  # booked for later
+    WAITING = "waiting"  # a retry time not yet come
+    DONE = "done"
+    NO_SUCH_NUMBER = "no_such_number"  # the network said so (the dialer's "invalid")
+    EXHAUSTED = "exhausted"
+    BLOCKED = "blocked"  # do-not-call, wrong number, fax
+
+
+LEAD_BUCKETS = tuple(LeadBucket)  # the order reports show them in
+BUCKET_LABELS: dict[LeadBucket, str] = {
+    LeadBucket.CALLBACK_DUE: "callbacks due",
+    LeadBucket.READY: "ready",
+    LeadBucket.DIALING: "being dialled",
+    LeadBucket.CALLBACK: "callbacks booked",
+    LeadBucket.WAITING: "waiting to retry",
+    LeadBucket.DONE: "done",
+    LeadBucket.NO_SUCH_NUMBER: "no such number",
+    LeadBucket.EXHAUSTED: "no more tries",
+    LeadBucket.BLOCKED: "blocked",
+}
+OPEN_BUCKETS = frozenset(LEAD_BUCKETS[:5])  # still to be called (or being called)
+
+
+def lead_bucket(
+    state: str,
+    blocked: bool | int,
+    callback_at: float | None,
+    next_at: float | None,
+    last_disposition: str | None,
+    now: float,
+) -> LeadBucket:
+    """The one bucket a lead is counted in: the single definition behind every count of
+    leads (report, campaign show, the agent's desk), so their parts add up to the total.
+
+    A call in progress is counted as such; then a blocked number, whatever its history;
+    then how the lead ended; an open lead is a callback (due or booked), ready (its
+    retry time has come) or waiting. The times matter only through `<= now`, so a
+    store may group leads by those comparisons and classify each group once.
+    """
+    if state == LeadState.DIALING:
+        return LeadBucket.DIALING
+    if blocked:
+        return LeadBucket.BLOCKED
+    if state == LeadState.DONE:
+        return LeadBucket.NO_SUCH_NUMBER if last_disposition == "invalid" else LeadBucket.DONE
+    if state == LeadState.EXHAUSTED:
+        return LeadBucket.EXHAUSTED
+    if callback_at is not None:
+        return LeadBucket.CALLBACK_DUE if callback_at <= now else LeadBucket.CALLBACK
+    if state == LeadState.READY or (next_at or 0.0) <= now:
+        return LeadBucket.READY
+    return LeadBucket.WAITING
+
+
+def bucket_counts(counted: Iterable[tuple[LeadBucket, int]]) -> dict[str, int]:
+    """{bucket: count} for every bucket in LEAD_BUCKETS order, from (bucket, n) pairs."""
+    counts = dict.fromkeys(map(str, LEAD_BUCKETS), 0)
+    for bucket, n in counted:
+        counts[bucket] += n
+    return counts
+
+
 class Disposition(StrEnum):
     DONE = "done"
     CALLBACK = "callback"  # "new contact": the agent sets the next call's time
@@ -123,12 +191,19 @@ WRAPUP_DEFAULTS = (Disposition.NOT_DISPOSED, Disposition.DONE)
 _LEGACY_WRAPUP_DEFAULTS = ("no_answer", "voicemail", "busy")
 MIN_RING_TIMEOUT = 15  # FCC/FTC safe harbor: 15 s or four rings
 MAX_SAFE_HARBOR = 2.0  # FCC/FTC and Ofcom: an answered call gets an agent or a message by then
+MAX_ABANDON_CAP = 0.03  # FCC/FTC and Ofcom: at most 3 % of answered calls abandoned
+
+
+def nearest(word: str, options: Any) -> str | None:
+    """The option most like `word` (a typo's likely intent), if any is close."""
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.5)
+    return close[0] if close else None
 
 
 def suggest(word: str, options: Any) -> str:
     """' (did you mean 'x'?)' for the nearest option, or ''."""
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = nearest(word, options)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def parse_choice(enum: type[StrEnum], key: str, value: Any) -> Any:
@@ -141,6 +216,23 @@ def parse_choice(enum: type[StrEnum], key: str, value: Any) -> Any:
         raise UsageError(
             f"{key}: '{value}' is not one of {', '.join(enum)}{suggest(norm, list(enum))}"
         ) from None
+
+
+def outbound_mode(value: Any, key: str = "mode") -> DialMode:
+    """A mode a campaign can be given today: inbound is named, but not built yet."""
+    outbound = [str(m) for m in DialMode if m is not DialMode.INBOUND]
+    norm = str(value).strip().lower().replace("-", "_")
+    if norm == DialMode.INBOUND:
+        raise UsageError(
+            "inbound campaigns do not exist yet: campaigns dial out"
+            f" ({', '.join(outbound[:-1])} or {outbound[-1]})",
+            "calls to your numbers are answered busy until the IVR and inbound queues exist",
+        )
+    if not isinstance(value, str) or norm not in outbound:
+        raise UsageError(
+            f"{key}: '{value}' is not one of {', '.join(outbound)}{suggest(norm, outbound)}"
+        )
+    return DialMode(norm)
 
 
 def _int(key: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
@@ -285,7 +377,14 @@ def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:
     if key == "dial_ratio":
         return _float(key, value, 1.0, 10.0)
     if key == "abandon_cap":
-        return _float(key, value, 0.0, 0.03)
+        cap = _float(key, value, 0.0, math.inf)
+        if cap > MAX_ABANDON_CAP:
+            raise UsageError(
+                f"abandon_cap: {value} ({cap * 100:g} %) is above the legal"
+                f" {MAX_ABANDON_CAP} ({MAX_ABANDON_CAP * 100:g} %)",
+                "a fraction of answered calls: 0.025 is 2.5 %",
+            )
+        return cap
     if key == "safe_harbor":
         seconds = _float(key, value, 0.0, math.inf)
         if seconds > MAX_SAFE_HARBOR:
@@ -354,6 +453,7 @@ class Campaign:
     created_at: float
     updated_at: float
     created_by: str = ""
+    archived_at: float | None = None  # archived: kept for reports, hidden from agents and dialer
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -365,6 +465,7 @@ class Campaign:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "created_by": self.created_by,
+            "archived_at": self.archived_at,
             "settings": self.settings.to_dict(),
         }
 
@@ -380,51 +481,16 @@ class Campaign:
             created_at=float(data["created_at"]),
             updated_at=float(data["updated_at"]),
             created_by=str(data.get("created_by", "")),
+            archived_at=None if data.get("archived_at") is None else float(data["archived_at"]),
         )
 
     def visible_to(self, role: Role, user: str, group: str) -> bool:
-        """Admins see all; supervisors their group's campaigns; agents the ones they work."""
+        """Admins see all; supervisors their group's campaigns; agents the ones they work,
+        unless archived."""
         if role is Role.ADMIN:
             return True
         if role is Role.SUPERVISOR:
             return group in self.settings.groups
+        if self.archived_at is not None:
+            return False
         return group in self.settings.groups or user in self.settings.agents
-
-
-def transition(
-    status: CampaignStatus, action: str, *, start_at: float, end_at: float | None, now: float
-) -> CampaignStatus:
-    """The status after a supervisor's start/pause/stop, or a Conflict saying why not."""
-    from ccterm.errors import Conflict
-
-    if status is CampaignStatus.FINISHED:
-        raise Conflict(
-            "the campaign is finished and stays finished",
-            "copy it to run it again: ccterm campaign copy NAME NEW_NAME",
-        )
-    if action == "start":
-        if end_at is not None and end_at <= now:
-            raise Conflict(
-                "its end time has passed", "move it: ccterm campaign edit NAME --end ..."
-            )
-        return CampaignStatus.RUNNING
-    if action == "pause":
-        if status is CampaignStatus.STOPPED:
-            raise Conflict("the campaign is stopped", "start it first")
-        return CampaignStatus.PAUSED
-    if action == "stop":
-        return CampaignStatus.STOPPED
-    raise UsageError(
-        f"unknown campaign action '{action}'{suggest(action, ['start', 'pause', 'stop'])}"
-    )
-
-
-def scheduled_status(
-    status: CampaignStatus, *, start_at: float, end_at: float | None, now: float
-) -> CampaignStatus:
-    """What the clock alone does: Scheduled -> Running at start, any -> Finished at end."""
-    if status is not CampaignStatus.FINISHED and end_at is not None and end_at <= now:
-        return CampaignStatus.FINISHED
-    if status is CampaignStatus.SCHEDULED and start_at <= now:
-        return CampaignStatus.RUNNING
-    return status

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from ccterm import config as config_mod
-from tests.conftest import ccterm, write_config
+from ccterm.errors import RemoteError
+from tests.conftest import RunningDaemon, ccterm, write_config
 
 COMMANDS = [
     [],
@@ -33,6 +35,9 @@ COMMANDS = [
     ["campaign", "stop"],
     ["campaign", "copy"],
     ["campaign", "edit"],
+    ["campaign", "archive"],
+    ["campaign", "restore"],
+    ["campaign", "delete"],
     ["dnc"],
     ["dnc", "add"],
     ["dnc", "remove"],
@@ -198,14 +203,17 @@ def test_dnc_commands(live: Path, tmp_path: Path) -> None:
 def test_report_formats(live: Path, tmp_path: Path) -> None:
     data = tmp_path / "l.csv"
     data.write_text("phone\n601234567\n601234568\n12\n")
-    ccterm("import", str(data), "--campaign", "r", config=live, check=True)
+    ccterm("import", str(data), "--campaign", "r", "--start", config=live, check=True)
     as_json = json.loads(ccterm("report", "r", "--json", config=live, check=True).stdout)
     assert as_json["progress"]["total"] == 2 and as_json["quality"]["invalid"] == 1
     as_csv = ccterm("report", "r", "--csv", config=live, check=True).stdout.splitlines()
     assert as_csv[0] == "section,metric,value"
     assert "progress,total,2" in as_csv and "quality,invalid,1" in as_csv
     human = ccterm("report", "r", config=live, check=True).stdout
-    assert "Campaign 'r' — running, manual" in human and "invalid              1" in human
+    assert "Campaign 'r' — running, manual" in human
+    assert "  invalid                   1   33.3 % of rows" in human
+    assert "  contacts                  2  (each counted once, below)" in human
+    assert "    ready                   2" in human
 
 
 def test_status(live: Path) -> None:
@@ -286,3 +294,161 @@ def test_the_headless_demo_sets_everything_up(tmp_path: Path) -> None:
     assert "Imported 120 of 120 rows into campaign 'power demo'" in done.stdout
     assert "--user piotr" in done.stdout
     assert not (tmp_path / "demo" / "ccterm.sock").exists(), "the daemon stopped with it"
+    again = ccterm("demo", "--headless", "--no-wait", "--dir", str(tmp_path / "demo"))
+    assert again.returncode == 1 and again.stderr == (
+        f"ccterm: {tmp_path / 'demo'} holds an earlier demo\n"
+        "  hint: remove that directory, or pick another --dir\n"
+    )
+
+
+def test_settings_speak_the_units_they_show(live: Path) -> None:
+    """The abandon cap in percent both ways; a retry delay always with its unit."""
+    made = ccterm(
+        "campaign", "create", "p", "--abandon-cap", "2.5", "--retry", "busy=30m",
+        "--retry", "voicemail=1d", config=live,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    human = ccterm("campaign", "show", "p", config=live, check=True).stdout
+    assert "abandon cap   2.5 %" in human
+    assert "retry after   busy 30m, no answer 2h, voicemail 1d" in human
+    ccterm("campaign", "edit", "p", "--abandon-cap", "1.5%", config=live, check=True)
+    data = json.loads(ccterm("campaign", "show", "p", "--json", config=live, check=True).stdout)
+    assert data["campaign"]["settings"]["abandon_cap"] == 0.015, "the op keeps a fraction"
+    too_high = ccterm("campaign", "edit", "p", "--abandon-cap", "5", config=live)
+    assert too_high.returncode == 2
+    assert too_high.stderr.splitlines()[0] == "ccterm: --abandon-cap: 5 % is outside 0..3 %"
+    words = ccterm("campaign", "edit", "p", "--abandon-cap", "three", config=live)
+    assert "'three' is not a percentage" in words.stderr
+    bare = ccterm("campaign", "edit", "p", "--retry", "busy=30", config=live)
+    assert bare.returncode == 2 and bare.stderr == (
+        "ccterm: --retry busy: '30' has no unit\n  hint: write 30m for minutes, 30h for hours\n"
+    )
+    unchanged = json.loads(ccterm("campaign", "show", "p", "--json", config=live).stdout)
+    assert unchanged["campaign"]["settings"]["retry_minutes"]["busy"] == 30, "nothing changed"
+
+
+def test_inbound_is_refused_on_create_and_edit(live: Path) -> None:
+    for args in (["create", "in"], ["edit", "out"]):
+        if args[0] == "edit":
+            ccterm("campaign", "create", "out", config=live, check=True)
+        done = ccterm("campaign", *args, "--mode", "inbound", config=live)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("ccterm: inbound campaigns do not exist yet")
+        assert "answered busy" in done.stderr and "Traceback" not in done.stderr
+    listed = json.loads(ccterm("campaign", "list", "--json", config=live, check=True).stdout)
+    assert [(c["name"], c["settings"]["mode"]) for c in listed] == [("out", "manual")]
+
+
+async def test_the_daemon_refuses_inbound_whoever_asks(daemon: RunningDaemon) -> None:
+    with pytest.raises(RemoteError, match="inbound campaigns do not exist yet"):
+        await daemon.request("campaign.create", {"name": "x", "settings": {"mode": "inbound"}})
+
+
+def test_trunk_test_says_what_each_line_means(live: Path) -> None:
+    done = ccterm("trunk", "test", "+48601234567", "--ring-timeout", "15", config=live)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "  SIP replies    none: the simulated trunk sends no SIP" in lines
+    outcome = next(line for line in lines if line.startswith("  outcome"))
+    assert outcome.split()[1] in ("answered", "busy", "no_answer", "invalid", "failed")
+    if "answered" in outcome:
+        assert outcome == "  outcome        answered (200 OK)"
+    bad = ccterm("trunk", "test", "abc", config=live)
+    assert bad.returncode == 2 and bad.stderr.startswith("ccterm: 'abc' is not a phone number\n")
+
+
+def test_a_plain_list_of_numbers_goes_on_the_do_not_call_list(live: Path, tmp_path: Path) -> None:
+    plain = tmp_path / "dnc.txt"
+    plain.write_text("+48 601 234 567\n601-234-568\n\n0048 601 234 569\n12\n")
+    done = ccterm("dnc", "import", str(plain), config=live)
+    assert done.returncode == 1, "an invalid row is reported"
+    assert "Read 4 rows: added 3, already listed 0, invalid 1." in done.stdout
+    assert "row 5: '12' is too short for PL" in done.stderr
+    listed = json.loads(ccterm("dnc", "list", "--json", config=live, check=True).stdout)
+    assert {e["e164"] for e in listed["entries"]} == {
+        "+48601234567",
+        "+48601234568",
+        "+48601234569",
+    }
+    headed = tmp_path / "dnc.csv"
+    headed.write_text("telefon;powód\n601234570;prosił\n")
+    assert (
+        json.loads(ccterm("dnc", "import", str(headed), "--json", config=live).stdout)["added"] == 1
+    )
+
+
+def test_archive_keeps_history_and_delete_refuses_it(live: Path, tmp_path: Path) -> None:
+    data = tmp_path / "l.csv"
+    data.write_text("phone\n601234567\n601234568\n")
+    ccterm("import", str(data), "--campaign", "old", "--start", config=live, check=True)
+    con = sqlite3.connect(live.parent / "ccterm.db")
+    with con:  # a call was made in it: the history a delete would lose
+        con.execute(
+            "INSERT INTO attempts (lead_id, campaign_id, contact_id, e164, started_at)"
+            " SELECT id, campaign_id, contact_id, '+48601234567', 0 FROM leads LIMIT 1"
+        )
+    con.close()
+    refused = ccterm("campaign", "delete", "old", "--yes", config=live)
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        "ccterm: 'old' has 1 call on record; deleting it would lose it\n"
+        "  hint: archive it instead (kept for reports, hidden from agents and the dialer):"
+        " ccterm campaign archive 'old'\n"
+    )
+    assert ccterm("campaign", "archive", "old", config=live).returncode == 2, "--yes needed"
+    archived = ccterm("campaign", "archive", "old", "--yes", config=live, check=True)
+    assert "Archived 'old' (running -> stopped)." in archived.stdout
+    assert json.loads(ccterm("campaign", "list", "--json", config=live).stdout) == []
+    listed = ccterm("campaign", "list", config=live, check=True)
+    assert "1 archived campaign(s) not shown: ccterm campaign list --all" in listed.stderr
+    assert "archived (stopped)" in ccterm("campaign", "list", "--all", config=live).stdout
+    assert (
+        "status        stopped, archived 20"
+        in ccterm("campaign", "show", "old", config=live).stdout
+    )
+    report = json.loads(ccterm("report", "old", "--json", config=live, check=True).stdout)
+    assert report["progress"]["total"] == 2 and report["attempts"]["calls"] == 1
+    for action in ("start", "edit"):
+        extra = ["--wrapup", "5"] if action == "edit" else []
+        no = ccterm("campaign", action, "old", *extra, config=live)
+        assert no.returncode == 1 and "'old' is archived and cannot be" in no.stderr
+        assert "ccterm campaign restore 'old'" in no.stderr
+    into = ccterm("import", str(data), "--campaign", "old", config=live)
+    assert "'old' is archived and cannot be imported into" in into.stderr
+    taken = ccterm("campaign", "create", "OLD", config=live)
+    assert "exists already (archived)" in taken.stderr
+    back = ccterm("campaign", "restore", "old", config=live, check=True)
+    assert "Restored 'old' (stopped); start it with: ccterm campaign start 'old'." in back.stdout
+    status = json.loads(ccterm("status", "--json", config=live, check=True).stdout)
+    assert status["campaigns"] == {"stopped": 1}
+
+
+def on_a_terminal(args: list[str], answer: str) -> subprocess.CompletedProcess[str]:
+    """The real CLI with its stdin on a terminal (a pty) where the user types `answer`."""
+    master, slave = os.openpty()
+    try:
+        os.write(master, answer.encode())
+        return subprocess.run(
+            [sys.executable, "-m", "ccterm", *args],
+            stdin=slave,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def test_delete_and_archive_ask_on_a_terminal(live: Path) -> None:
+    ccterm("campaign", "create", "oops", config=live, check=True)
+    kept = on_a_terminal(["campaign", "delete", "oops", "--config", str(live)], "n\n")
+    assert (
+        kept.returncode == 1 and "Delete campaign 'oops'" in kept.stderr and "[y/N]" in kept.stderr
+    )
+    assert "oops" in ccterm("campaign", "list", config=live).stdout
+    gone = on_a_terminal(["campaign", "delete", "oops", "--config", str(live)], "y\n")
+    assert gone.returncode == 0 and "Deleted 'oops'" in gone.stdout, gone.stderr
+    ccterm("campaign", "create", "done", config=live, check=True)
+    put_away = on_a_terminal(["campaign", "archive", "done", "--config", str(live)], "y\n")
+    assert "Archived 'done' (running -> stopped)." in put_away.stdout, put_away.stderr

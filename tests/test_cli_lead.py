@@ -283,7 +283,9 @@ async def test_unknown_and_invalid_numbers_are_one_line_errors(center: RunningDa
     )
     invalid = await ccterm_lead(center, "why", "12")
     assert invalid.returncode == 2
-    assert invalid.stderr.startswith("ccterm: '12' is not a phone number: ")
+    assert invalid.stderr.splitlines()[0] == "ccterm: '12' is too short for PL"
+    word = await ccterm_lead(center, "why", "abc")
+    assert word.stderr.splitlines()[0] == "ccterm: 'abc' is not a phone number", "said once"
     elsewhere = await ccterm_lead(center, "why", "+13125550101", "--campaign", "Autumn")
     assert elsewhere.stderr.splitlines()[0] == ("ccterm: +13125550101 is not in campaign 'Autumn'")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ccterm.columns import FIRST_NAME_HEADERS, MIDDLE_NAME_HEADERS, SURNAME_HEADERS
 from ccterm.errors import ImportFileError, UsageError
 from ccterm.importer import (
     NAME_HEADERS,
@@ -20,10 +21,9 @@ from ccterm.importer import (
     normalize_header,
     open_csv,
     read_batches,
-    reject_path,
-    write_rejects,
 )
 from ccterm.numbers import NumberBook
+from ccterm.rejects import reject_path, write_rejects
 
 WARSAW = "Europe/Warsaw"
 
@@ -61,7 +61,7 @@ def test_utf8_with_bom_semicolons_and_crlf(tmp_path: Path, book: NumberBook) -> 
     layout, batch = read_all(path, book)
     assert layout.delimiter == ";"
     assert layout.header == ("Imię", "Telefon")
-    assert (layout.phone_index, layout.name_index) == (1, 0)
+    assert (layout.phone_index, layout.names.indices) == (1, (0,))
     assert layout.size == path.stat().st_size
     assert batch.leads == [[2, "+48601234567", "Jan Kowalski", {}, WARSAW, 0]]
 
@@ -87,7 +87,8 @@ def test_semicolon_file_with_unquoted_commas_in_values(tmp_path: Path, book: Num
     layout, batch = read_all(path, book)
     assert layout.delimiter == ";"
     assert len(batch.leads) == 5
-    assert batch.leads[0][3] == {"nazwisko": "Nowak, Anna 0", "adres": "ul. Długa 0, Kraków"}
+    assert batch.leads[0][2] == "Nowak, Anna 0", "a surname column alone is the name"
+    assert batch.leads[0][3] == {"adres": "ul. Długa 0, Kraków"}
 
 
 def test_single_column_file(tmp_path: Path, book: NumberBook) -> None:
@@ -155,7 +156,14 @@ def test_phone_column_found_by_header_in_many_languages(
 
 
 def test_header_lists_are_normalised() -> None:
-    for name in PHONE_HEADERS + NAME_HEADERS + PRIORITY_HEADERS:
+    for name in (
+        PHONE_HEADERS
+        + NAME_HEADERS
+        + FIRST_NAME_HEADERS
+        + MIDDLE_NAME_HEADERS
+        + SURNAME_HEADERS
+        + PRIORITY_HEADERS
+    ):
         assert normalize_header(name) == name, name
     assert normalize_header(" Phone_No. ") == "phoneno"
     assert normalize_header("№ телефона") == "телефона"
@@ -196,6 +204,106 @@ def test_file_without_a_header_row_is_refused(tmp_path: Path) -> None:
         open_csv(path)
     with pytest.raises(ImportFileError, match="looks like data"):
         open_csv(path, phone_column="2")
+
+
+def test_a_plain_list_of_numbers_is_read_only_where_numbers_are_all_it_needs(
+    tmp_path: Path, book: NumberBook
+) -> None:
+    """Do-not-call lists come as one number a line, no header; contact lists need one."""
+    path = write(tmp_path, b"+48 601 234 567\r\n601-234-568\r\n\r\n12\r\n")
+    short_first = write(tmp_path, b"12\n601234567\n", "short.csv")
+    _, batch = read_all(short_first, book, numbers_only=True)
+    assert [r.row for r in batch.rejects] == [1] and len(batch.leads) == 1, "row 1 is data too"
+    with pytest.raises(ImportFileError, match="has no header row"):
+        open_csv(path)
+    layout, batch = read_all(path, book, numbers_only=True)
+    assert not layout.has_header and layout.phone_index == 0
+    assert [lead[:2] for lead in batch.leads] == [[1, "+48601234567"], [2, "+48601234568"]]
+    assert [(r.row, r.reason) for r in batch.rejects] == [(4, "too short for PL")]
+    two = write(tmp_path, b"2024-01-02;601234567\n2024-01-03;601234568\n", "two.csv")
+    _, batch = read_all(two, book, numbers_only=True, phone_column="2")
+    assert [lead[1] for lead in batch.leads] == ["+48601234567", "+48601234568"]
+    with pytest.raises(ImportFileError, match="must be a column number"):
+        open_csv(two, numbers_only=True, phone_column="phone")
+    headed = write(tmp_path, b"telefon\n601234567\n", "headed.csv")
+    layout, batch = read_all(headed, book, numbers_only=True)
+    assert layout.has_header and [lead[0] for lead in batch.leads] == [2]
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "name"),
+    [
+        ("Imię;Nazwisko;Telefon", "Anna;Nowak;601234567", "Anna Nowak"),
+        ("Nazwisko;Imię;Telefon", "Nowak;Anna;601234567", "Anna Nowak"),
+        ("first_name,last_name,phone", "Anna,Smith,601234567", "Anna Smith"),
+        ("Last Name,First Name,Phone", "Smith,Anna,601234567", "Anna Smith"),
+        ("Фамилия;Имя;Отчество;Телефон", "Иванов;Иван;Петрович;601234567", "Иван Петрович Иванов"),
+        ("Прізвище;Ім'я;Телефон", "Шевченко;Тарас;601234567", "Тарас Шевченко"),
+        ("Name;Surname;Phone", "Anna;Nowak;601234567", "Anna Nowak"),
+        ("Nom;Prénom;Téléphone", "Dupont;Marie;601234567", "Marie Dupont"),
+        ("姓,名,电话", "张,伟,601234567", "张伟"),
+        (
+            "Imię i nazwisko;Imię;Nazwisko;Telefon",
+            "Anna Maria Nowak;Anna;Nowak;601234567",
+            "Anna Maria Nowak",
+        ),
+        ("Imię;Nazwisko;Telefon", "Anna;;601234567", "Anna"),
+        ("Imię;Nazwisko;Telefon", "Anna", ""),
+    ],
+)
+def test_a_name_in_parts_reads_first_name_then_surname(
+    tmp_path: Path, book: NumberBook, header: str, row: str, name: str
+) -> None:
+    path = write(tmp_path, f"{header}\n{row}\n".encode())
+    _, batch = read_all(path, book)
+    if not name:  # a row that stops before its phone is a reject, not a nameless lead
+        assert batch.rejects[0].reason == "missing phone column"
+        return
+    assert batch.leads[0][2] == name
+
+
+def test_name_parts_stay_fields_for_the_script(tmp_path: Path, book: NumberBook) -> None:
+    path = write(tmp_path, "Imię;Nazwisko;Telefon;Miasto\nAnna;Nowak;601234567;Kraków\n".encode())
+    _, batch = read_all(path, book)
+    assert batch.leads[0][2:4] == [
+        "Anna Nowak",
+        {"Imię": "Anna", "Nazwisko": "Nowak", "Miasto": "Kraków"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("phone", "extension"),
+    [
+        ("+48 601 234 570 wew. 12", "12"),
+        ("+48 601 234 570 wewn. 12", "12"),
+        ("601 234 570 ext. 12", "12"),
+        ("601 234 570 Ext 12", "12"),
+        ("601234570x12", "12"),
+        ("601 234 570 x 12", "12"),
+        ("601 234 570 #12", "12"),
+        ("+48 601 234 570, wew. 1234", "1234"),
+        ("601 234 570 доб. 5", "5"),
+        ("601 234 570 分机 88", "88"),
+        ("601 234 570", ""),
+    ],
+)
+def test_an_extension_is_kept_and_the_number_dialled(
+    tmp_path: Path, book: NumberBook, phone: str, extension: str
+) -> None:
+    path = write(tmp_path, f'name;phone;city\nAnna;"{phone}";Kraków\n'.encode())
+    _, batch = read_all(path, book)
+    assert not batch.rejects, batch.rejects
+    assert batch.leads[0][1] == "+48601234570"
+    expected = {"city": "Kraków", **({"extension": extension} if extension else {})}
+    assert batch.leads[0][3] == expected
+
+
+def test_an_extension_column_of_the_file_is_filled_not_overwritten(
+    tmp_path: Path, book: NumberBook
+) -> None:
+    data = "phone;extension\n601234570 wew. 12;\n601234571 wew. 13;99\n"
+    _, batch = read_all(write(tmp_path, data.encode()), book)
+    assert [lead[3] for lead in batch.leads] == [{"extension": "12"}, {"extension": "99"}]
 
 
 # --- rows: leads, duplicates, rejects -------------------------------------------------
@@ -385,7 +493,7 @@ def test_rejects_file_holds_row_reason_and_the_original_cells(
     data = 'name;phone;note\nOk;601234567;x\nBad;123;"semi;colon"\n;;\nShort\n'
     path = write(tmp_path, data.encode())
     layout, batch = read_all(path, book)
-    written = write_rejects(path, layout.header, batch.rejects)
+    written = write_rejects(reject_path(path), layout.header, batch.rejects)
     assert written == tmp_path / "list.csv.rejects.csv"
     assert written.read_bytes().decode("utf-8").splitlines() == [
         "row,reason,name,phone,note",
@@ -395,7 +503,7 @@ def test_rejects_file_holds_row_reason_and_the_original_cells(
     ]
     with written.open(encoding="utf-8", newline="") as f:
         assert list(csv.reader(f))[1] == ["3", "too short for PL", "Bad", "123", "semi;colon"]
-    # Given the rejects path itself, it writes there; no temporary files are left.
+    # Written again, it replaces the file whole; no temporary files are left.
     assert write_rejects(written, layout.header, []) == written
     assert written.read_bytes() == b"row,reason,name,phone,note\r\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv", "list.csv.rejects.csv"]

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from ccterm.errors import Conflict, UsageError
+from ccterm.lifecycle import scheduled_status, transition
 from ccterm.model import (
+    BUCKET_LABELS,
+    LEAD_BUCKETS,
+    OPEN_BUCKETS,
     Campaign,
     CampaignSettings,
     CampaignStatus,
     DialMode,
+    LeadBucket,
     LeadOrder,
     Role,
-    scheduled_status,
-    transition,
+    bucket_counts,
+    lead_bucket,
+    outbound_mode,
 )
 
 S = CampaignStatus
@@ -49,7 +59,7 @@ def test_merged_validates_every_value() -> None:
         ({"ring_timeout": 10}, "below the legal minimum of 15"),
         ({"ring_timout": 30}, "did you mean 'ring_timeout'"),
         ({"mode": "predictve"}, "did you mean 'predictive'"),
-        ({"abandon_cap": 0.05}, "outside 0.0..0.03"),
+        ({"abandon_cap": 0.05}, "0.05 (5 %) is above the legal 0.03 (3 %)"),
         ({"max_attempts": 0}, "outside 1..100"),
         ({"retry_minutes": {"fax": 10}}, "'fax' is not one of"),
         ({"dial_ratio": "x"}, "expected a number"),
@@ -109,3 +119,73 @@ def test_visibility_by_role_and_group() -> None:
     assert c.visible_to(Role.AGENT, "ann", "sales")
     assert c.visible_to(Role.AGENT, "zoe", "support")
     assert not c.visible_to(Role.AGENT, "bob", "support")
+    archived = replace(c, archived_at=5.0)
+    assert not archived.visible_to(Role.AGENT, "ann", "sales"), "agents no longer see it"
+    assert archived.visible_to(Role.SUPERVISOR, "sam", "sales"), "its supervisor keeps reports"
+    assert Campaign.from_wire(archived.to_wire()) == archived
+
+
+def test_inbound_is_refused_until_it_exists() -> None:
+    assert outbound_mode("Power") is DialMode.POWER
+    with pytest.raises(UsageError) as refused:
+        outbound_mode("inbound")
+    assert refused.value.message.startswith("inbound campaigns do not exist yet")
+    assert "answered busy" in refused.value.hint
+    with pytest.raises(UsageError, match="did you mean 'power'") as typo:
+        outbound_mode("powr")
+    assert typo.value.message == (
+        "mode: 'powr' is not one of manual, power, predictive, precise (did you mean 'power'?)"
+    ), "inbound is not offered"
+
+
+# -- lead buckets: one definition of every count --------------------------------------
+
+NOW = 1_000_000.0
+B = LeadBucket
+
+
+@pytest.mark.parametrize(
+    ("lead", "bucket"),
+    [
+        (("dialing", 1, None, 0, None), B.DIALING),  # a call in progress first, blocked or not
+        (("ready", 1, NOW - 5, 0, "callback"), B.BLOCKED),  # then a blocked number
+        (("done", 1, None, 0, "wrong_number"), B.BLOCKED),
+        (("exhausted", 1, None, 0, "busy"), B.BLOCKED),
+        (("done", 0, None, 0, "done"), B.DONE),
+        (("done", 0, None, 0, "invalid"), B.NO_SUCH_NUMBER),
+        (("exhausted", 0, NOW - 5, 0, "no_answer"), B.EXHAUSTED),
+        (("waiting", 0, NOW - 5, NOW - 5, "callback"), B.CALLBACK_DUE),  # not promoted yet
+        (("ready", 0, NOW, NOW, "callback"), B.CALLBACK_DUE),
+        (("waiting", 0, NOW + 5, NOW + 5, "callback"), B.CALLBACK),
+        (("ready", 0, None, 0, None), B.READY),
+        (("waiting", 0, None, NOW, "busy"), B.READY),  # its retry time has come
+        (("waiting", 0, None, NOW + 1, "busy"), B.WAITING),
+        (("waiting", 0, None, None, "not_disposed"), B.READY),
+    ],
+)
+def test_every_lead_has_exactly_one_bucket(lead: tuple[Any, ...], bucket: LeadBucket) -> None:
+    assert lead_bucket(*lead, NOW) is bucket
+
+
+def test_buckets_see_times_only_as_due_or_not() -> None:
+    """What lets the store count millions of leads by a few groups: any time on the same
+    side of now gives the same bucket as the one time standing for that side."""
+    rng = random.Random(7)
+    for _ in range(5000):
+        state = rng.choice(["ready", "waiting", "dialing", "done", "exhausted"])
+        blocked = rng.random() < 0.2
+        callback = rng.choice([None, NOW + rng.uniform(-9e5, 9e5)])
+        next_at = rng.choice([0.0, NOW + rng.uniform(-9e5, 9e5)])
+        last = rng.choice([None, "done", "invalid", "busy", "callback", "wrong_number"])
+        exact = lead_bucket(state, blocked, callback, next_at, last, NOW)
+        side = None if callback is None else (NOW if callback <= NOW else NOW + 1)
+        stand_in = lead_bucket(state, blocked, side, NOW + (next_at > NOW), last, NOW)
+        assert exact is stand_in
+
+
+def test_bucket_counts_list_every_bucket_in_order() -> None:
+    counts = bucket_counts([(B.READY, 3), (B.BLOCKED, 1), (B.READY, 2)])
+    assert list(counts) == [str(b) for b in LEAD_BUCKETS]
+    assert counts["ready"] == 5 and counts["blocked"] == 1 and sum(counts.values()) == 6
+    assert set(BUCKET_LABELS) == set(LEAD_BUCKETS)
+    assert {B.CALLBACK_DUE, B.READY, B.DIALING, B.CALLBACK, B.WAITING} == OPEN_BUCKETS

@@ -17,7 +17,7 @@ from ccterm import config as config_mod
 from ccterm.client import DaemonClient
 from ccterm.clock import SystemClock, format_local
 from ccterm.config import Config
-from ccterm.errors import UsageError
+from ccterm.errors import Interrupted, UsageError
 
 T = TypeVar("T")
 
@@ -40,7 +40,12 @@ def load_config(path: Path | None) -> Config:
 
 
 def run(coro: Awaitable[T]) -> T:
-    return asyncio.run(coro)  # type: ignore[arg-type]
+    """Run a command's requests; Ctrl-C becomes one line and exit code 130 (Typer would
+    otherwise exit 130 without a word)."""
+    try:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted") from None
 
 
 def request(cfg: Config, op: str, args: dict[str, Any] | None = None) -> Any:
@@ -119,12 +124,17 @@ def parse_when(text: str, *, now: float | None = None, what: str = "time") -> fl
 
 
 def parse_minutes(text: str, what: str) -> int:
-    """'30', '30m', '2h', '1d' -> minutes."""
-    match = re.fullmatch(r"\s*(\d+)\s*([mhd]?)\s*", text, re.IGNORECASE)
-    if not match:
-        raise UsageError(f"{what}: '{text}' is not a delay like 30m, 2h or 1d")
-    number, unit = int(match.group(1)), (match.group(2) or "m").lower()
-    return number * {"m": 1, "h": 60, "d": 1440}[unit]
+    """'30m', '2h', '1d' (also '30 min', '2 h') -> minutes. The unit is required: a bare
+    '30' could mean minutes or hours, and a retry two hours early is not a typo to guess."""
+    value = text.strip()
+    match = re.fullmatch(r"(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?)", value, re.IGNORECASE)
+    if match:
+        return int(match.group(1)) * {"m": 1, "h": 60, "d": 1440}[match.group(2)[0].lower()]
+    if value.isdigit():
+        raise UsageError(
+            f"{what}: '{text}' has no unit", f"write {value}m for minutes, {value}h for hours"
+        )
+    raise UsageError(f"{what}: '{text}' is not a delay", "write it like 30m, 2h or 1d")
 
 
 def when(ts: float | None) -> str:

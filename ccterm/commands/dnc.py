@@ -22,8 +22,11 @@ from ccterm.commands.common import (
     table,
     when,
 )
-from ccterm.importer import open_csv, read_batches
-from ccterm.numbers import NumberBook
+from ccterm.commands.importing import region_hint
+from ccterm.errors import Interrupted
+from ccterm.importer import CsvLayout, Reject, open_csv, read_batches
+from ccterm.numbers import Invalid, NumberBook
+from ccterm.phonetext import invalid_message, split_extension
 
 app = typer.Typer(
     help="The do-not-call list: numbers never dialled in any campaign.", no_args_is_help=True
@@ -102,7 +105,13 @@ def list_(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A CSV with a phone column.", show_default=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A file of numbers: one a line (no header), or a CSV with a phone column.",
+            show_default=False,
+        ),
+    ],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept with each entry).")] = "",
     phone_column: Annotated[
         str | None, typer.Option("--phone-column", help="The phone column's header or number.")
@@ -114,29 +123,45 @@ def import_(
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Load a file of numbers into the do-not-call list."""
+    """Load a file of numbers into the do-not-call list.
+
+    Do-not-call lists usually come as plain numbers, one a line, without a header;
+    a CSV with a phone column (found by its header, as for ccterm import) works too.
+    Numbers are added batch by batch: interrupted, the ones added so far stay listed.
+    """
     cfg = load_config(config)
     book = NumberBook(region or cfg.dialer.region)
-    layout = open_csv(file, phone_column=phone_column, encoding=encoding)
+    totals: dict[str, Any] = {"rows": 0, "added": 0, "already": 0, "invalid": 0}
+    rejects: list[Reject] = []
 
-    async def go() -> dict[str, Any]:
-        totals: dict[str, Any] = {"rows": 0, "added": 0, "already": 0, "invalid": 0}
+    async def go(layout: CsvLayout) -> None:
         async with DaemonClient(cfg.daemon.socket) as client:
             for batch in read_batches(layout, book):
                 totals["rows"] += batch.rows
                 totals["invalid"] += len(batch.rejects)
                 totals["already"] += batch.duplicates
-                for reject in batch.rejects:
-                    if not json_out:
-                        note(f"row {reject.row}: {reject.reason}")
+                rejects.extend(batch.rejects)
                 numbers = [lead[1] for lead in batch.leads]
                 if numbers:
                     result = await client.request("dnc.add", {"numbers": numbers, "reason": reason})
                     totals["added"] += result["added"]
                     totals["already"] += result["already"]
-        return totals
 
-    totals = asyncio.run(go())
+    try:
+        layout = open_csv(file, phone_column=phone_column, encoding=encoding, numbers_only=True)
+        asyncio.run(go(layout))
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted after {totals['added']:,} number(s) were added to the do-not-call list",
+            "run the same import again to add the rest (numbers already listed are skipped)",
+        ) from None
+    if not json_out:
+        for reject in rejects[:_SHOWN_REJECTS]:
+            note(f"row {reject.row}: {_reject_words(layout, book, reject)}")
+        if len(rejects) > _SHOWN_REJECTS:
+            note(f"... and {len(rejects) - _SHOWN_REJECTS:,} more invalid rows")
+    if rejects:
+        region_hint(layout, rejects, totals["rows"], book)
     if json_out:
         emit_json(totals)
         return
@@ -146,3 +171,14 @@ def import_(
     )
     if totals["invalid"] and not sys.stdout.isatty():
         raise typer.Exit(1)
+
+
+_SHOWN_REJECTS = 20
+
+
+def _reject_words(layout: CsvLayout, book: NumberBook, reject: Reject) -> str:
+    """The refused row's number and why, in one sentence."""
+    i = layout.phone_index
+    raw = reject.values[i] if len(reject.values) > i else ""
+    parsed = book.parse(split_extension(raw)[0])
+    return invalid_message(raw, parsed) if isinstance(parsed, Invalid) else reject.reason

@@ -3,14 +3,17 @@
 The file is read by this process (with the user's own permissions), numbers are
 validated here, and batches stream to the daemon while reading goes on. The
 daemon stages them and commits all at once: Ctrl-C, a lost connection or a
-killed daemon leaves none of the file behind. Invalid rows go to FILE.rejects.csv.
+killed daemon before the commit leaves none of the file behind, and the command
+says so. Invalid rows go to FILE.rejects.csv (or --rejects PATH); a dry run
+writes nothing unless --rejects is given. A campaign the import creates starts
+paused unless --start, so a mistyped name never starts dialling.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections import deque
+from collections import Counter, deque
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +24,11 @@ import typer
 from ccterm.client import DaemonClient
 from ccterm.commands.common import ConfigOpt, JsonOpt, echo, emit_json, load_config, note
 from ccterm.config import Config
-from ccterm.errors import DaemonUnavailable
-from ccterm.importer import CsvLayout, Reject, open_csv, read_batches, reject_path, write_rejects
-from ccterm.numbers import NumberBook
+from ccterm.errors import DaemonUnavailable, Interrupted, UsageError
+from ccterm.importer import CsvLayout, Reject, open_csv, read_batches
+from ccterm.numbers import Invalid, NumberBook
+from ccterm.phonetext import guess_region, split_extension
+from ccterm.rejects import reject_path, write_rejects
 
 IN_FLIGHT = 3  # batches sent ahead of their replies: reading and inserting overlap
 
@@ -34,6 +39,7 @@ class Tally:
     leads: int = 0
     file_duplicates: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    committing: bool = False  # the commit is on its way: from now on the list lands whole
 
 
 def _progress(layout: CsvLayout, enabled: bool) -> Any:
@@ -68,9 +74,9 @@ async def _stream(
     layout: CsvLayout,
     book: NumberBook,
     progress: Any,
-) -> Tally:
+    tally: Tally,
+) -> None:
     """Read the file; send each batch of leads as it is ready, a few ahead of the replies."""
-    tally = Tally()
     task = progress.add_task(layout.path.name, total=layout.size, rows=0) if progress else None
     in_flight: deque[asyncio.Future[Any]] = deque()
     try:
@@ -88,7 +94,7 @@ async def _stream(
                     await in_flight.popleft()
             if progress is not None:
                 progress.update(task, completed=batch.bytes_read, rows=tally.rows)
-            await asyncio.sleep(0)  # let replies in
+            await asyncio.sleep(0)  # let replies in (and Ctrl-C)
         while in_flight:
             await in_flight.popleft()
     finally:
@@ -97,7 +103,26 @@ async def _stream(
                 future.exception()
             else:
                 future.cancel()
-    return tally
+
+
+async def send_commit(client: DaemonClient, args: dict[str, Any], tally: Tally) -> dict[str, Any]:
+    """Send the commit and wait for it. Once sent it cannot be taken back (the daemon
+    finishes a request it has read), so a first Ctrl-C here waits for the result."""
+    tally.committing = True
+    future = client.send("import.commit", args)
+    try:
+        result: dict[str, Any] = await asyncio.shield(future)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is None or not task.cancelling():
+            raise
+        task.uncancel()
+        note(
+            "The daemon is already saving the list; it lands whole in a moment."
+            " (Ctrl-C again stops waiting, not the import.)"
+        )
+        result = await future
+    return result
 
 
 async def _run(
@@ -105,11 +130,13 @@ async def _run(
     layout: CsvLayout,
     book: NumberBook,
     campaign: str,
+    tally: Tally,
     *,
     dry_run: bool,
+    start: bool,
     show_progress: bool,
-) -> tuple[dict[str, Any], Tally, bool]:
-    """Returns (daemon's answer, local tally, whether the daemon was consulted)."""
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what import.begin said, the daemon's counts); both {} when no daemon was asked."""
     client: DaemonClient | None = DaemonClient(cfg.daemon.socket)
     try:
         assert client is not None
@@ -121,6 +148,7 @@ async def _run(
     progress_cm: AbstractContextManager[Any] = _progress(layout, show_progress)
     try:
         import_id = None
+        begun: dict[str, Any] = {}
         if client is not None:
             begun = await client.request(
                 "import.begin",
@@ -130,27 +158,105 @@ async def _run(
                     "region": book.region,
                     "columns": list(layout.header),
                     "dry_run": dry_run,
+                    "start": start,
                 },
             )
             import_id = begun["import_id"]
         with progress_cm as progress:
-            tally = await _stream(client, import_id, layout, book, progress)
+            await _stream(client, import_id, layout, book, progress, tally)
         if client is None:
-            return {}, tally, False
-        with _saving(tally, show_progress and not dry_run):
-            result = await client.request(
-                "import.commit",
-                {
-                    "import_id": import_id,
-                    "rows": tally.rows,
-                    "invalid": len(tally.rejects),
-                    "duplicates": tally.file_duplicates,
-                },
-            )
-        return result, tally, True
+            return {}, {}
+        args = {
+            "import_id": import_id,
+            "rows": tally.rows,
+            "invalid": len(tally.rejects),
+            "duplicates": tally.file_duplicates,
+        }
+        if dry_run:  # only counted: a Ctrl-C here loses nothing
+            return begun, await client.request("import.commit", args)
+        with _saving(tally, show_progress):
+            return begun, await send_commit(client, args, tally)
     finally:
         if client is not None:
             await client.close()
+
+
+def rejected_numbers(layout: CsvLayout, rejects: list[Reject]) -> list[str]:
+    """The phone cells of the rejected rows that hold something."""
+    i = layout.phone_index
+    return [r.values[i] for r in rejects if len(r.values) > i and r.values[i].strip()]
+
+
+def region_hint(layout: CsvLayout, rejects: list[Reject], rows: int, book: NumberBook) -> None:
+    """When most refused numbers are valid in another region, say which and what to do."""
+    numbers = [
+        raw
+        for raw in rejected_numbers(layout, rejects)
+        if isinstance(book.parse(split_extension(raw)[0]), Invalid)
+    ]
+    guess = guess_region(numbers, book.region)
+    if guess is None:
+        return
+    found = (
+        f"{guess.valid} of the {guess.tried} refused numbers are valid {guess.region} numbers"
+        if guess.tried == len(numbers)
+        else f"of {guess.tried} refused numbers sampled, {guess.valid} are valid"
+        f" {guess.region} numbers"
+    )
+    if len(rejects) * 5 >= rows:  # a fifth or more refused: the list's region is likely wrong
+        note(
+            f"hint: {found}: numbers without +CC were read as {book.region} numbers;"
+            f" if the list is from {guess.region}, import it with --region {guess.region}"
+        )
+    else:
+        note(f"note: {found}; write them with +{guess.calling_code} to import them")
+
+
+def _reject_summary(rejects: list[Reject], target: Path | None) -> None:
+    reasons = Counter(r.reason for r in rejects).most_common()
+    shown = ", ".join(f"{reason} {n:,}" for reason, n in reasons[:4])
+    more = f", and {len(reasons) - 4} other reasons" if len(reasons) > 4 else ""
+    note(f"Invalid rows by reason: {shown}{more}.")
+    if target is not None:
+        note(f"Invalid rows, with their row numbers and reasons: {target}")
+    else:
+        note("A dry run writes no file: add --rejects PATH to save the invalid rows.")
+
+
+def _campaign_notes(
+    name: str, begun: dict[str, Any], result: dict[str, Any], dry_run: bool, start: bool
+) -> None:
+    """What the user should know about the campaign the rows went (or would go) into."""
+    status = result.get("campaign_status")
+    similar = begun.get("similar")
+    if begun.get("campaign_exists"):
+        if start and status not in (None, "running"):
+            note(f"--start only starts a campaign the import creates; '{name}' stays {status}.")
+        return
+    if dry_run:
+        note(f"'{name}' does not exist yet: the import would create it, {_paused(start)}.")
+        if similar:
+            note(f"Did you mean '{similar}'? Then: --campaign '{similar}'")
+        return
+    if status == "paused":
+        agents = (
+            ""
+            if result.get("campaign_groups")
+            else f" (give it agents first: ccterm campaign edit '{name}' --group GROUP)"
+        )
+        note(
+            f"'{name}' is a new campaign, paused: nothing is dialled until"
+            f" ccterm campaign start '{name}'{agents}."
+        )
+    if similar:
+        note(
+            f"Did you mean '{similar}'? If '{name}' is a typo: ccterm campaign delete"
+            f" '{name}', then import into '{similar}'."
+        )
+
+
+def _paused(start: bool) -> str:
+    return "running at once (--start)" if start else "paused until you start it"
 
 
 def import_command(
@@ -161,9 +267,15 @@ def import_command(
     campaign: Annotated[
         str | None,
         typer.Option(
-            "--campaign", help="Campaign to add to (created if missing; default: the file's name)."
+            "--campaign",
+            help="Campaign to add to (default: the file's name). One that does not exist is"
+            " created, paused.",
         ),
     ] = None,
+    start: Annotated[
+        bool,
+        typer.Option("--start", help="Start the campaign at once if the import creates it."),
+    ] = False,
     region: Annotated[
         str | None,
         typer.Option(
@@ -179,8 +291,18 @@ def import_command(
     encoding: Annotated[
         str, typer.Option("--encoding", help="The file's text encoding, e.g. cp1250.")
     ] = "utf-8-sig",
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="Where to write the invalid rows (default: FILE.rejects.csv; a dry run"
+            " writes them only here).",
+            dir_okay=False,
+        ),
+    ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check the file and report; change nothing.")
+        bool,
+        typer.Option("--dry-run", help="Check the file and report; change nothing, write no file."),
     ] = False,
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
@@ -194,18 +316,41 @@ def import_command(
     """
     cfg = load_config(config)
     book = NumberBook(region or cfg.dialer.region)
-    layout = open_csv(file, phone_column=phone_column, encoding=encoding)
-    name = campaign or layout.path.stem
-    show_progress = sys.stderr.isatty()
-    result, tally, consulted = asyncio.run(
-        _run(cfg, layout, book, name, dry_run=dry_run, show_progress=show_progress)
-    )
-    rejects_file = reject_path(layout.path)
-    if tally.rejects:
-        write_rejects(rejects_file, layout.header, tally.rejects)
-    elif rejects_file.exists() and not dry_run:
-        rejects_file.unlink()  # a stale report from an earlier run would mislead
-    if consulted:
+    if rejects is not None and rejects.resolve() == file.resolve():
+        raise UsageError(
+            f"--rejects {rejects} is the file being imported", "name another file for the report"
+        )
+    tally = Tally()
+    name = campaign or file.stem
+    try:  # Ctrl-C at any point: say what it left behind (nothing, until the commit is sent)
+        layout = open_csv(file, phone_column=phone_column, encoding=encoding)
+        name = campaign or layout.path.stem
+        begun, result = asyncio.run(
+            _run(
+                cfg,
+                layout,
+                book,
+                name,
+                tally,
+                dry_run=dry_run,
+                start=start,
+                show_progress=sys.stderr.isatty(),
+            )
+        )
+    except KeyboardInterrupt:
+        if tally.committing:
+            raise Interrupted(
+                "stopped waiting: the daemon was already saving the list, and lands it whole",
+                f"see it with: ccterm campaign show '{name}'",
+            ) from None
+        said = "a dry run changes nothing" if dry_run else "nothing was imported"
+        raise Interrupted(f"interrupted: {said}") from None
+    target = rejects if rejects is not None else (None if dry_run else reject_path(layout.path))
+    if target is not None and (tally.rejects or rejects is not None):  # asked: even if empty
+        write_rejects(target, layout.header, tally.rejects)
+    elif target is not None and target.exists():
+        target.unlink()  # a stale report from an earlier run would mislead
+    if result:
         counts = {k: result[k] for k in ("rows", "imported", "duplicates", "invalid", "blocked")}
     else:
         counts = {
@@ -223,12 +368,17 @@ def import_command(
         emit_json(counts)
     else:
         verb = "Would import" if dry_run else "Imported"
-        target = f"campaign '{name}'"
-        if consulted and result.get("campaign_created"):
-            target += " (new)" if not dry_run else " (would be created)"
-        echo(f"{verb} {counts['imported']:,} of {counts['rows']:,} rows into {target}.")
+        new = " new" if result and not begun.get("campaign_exists") else ""
+        state = f" ({result['campaign_status']})" if result.get("campaign_status") else ""
+        echo(
+            f"{verb} {counts['imported']:,} of {counts['rows']:,} rows into{new} campaign"
+            f" '{name}'{state}."
+        )
         echo(f"  duplicates  {counts['duplicates']:>9,}  (in the base or earlier in the file)")
         echo(f"  invalid     {counts['invalid']:>9,}  (never imported)")
         echo(f"  blocked     {counts['blocked']:>9,}  (do-not-call, wrong, fax: never dialled)")
+    if result:
+        _campaign_notes(name, begun, result, dry_run, start)
     if tally.rejects:
-        note(f"Invalid rows, with reasons: {rejects_file}")
+        _reject_summary(tally.rejects, target)
+        region_hint(layout, tally.rejects, tally.rows, book)

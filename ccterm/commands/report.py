@@ -8,8 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
+from ccterm.commands.campaign_view import progress_lines
 from ccterm.commands.common import ConfigOpt, JsonOpt, echo, emit_json, load_config, request
 from ccterm.errors import UsageError
+
+
+def row(label: str, count: int, note: str = "") -> str:
+    """One aligned line of a section, as progress_lines aligns its own."""
+    return f"  {label:<18}{count:>9,}" + (f"  {note}" if note else "")
 
 
 def _pct(share: float) -> str:
@@ -46,29 +52,27 @@ def report_command(
     echo(f"Campaign '{data['campaign']}' — {data['status']}, {data['mode']}")
     echo("")
     echo("Progress")
-    echo(f"  contacts     {p['total']:>9,}")
-    echo(
-        f"  dialable     {p['dialable']:>9,}  (ready {p['ready']:,}, waiting {p['waiting']:,},"
-        f" callbacks {p['callbacks']:,})"
-    )
-    echo(f"  done         {p['done']:>9,}  {_pct(p['done_share'])}")
-    echo(f"  exhausted    {p['exhausted']:>9,}  (attempt cap reached)")
-    echo(f"  blocked      {p['blocked']:>9,}  (do-not-call, wrong number, fax)")
+    for line in progress_lines(p):
+        echo(line)
     echo("")
-    echo("Status of contacts")
+    echo("Last disposition")
     for code, count in data["dispositions"].items():
-        echo(f"  {code.replace('_', ' '):<12} {count:>9,}")
+        echo(row(code.replace("_", " "), count))
     echo("")
     echo("Attempts")
-    echo(f"  attempts     {a['total']:>9,}  on {p['tried']:,} contacts")
-    echo(f"  answered     {a['answered']:>9,}")
+    echo(row("attempts", a["total"], f"on {p['tried']:,} contacts"))
+    echo(row("answered", a["answered"]))
     echo("")
     echo("List quality")
-    echo(f"  rows read    {q['rows']:>9,}  in {q['imports']} import(s)")
-    echo(f"  invalid      {q['invalid']:>9,}  {_pct(q['invalid_share'])} of rows")
-    echo(f"  duplicates   {q['duplicates']:>9,}  {_pct(q['duplicate_share'])} of rows")
-    echo(f"  wrong number {q['wrong_number']:>9,}  {_pct(q['wrong_share'])} of contacts")
-    echo(f"  fax          {q['fax']:>9,}  {_pct(q['fax_share'])} of contacts")
-    echo(f"  do-not-call  {q['do_not_call']:>9,}")
-    echo(f"  blocked      {q['blocked']:>9,}  {_pct(q['blocked_share'])} of contacts")
-    echo(f"  unreachable  {q['unreachable']:>9,}  {_pct(q['unreachable_share'])} of contacts")
+    echo(row("rows read", q["rows"], f"in {q['imports']} import(s)"))
+    echo(row("invalid", q["invalid"], f"{_pct(q['invalid_share'])} of rows"))
+    echo(row("duplicates", q["duplicates"], f"{_pct(q['duplicate_share'])} of rows"))
+    for label, key, share in (
+        ("wrong number", "wrong_number", "wrong_share"),
+        ("fax", "fax", "fax_share"),
+        ("do-not-call", "do_not_call", None),
+        ("blocked", "blocked", "blocked_share"),
+        ("no such number", "no_such_number", "no_such_number_share"),
+        ("no more tries", "unreachable", "unreachable_share"),
+    ):
+        echo(row(label, q[key], f"{_pct(q[share])} of contacts" if share else ""))

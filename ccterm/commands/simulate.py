@@ -18,7 +18,7 @@ def simulate_command(
         Path,
         typer.Option(
             "--scenario",
-            help="The scenario TOML (see the pacing scenarios' README).",
+            help="The scenario TOML (see bench/scenarios/README.md).",
             dir_okay=False,
         ),
     ],

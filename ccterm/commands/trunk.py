@@ -21,6 +21,7 @@ from ccterm.commands.common import (
 from ccterm.config import Config
 from ccterm.errors import DaemonUnavailable, UsageError
 from ccterm.numbers import Invalid, NumberBook
+from ccterm.phonetext import invalid_message
 
 app = typer.Typer(help="The SIP trunk: test it before the first campaign.", no_args_is_help=True)
 
@@ -44,7 +45,10 @@ def test_command(
     cfg = load_config(config)
     parsed = NumberBook(cfg.dialer.region).parse(number)
     if isinstance(parsed, Invalid):
-        raise UsageError(f"'{number}' is not a phone number: {parsed.reason}")
+        raise UsageError(
+            invalid_message(number, parsed),
+            f"write it with its country code (+48 601 234 567) or as a {cfg.dialer.region} number",
+        )
     try:
         result = _through_daemon(cfg, parsed.e164, ring_timeout)
         via = "the daemon's trunk"
@@ -54,7 +58,7 @@ def test_command(
     if json_out:
         emit_json(result)
     else:
-        _print(result, via)
+        _print(result, via, cfg.trunk.kind)
     if not result["registered"]:
         raise typer.Exit(69)
 
@@ -111,21 +115,61 @@ async def _direct(cfg: Config, e164: str, ring_timeout: float) -> dict[str, Any]
         await trunk.stop()
 
 
-def _print(result: dict[str, Any], via: str) -> None:
+# Reason phrases of the SIP responses a test call usually meets (RFC 3261 and friends).
+_PHRASES = {
+    100: "Trying",
+    180: "Ringing",
+    181: "Call Is Being Forwarded",
+    183: "Session Progress",
+    200: "OK",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    480: "Temporarily Unavailable",
+    484: "Address Incomplete",
+    486: "Busy Here",
+    487: "Request Terminated",
+    488: "Not Acceptable Here",
+    500: "Server Internal Error",
+    503: "Service Unavailable",
+    603: "Decline",
+}
+
+
+def sip_text(code: int) -> str:
+    """200 -> '200 OK'; a code without a known phrase stays a number."""
+    phrase = _PHRASES.get(code)
+    return f"{code} {phrase}" if phrase else str(code)
+
+
+def _print(result: dict[str, Any], via: str, kind: str) -> None:
+    """Each step of the test call in words: what the trunk answered, and when."""
     echo(f"Trunk test through {via}")
     if not result["registered"]:
-        echo(f"  registration  FAILED: {result.get('trunk') or 'refused'}")
+        echo(f"  registration   FAILED: {result.get('trunk') or 'refused'}")
         echo("  no call was placed")
         return
-    echo(f"  registration  ok ({result.get('trunk') or 'up'})")
-    echo(f"  number        {result['number']}")
-    codes = ", ".join(str(c) for c in result.get("responses", [])) or "none"
-    echo(f"  responses     {codes}")
-    ring = "-" if result["ring_s"] is None else f"{result['ring_s']:.1f} s"
-    answered = "-" if result["answered_s"] is None else f"{result['answered_s']:.1f} s"
-    echo(f"  ringing after {ring}")
-    echo(f"  answered at   {answered}")
-    code = result["code"] if result["code"] is not None else "-"
-    echo(f"  outcome       {result['outcome']} (final code {code})")
+    echo(f"  registration   ok ({result.get('trunk') or 'up'})")
+    echo(f"  number         {result['number']}")
+    replies = result.get("responses") or []
+    if replies:
+        shown = ", ".join(sip_text(code) for code in replies)
+    elif kind == "sim":
+        shown = "none: the simulated trunk sends no SIP"
+    else:
+        shown = "none received"
+    echo(f"  SIP replies    {shown}")
+    ring = "no ringing reported" if result["ring_s"] is None else f"after {result['ring_s']:.1f} s"
+    echo(f"  ringing        {ring}")
+    answered = "no" if result["answered_s"] is None else f"after {result['answered_s']:.1f} s"
+    echo(f"  answered       {answered}")
+    code = result["code"]
+    final = "" if code is None else f" ({sip_text(code)})"
+    echo(f"  outcome        {result['outcome']}{final}")
     if result.get("cause"):
-        echo(f"  detail        {result['cause']}")
+        cause = result["cause"]
+        if cause == "local hangup" and result["answered_s"] is not None:
+            cause = "we hung up after the answer, as a test call does"
+        echo(f"  ended          {cause}")

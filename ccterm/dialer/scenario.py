@@ -1,4 +1,4 @@
-"""Pacing scenarios and contact files for `ccterm simulate` (the model of ../pacing/README).
+"""Pacing scenarios and contact files for `ccterm simulate` (model: bench/scenarios/README.md).
 
 A scenario describes a team and a list: agents and shift, outcome odds (that
 may change in phases), ring, talk and wrap-up times, the abandon rules and AMD.

@@ -1,6 +1,6 @@
 """`ccterm simulate`: a shift of the real pacer on a virtual clock against the simulated trunk.
 
-The model is the one ../pacing/README defines: contacts dialled in list order,
+The model is the one bench/scenarios/README.md defines: contacts dialled in list order,
 each with pre-drawn numbers; outcomes from the odds in force when dialled; a
 person who answers takes the longest-idle agent, or waits up to the safe-harbor
 time and is then abandoned (a recorded message holds the line); talk, then

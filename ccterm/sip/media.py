@@ -172,8 +172,10 @@ def load_wav(path: Path) -> list[bytes]:
     try:
         with path.open("rb") as raw:
             return _frames(raw)
-    except (OSError, EOFError, wave.Error, audioop.error) as exc:
-        raise AudioFileError(f"{path}: {exc}") from exc
+    except OSError as exc:  # its text repeats the path: say only what went wrong
+        raise AudioFileError(f"{path}: {exc.strerror or exc}") from exc
+    except (EOFError, wave.Error, audioop.error) as exc:
+        raise AudioFileError(f"{path}: {exc or 'the file ends too early'}") from exc
 
 
 def _frames(raw: BinaryIO) -> list[bytes]:

@@ -1,27 +1,35 @@
-"""Campaign rows: create, read, edit, change status, copy."""
+"""Campaign rows: create, read, edit, change status, copy, archive, restore, delete.
+
+Archiving keeps everything (contacts, calls, dispositions, the import records) for
+reports and takes the campaign out of work: stopped, hidden from agents, refused
+by start, edit and import until restored. Deleting is for a campaign that has no
+history yet (a typo in `import --campaign`): it goes with its leads, its import
+records and the contacts only it held, so the list can be imported again.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiosqlite
 
 from ccterm.errors import Conflict, NotFound
+from ccterm.lifecycle import scheduled_status, transition
 from ccterm.model import (
     Campaign,
     CampaignSettings,
     CampaignStatus,
-    scheduled_status,
     suggest,
-    transition,
 )
 from ccterm.store.db import Store, log_event
 from ccterm.store.leads import apply_attempt_cap, rerank_campaign
 
-_COLUMNS = "id, name, status, settings, start_at, end_at, created_at, updated_at, created_by"
+_COLUMNS = (
+    "id, name, status, settings, start_at, end_at, created_at, updated_at, created_by, archived_at"
+)
 
 
 def from_row(row: sqlite3.Row) -> Campaign:
@@ -35,6 +43,7 @@ def from_row(row: sqlite3.Row) -> Campaign:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         created_by=row["created_by"],
+        archived_at=row["archived_at"],
     )
 
 
@@ -79,7 +88,13 @@ async def insert(
     status: CampaignStatus | None = None,
 ) -> Campaign:
     """Create a campaign inside the caller's transaction."""
-    if await find(db, name) is not None:
+    taken = await find(db, name)
+    if taken is not None:
+        if taken.archived_at is not None:
+            raise Conflict(
+                f"a campaign named '{taken.name}' exists already (archived)",
+                f"pick another name, or bring it back: ccterm campaign restore '{taken.name}'",
+            )
         raise Conflict(f"a campaign named '{name}' exists already", "pick another name")
     status = status or initial_status(start_at, end_at, now)
     cursor = await db.execute(
@@ -126,7 +141,7 @@ async def create(
 async def _write(db: aiosqlite.Connection, campaign: Campaign) -> None:
     await db.execute(
         "UPDATE campaigns SET name = ?, status = ?, settings = ?, start_at = ?, end_at = ?,"
-        " updated_at = ? WHERE id = ?",
+        " updated_at = ?, archived_at = ? WHERE id = ?",
         (
             campaign.name,
             campaign.status,
@@ -134,6 +149,7 @@ async def _write(db: aiosqlite.Connection, campaign: Campaign) -> None:
             campaign.start_at,
             campaign.end_at,
             campaign.updated_at,
+            campaign.archived_at,
             campaign.id,
         ),
     )
@@ -156,6 +172,7 @@ async def edit(
         old = await find(db, name)
         if old is None:
             raise NotFound(f"no campaign named '{name}'")
+        refuse_archived(old, "edited")
         if old.status is CampaignStatus.FINISHED:
             raise Conflict(
                 f"'{old.name}' is finished and can no longer be edited",
@@ -193,6 +210,15 @@ async def edit(
         return new
 
 
+def refuse_archived(campaign: Campaign, what: str) -> None:
+    """An archived campaign is out of work: restore it before it can be `what`."""
+    if campaign.archived_at is not None:
+        raise Conflict(
+            f"'{campaign.name}' is archived and cannot be {what}",
+            f"bring it back first: ccterm campaign restore '{campaign.name}'",
+        )
+
+
 async def act(store: Store, name: str, action: str, *, actor: str) -> Campaign:
     """start / pause / stop."""
     now = store.clock.now()
@@ -200,6 +226,7 @@ async def act(store: Store, name: str, action: str, *, actor: str) -> Campaign:
         old = await find(db, name)
         if old is None:
             raise NotFound(f"no campaign named '{name}'")
+        refuse_archived(old, {"start": "started", "pause": "paused"}.get(action, "stopped"))
         status = transition(old.status, action, start_at=old.start_at, end_at=old.end_at, now=now)
         start_at = min(old.start_at, now) if action == "start" else old.start_at
         new = replace(old, status=status, start_at=start_at, updated_at=now)
@@ -248,3 +275,108 @@ async def apply_clock(store: Store) -> list[Campaign]:
             await log_event(db, now, "clock", f"campaign.{status}", json.dumps({"name": new.name}))
             changed.append(new)
     return changed
+
+
+async def archive(store: Store, name: str, *, actor: str) -> tuple[Campaign, bool]:
+    """Stop the campaign (a finished one stays finished) and hide it; (campaign, was archived)."""
+    now = store.clock.now()
+    async with store.transaction() as db:
+        old = await find(db, name)
+        if old is None:
+            raise NotFound(f"no campaign named '{name}'")
+        if old.archived_at is not None:
+            return old, True
+        status = old.status if old.status is CampaignStatus.FINISHED else CampaignStatus.STOPPED
+        new = replace(old, status=status, archived_at=now, updated_at=now)
+        await _write(db, new)
+        await log_event(
+            db, now, actor, "campaign.archived", json.dumps({"name": new.name, "was": old.status})
+        )
+        return new, False
+
+
+async def restore(store: Store, name: str, *, actor: str) -> tuple[Campaign, bool]:
+    """Back among the campaigns, as it was left (stopped or finished); (campaign, was archived)."""
+    now = store.clock.now()
+    async with store.transaction() as db:
+        old = await find(db, name)
+        if old is None:
+            raise NotFound(f"no campaign named '{name}'")
+        if old.archived_at is None:
+            return old, False
+        new = replace(old, archived_at=None, updated_at=now)
+        await _write(db, new)
+        await log_event(db, now, actor, "campaign.restored", json.dumps({"name": new.name}))
+        return new, True
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    campaign: Campaign
+    leads: int
+    contacts: int  # the contacts only this campaign held, gone with it
+
+
+async def history(db: aiosqlite.Connection, campaign_id: int) -> dict[str, int]:
+    """What work a campaign holds: calls, dispositions and notes on its contacts."""
+    async with db.execute(
+        "SELECT (SELECT count(*) FROM attempts WHERE campaign_id = :c),"
+        " (SELECT count(*) FROM dispositions d JOIN leads l ON l.id = d.lead_id"
+        "  WHERE l.campaign_id = :c),"
+        " (SELECT count(*) FROM notes n JOIN leads l ON l.id = n.lead_id WHERE l.campaign_id = :c)",
+        {"c": campaign_id},
+    ) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return {"calls": row[0], "dispositions": row[1], "notes": row[2]}
+
+
+async def delete(store: Store, name: str, *, actor: str) -> Deleted:
+    """Delete a campaign that has no history, with its leads, import records and the
+    contacts no other campaign holds; one with calls, dispositions or notes is refused.
+
+    Reference checks are off for the transaction (without indexes on the referring
+    columns they would scan the attempts table once per contact); the statements
+    below leave nothing that refers to what they delete.
+    """
+    now = store.clock.now()
+    async with store.transaction(foreign_keys=False) as db:
+        campaign = await find(db, name)
+        if campaign is None:
+            raise NotFound(f"no campaign named '{name}'")
+        held = await history(db, campaign.id)
+        if any(held.values()):
+            said = ", ".join(
+                f"{n:,} {what if n > 1 else what[:-1]}" for what, n in held.items() if n
+            )
+            them = "them" if sum(held.values()) > 1 else "it"
+            raise Conflict(
+                f"'{campaign.name}' has {said} on record; deleting it would lose {them}",
+                f"archive it instead (kept for reports, hidden from agents and the dialer):"
+                f" ccterm campaign archive '{campaign.name}'",
+            )
+        cursor = await db.execute(
+            "DELETE FROM contacts WHERE id IN (SELECT contact_id FROM leads WHERE campaign_id = :c)"
+            " AND NOT EXISTS (SELECT 1 FROM leads o WHERE o.contact_id = contacts.id"
+            "  AND o.campaign_id != :c)"
+            " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.contact_id = contacts.id)"
+            " AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.e164 = contacts.e164)",
+            {"c": campaign.id},
+        )
+        contacts = cursor.rowcount
+        await db.execute(
+            "DELETE FROM callbacks WHERE lead_id IN (SELECT id FROM leads WHERE campaign_id = ?)",
+            (campaign.id,),
+        )
+        cursor = await db.execute("DELETE FROM leads WHERE campaign_id = ?", (campaign.id,))
+        leads = cursor.rowcount
+        await db.execute(
+            "UPDATE contacts SET import_id = NULL"
+            " WHERE import_id IN (SELECT id FROM imports WHERE campaign_id = ?)",
+            (campaign.id,),
+        )
+        await db.execute("DELETE FROM imports WHERE campaign_id = ?", (campaign.id,))
+        await db.execute("DELETE FROM campaigns WHERE id = ?", (campaign.id,))
+        summary = {"name": campaign.name, "leads": leads, "contacts": contacts}
+        await log_event(db, now, actor, "campaign.deleted", json.dumps(summary))
+        return Deleted(campaign, leads, contacts)

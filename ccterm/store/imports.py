@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccterm.errors import UsageError
-from ccterm.model import Campaign, CampaignSettings
+from ccterm.model import Campaign, CampaignSettings, CampaignStatus
 from ccterm.store import campaigns
 from ccterm.store.db import Store, log_event
 from ccterm.store.leads import rank_sql
@@ -51,6 +51,8 @@ class ImportResult:
         return {
             "campaign": self.campaign.name if self.campaign else None,
             "campaign_created": self.campaign_created,
+            "campaign_status": str(self.campaign.status) if self.campaign else None,
+            "campaign_groups": list(self.campaign.settings.groups) if self.campaign else [],
             "rows": self.rows,
             "imported": self.imported,
             "duplicates": self.duplicates,
@@ -108,8 +110,12 @@ async def commit(
     actor: str,
     authorize: Callable[[Campaign], None],
     dry_run: bool = False,
+    new_status: CampaignStatus | None = None,
 ) -> ImportResult:
-    """Land the staged rows (or, for a dry run, count what would land) and drop the staging."""
+    """Land the staged rows (or, for a dry run, count what would land) and drop the staging.
+
+    A campaign the import creates gets `new_status` (None: by its start time, so running).
+    """
     if rows != staging.received + invalid + file_duplicates:
         raise UsageError(
             f"import counts do not add up: {rows} rows, but {staging.received} sent"
@@ -127,6 +133,7 @@ async def commit(
                 campaign = await campaigns.find(db, campaign_name)
                 if campaign is not None:
                     authorize(campaign)
+                    campaigns.refuse_archived(campaign, "imported into")
                 async with db.execute(
                     f"SELECT count(*), coalesce(sum({blocked_sql.format(col='s.e164')}), 0)"
                     f" FROM {table} s"
@@ -150,8 +157,10 @@ async def commit(
                     end_at=None,
                     now=now,
                     actor=actor,
+                    status=new_status,
                 )
             authorize(campaign)
+            campaigns.refuse_archived(campaign, "imported into")
             fresh = f"{table}_new"
             # The rows the base lacks, in file order: the k-th becomes contact max+k and
             # lead max+k, so contacts and leads are written without a join back.

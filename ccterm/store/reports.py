@@ -1,10 +1,19 @@
-"""Campaign reports: progress, statuses, attempts and the quality of the list."""
+"""Campaign reports: progress, statuses, attempts and the quality of the list.
+
+Progress counts each lead once, in the bucket `model.lead_bucket` gives it: the
+same definition `campaign show` and the agent's desk use, so the parts always add
+up to the number of contacts.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from ccterm.model import Campaign
+import aiosqlite
+
+from ccterm.model import OPEN_BUCKETS, Campaign, LeadBucket, bucket_counts, lead_bucket
 from ccterm.store.db import Store
 
 
@@ -12,32 +21,49 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+# Leads grouped by everything lead_bucket looks at; times only as "due by now or not".
+_BUCKET_GROUPS = (
+    "SELECT state, blocked != 0, last_disposition,"
+    " CASE WHEN callback_at IS NULL THEN NULL WHEN callback_at <= :now THEN 0 ELSE 1 END,"
+    " next_at > :now, count(*), coalesce(sum(attempts), 0), coalesce(sum(attempts > 0), 0)"
+    " FROM leads WHERE campaign_id = :campaign GROUP BY 1, 2, 3, 4, 5"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LeadCounts:
+    buckets: dict[str, int]  # every bucket of model.LEAD_BUCKETS, in order
+    last_dispositions: dict[str, int]  # "new" for leads never disposed; most first
+    attempts: int  # attempts made, over all leads
+    tried: int  # leads with at least one attempt
+
+
+async def lead_counts(db: aiosqlite.Connection, campaign_id: int, now: float) -> LeadCounts:
+    """A campaign's leads counted, each in its one bucket, in one pass over its leads.
+
+    SQLite groups the leads by lead_bucket's inputs (a few dozen groups for any list
+    size); each group is classified once, with a time standing for its side of now.
+    """
+    pairs: list[tuple[LeadBucket, int]] = []
+    last: Counter[str] = Counter()
+    attempts = tried = 0
+    async with db.execute(_BUCKET_GROUPS, {"now": now, "campaign": campaign_id}) as cursor:
+        async for state, blocked, code, callback_later, later, n, made, leads_tried in cursor:
+            callback_at = None if callback_later is None else now + callback_later
+            pairs.append((lead_bucket(state, blocked, callback_at, now + later, code, now), n))
+            last[code or "new"] += n
+            attempts += made
+            tried += leads_tried
+    return LeadCounts(bucket_counts(pairs), dict(last.most_common()), attempts, tried)
+
+
 async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
     cid = campaign.id
     async with store.connection() as db:
-        async with db.execute(
-            "SELECT count(*),"
-            " coalesce(sum(state IN ('ready', 'waiting', 'dialing') AND blocked = 0), 0),"
-            " coalesce(sum(state = 'ready' AND blocked = 0), 0),"
-            " coalesce(sum(state = 'waiting' AND blocked = 0), 0),"
-            " coalesce(sum(state = 'done'), 0),"
-            " coalesce(sum(state = 'exhausted'), 0),"
-            " coalesce(sum(blocked), 0),"
-            " coalesce(sum(attempts), 0),"
-            " coalesce(sum(attempts > 0), 0),"
-            " coalesce(sum(callback_at IS NOT NULL AND state IN ('ready', 'waiting')), 0)"
-            " FROM leads WHERE campaign_id = ?",
-            (cid,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
-        total, dialable, ready, waiting, done, exhausted, blocked, attempts, tried, callbacks = row
-        async with db.execute(
-            "SELECT coalesce(last_disposition, 'new'), count(*) FROM leads WHERE campaign_id = ?"
-            " GROUP BY 1 ORDER BY 2 DESC",
-            (cid,),
-        ) as cursor:
-            statuses = {code: n for code, n in await cursor.fetchall()}
+        leads = await lead_counts(db, cid, store.clock.now())
+        counts, statuses = leads.buckets, leads.last_dispositions
+        total = sum(counts.values())
+        done, exhausted, blocked = counts["done"], counts["exhausted"], counts["blocked"]
         async with db.execute(
             "SELECT coalesce(sum(d.e164 IS NOT NULL), 0),"
             " coalesce(sum(m.mark = 'wrong_number'), 0), coalesce(sum(m.mark = 'fax'), 0)"
@@ -72,18 +98,13 @@ async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
         "mode": str(campaign.settings.mode),
         "progress": {
             "total": total,
-            "dialable": dialable,
-            "ready": ready,
-            "waiting": waiting,
-            "callbacks": callbacks,
-            "done": done,
-            "exhausted": exhausted,
-            "blocked": blocked,
-            "tried": tried,
+            **counts,
+            "open": sum(counts[b] for b in OPEN_BUCKETS),
+            "tried": leads.tried,
             "done_share": _share(done, total),
         },
         "dispositions": statuses,
-        "attempts": {"total": attempts, "calls": calls, "answered": answered},
+        "attempts": {"total": leads.attempts, "calls": calls, "answered": answered},
         "quality": {
             "imports": imports,
             "rows": rows,
@@ -99,6 +120,8 @@ async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
             "do_not_call": dnc,
             "blocked": blocked,
             "blocked_share": _share(blocked, total),
+            "no_such_number": counts["no_such_number"],
+            "no_such_number_share": _share(counts["no_such_number"], total),
             "unreachable": exhausted,
             "unreachable_share": _share(exhausted, total),
         },

@@ -178,6 +178,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX attempts_abandoned ON attempts (campaign_id, abandoned_at)
         WHERE abandoned_at IS NOT NULL;
     """,
+    # v3: archived campaigns. Archiving keeps a campaign's contacts, calls and
+    # dispositions for reports and hides it from agents and the dialer.
+    """
+    ALTER TABLE campaigns ADD COLUMN archived_at REAL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

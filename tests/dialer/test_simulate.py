@@ -1,4 +1,4 @@
-"""`ccterm simulate`: the model of the pacing README, checked by hand on tiny shifts."""
+"""`ccterm simulate`: the model of bench/scenarios/README.md, checked by hand on tiny shifts."""
 
 from __future__ import annotations
 

@@ -84,6 +84,10 @@ def test_a_bad_audio_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("not audio")
     with pytest.raises(media.AudioFileError, match=r"notes\.txt"):
         media.load_wav(path)
+    missing = tmp_path / "gone.wav"
+    with pytest.raises(media.AudioFileError) as caught:
+        media.load_wav(missing)
+    assert str(caught.value) == f"{missing}: No such file or directory", "the path said once"
 
 
 def test_a_recording_is_playable_before_it_is_closed(tmp_path: Path) -> None:

@@ -287,3 +287,81 @@ async def test_campaign_lifecycle_on_the_clock(store: Store) -> None:
     copy = await campaigns.copy(store, "spring", "Spring 2", actor="root")
     assert copy.status is CampaignStatus.PAUSED and copy.settings == c.settings
     assert await store.scalar("SELECT count(*) FROM event_log") >= 4
+
+
+async def test_delete_takes_only_what_the_campaign_alone_held(store: Store) -> None:
+    await land(store, "typo", [lead(2, "+48601000001"), lead(3, "+48601000002")])
+    await land(store, "kept", [lead(2, "+48601000003")])
+    kept = await campaigns.get(store, "kept")
+    await store.execute(  # the typo's first contact is in "kept" too
+        "INSERT INTO leads (campaign_id, contact_id, created_at)"
+        " SELECT ?, id, 0 FROM contacts WHERE e164 = '+48601000001'",
+        (kept.id,),
+    )
+    deleted = await campaigns.delete(store, "TYPO", actor="root")
+    assert (deleted.campaign.name, deleted.leads, deleted.contacts) == ("typo", 2, 1)
+    left = await store.fetchall("SELECT e164, import_id FROM contacts ORDER BY e164")
+    assert [tuple(r) for r in left] == [("+48601000001", None), ("+48601000003", 2)]
+    assert await store.scalar("SELECT count(*) FROM imports") == 1
+    assert await store.fetchall("PRAGMA foreign_key_check") == []
+    assert [c.name for c in await campaigns.list_all(store)] == ["kept"]
+    again = await land(store, "right", [lead(2, "+48601000002")])
+    assert again.imported == 1, "its own contact is gone, not a duplicate now"
+    logged = await store.scalar("SELECT data FROM event_log WHERE kind = 'campaign.deleted'")
+    assert '"contacts": 1' in logged
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        "INSERT INTO attempts (lead_id, campaign_id, contact_id, e164, started_at)"
+        " SELECT id, campaign_id, contact_id, '+48601000001', 0 FROM leads",
+        "INSERT INTO dispositions (lead_id, code, at) SELECT id, 'callback', 0 FROM leads",
+        "INSERT INTO notes (contact_id, lead_id, author, text, at)"
+        " SELECT contact_id, id, 'anna', 'call at 5', 0 FROM leads",
+    ],
+)
+async def test_a_campaign_with_history_is_archived_not_deleted(store: Store, history: str) -> None:
+    await land(store, "old", [lead(2, "+48601000001")])
+    await store.execute(history)
+    with pytest.raises(Conflict, match="deleting it would lose it") as refused:
+        await campaigns.delete(store, "old", actor="root")
+    assert "ccterm campaign archive 'old'" in refused.value.hint
+    archived, already = await campaigns.archive(store, "old", actor="root")
+    assert not already and archived.status is CampaignStatus.STOPPED
+    assert archived.archived_at == store.clock.now()
+    assert (await campaigns.get(store, "old")).archived_at == archived.archived_at
+    assert (await campaigns.archive(store, "old", actor="root"))[1], "archived already"
+    for action in ("start", "pause", "stop"):
+        with pytest.raises(Conflict, match="is archived"):
+            await campaigns.act(store, "old", action, actor="root")
+    with pytest.raises(Conflict, match="is archived and cannot be imported into"):
+        await land(store, "old", [lead(2, "+48601000009")])
+    restored, was = await campaigns.restore(store, "old", actor="root")
+    assert was and restored.archived_at is None and restored.status is CampaignStatus.STOPPED
+    assert (
+        await campaigns.act(store, "old", "start", actor="root")
+    ).status is CampaignStatus.RUNNING
+
+
+async def test_a_v2_database_gains_archiving_and_keeps_its_campaigns(tmp_path: Path) -> None:
+    """v3 on a database an earlier ccterm wrote: the campaigns it had are there, unarchived."""
+    from ccterm.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    for number, script in enumerate(MIGRATIONS[:2], start=1):
+        con.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+    con.execute(
+        "INSERT INTO campaigns (name, status, settings, start_at, created_at, updated_at)"
+        " VALUES ('spring', 'running', '{}', 0, 0, 0)"
+    )
+    con.commit()
+    con.close()
+    store = await Store.open(path, VirtualClock())
+    try:
+        assert await store.scalar("PRAGMA user_version") == SCHEMA_VERSION == 3
+        (spring,) = await campaigns.list_all(store)
+        assert spring.name == "spring" and spring.archived_at is None
+    finally:
+        await store.close()
