@@ -117,10 +117,12 @@ class AgentScreen(DeskKeys, Screen[None]):
             empty.update(" Not logged in to a campaign (c to choose).")
         else:
             needle = self.leads.needle.text
-            empty.update(
-                f" {len(self.leads.view):,} of {len(self.leads.items):,} contacts"
-                + (f" matching '{needle}'" if needle else "")
-            )
+            total = len(self.leads.items)
+            if needle:
+                empty.update(f" {len(self.leads.view):,} of {total:,} contacts matching '{needle}'")
+            else:
+                split = leadview.counts_text(self.leads.counts)
+                empty.update(f" {total:,} contacts: {split}")
         card = self.app.screen
         if isinstance(card, ContactCard):
             card.live(bar, card.status_line(self.card_state(card.lead_id, now)))

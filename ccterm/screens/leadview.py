@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ccterm.clock import local
+from ccterm.model import BUCKET_LABELS, LEAD_BUCKETS, LeadBucket, lead_bucket
 
 DIALABLE = ("ready", "waiting")
 OVERDUE_AFTER = 60.0  # a due callback older than this says by how much
@@ -142,28 +144,47 @@ _ROW_FIELDS = (
 )  # fmt: skip
 
 
+def bucket(item: LeadItem, now: float) -> LeadBucket:
+    """Where the contact stands, by the one definition reports and campaign show count by."""
+    return lead_bucket(
+        item.state, item.blocked, item.callback_at, item.next_at, item.last_disposition, now
+    )
+
+
 def is_due_callback(item: LeadItem, now: float) -> bool:
     """A callback whose time has come: shown red, and first."""
-    return (
-        item.callback_at is not None
-        and item.callback_at <= now
-        and item.state in DIALABLE
-        and not item.blocked
-    )
+    return bucket(item, now) is LeadBucket.CALLBACK_DUE
+
+
+_GROUP = {
+    LeadBucket.CALLBACK_DUE: 0,
+    LeadBucket.READY: 1,
+    LeadBucket.CALLBACK: 2,
+    LeadBucket.WAITING: 2,
+    LeadBucket.DIALING: 3,
+}
 
 
 def sort_key(item: LeadItem, now: float) -> tuple[int, float, float]:
     """Due callbacks, then the dialable in the campaign's order, then the waiting, then the rest."""
-    if is_due_callback(item, now):
-        assert item.callback_at is not None
-        return (0, item.callback_at, item.id)
-    if item.blocked or item.state in ("done", "exhausted"):
-        return (4, 0.0, item.id)
-    if item.state == "dialing":
-        return (3, 0.0, item.id)
-    if item.state == "ready" or item.next_at <= now:
+    group = _GROUP.get(bucket(item, now), 4)
+    if group == 0:
+        return (0, item.callback_at or 0.0, item.id)
+    if group == 1:
         return (1, float(item.rank_major), float(item.rank_minor))
-    return (2, item.next_at, item.id)
+    if group == 2:
+        return (2, item.next_at, item.id)
+    return (group, 0.0, item.id)
+
+
+def counts(items: Iterable[LeadItem], now: float) -> dict[LeadBucket, int]:
+    """How many contacts stand where, in LEAD_BUCKETS order, zeros left out."""
+    found = Counter(bucket(item, now) for item in items)
+    return {b: found[b] for b in LEAD_BUCKETS if found[b]}
+
+
+def counts_text(found: dict[LeadBucket, int]) -> str:
+    return ", ".join(f"{n:,} {BUCKET_LABELS[b]}" for b, n in found.items())
 
 
 def ordered(items: Iterable[LeadItem], now: float) -> list[LeadItem]:

@@ -20,6 +20,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from ccterm.clock import Clock
+from ccterm.model import LeadBucket
 from ccterm.screens import leadview
 from ccterm.screens.leadview import LeadItem
 
@@ -110,6 +111,7 @@ class LeadList(ScrollView, can_focus=True):
         self.clock = clock
         self.items: dict[int, LeadItem] = {}
         self.sorted: list[LeadItem] = []  # every contact in call order; find filters this
+        self.counts: dict[LeadBucket, int] = {}  # where they stand, as reports count them
         self.view: list[LeadItem] = []
         self.needle = leadview.Needle("")
         self.owner = ""  # the agent: their callbacks show; others' do not exist here
@@ -145,6 +147,7 @@ class LeadList(ScrollView, can_focus=True):
         lands on the next one."""
         now = self.clock.now()
         self.sorted = leadview.ordered(self.items.values(), now)
+        self.counts = leadview.counts(self.sorted, now)
         self._next_due = leadview.next_due(self.items.values(), now)
         self._show(keep)
 

@@ -89,7 +89,7 @@ async def test_a_long_list_says_it_is_loading_with_progress(human: RunningDaemon
         assert "No contacts" not in str(empty.render())
         release.set()
         await loaded(pilot, app, 30)
-        assert "30 of 30 contacts" in str(empty.render())
+        assert "30 contacts: 30 ready" in str(empty.render())
         assert sorted(ids(app)) == sorted(leads)
 
 
@@ -115,3 +115,36 @@ async def test_a_due_callback_scrolled_away_is_announced_and_says_how_late(
         )
         clock.advance(12 * 60)
         await wait_for(pilot, lambda: "overdue 12 min" in app.desk.leads.render_line(0).text)
+
+
+async def test_the_desk_counts_as_the_report_does(human: RunningDaemon) -> None:
+    import time
+
+    from ccterm.model import BUCKET_LABELS, LEAD_BUCKETS
+    from tests.screens.test_agent_app import db_update
+
+    leads = await load(human, "c", NUMBERS[:6])
+    await human.request("callback.set", {"lead_id": leads[0], "at": time.time() - 5})
+    await human.request("callback.set", {"lead_id": leads[1], "at": time.time() + 3600})
+    await human.request("dnc.add", {"numbers": [NUMBERS[2]]})
+    db_update(
+        human,
+        "UPDATE leads SET state = 'done', last_disposition = 'done' WHERE id = ?",
+        (leads[3],),
+    )
+    db_update(
+        human,
+        "UPDATE leads SET state = 'waiting', next_at = ?, attempts = 1,"
+        " last_disposition = 'busy' WHERE id = ?",
+        (time.time() + 600, leads[4]),
+    )
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 6)
+        progress = (await human.request("report.campaign", {"name": "c"}))["progress"]
+        expected = ", ".join(
+            f"{progress[str(b)]:,} {BUCKET_LABELS[b]}" for b in LEAD_BUCKETS if progress[str(b)]
+        )
+        line = str(app.desk.query_one("#empty").render())
+        assert line.strip() == f"{progress['total']} contacts: {expected}"
+        assert "1 callbacks due" in line and "1 blocked" in line and "1 done" in line
