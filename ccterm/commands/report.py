@@ -44,7 +44,7 @@ def report_command(
         writer.writerow(["campaign", "name", data["campaign"]])
         writer.writerow(["campaign", "status", data["status"]])
         writer.writerow(["campaign", "mode", data["mode"]])
-        for section in ("progress", "dispositions", "attempts", "quality"):
+        for section in ("progress", "dispositions", "not_disposed_by", "attempts", "quality"):
             for key, value in data[section].items():
                 writer.writerow([section, key, value])
         return
@@ -58,6 +58,11 @@ def report_command(
     echo("Last disposition")
     for code, count in data["dispositions"].items():
         echo(row(code.replace("_", " "), count))
+    if data.get("not_disposed_by"):
+        echo("")
+        echo("Not disposed (answered, wrap-up ran out): by agent")
+        for agent, count in data["not_disposed_by"].items():
+            echo(row(agent, count))
     echo("")
     echo("Attempts")
     echo(row("attempts", a["total"], f"on {p['tried']:,} contacts"))

@@ -92,6 +92,15 @@ async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
             row = await cursor.fetchone()
         assert row is not None
         calls, answered = row
+        # answered calls whose agent let wrap-up run out, still waiting for a result: by agent
+        async with db.execute(
+            "SELECT d.agent, count(*) FROM leads l JOIN dispositions d ON d.id ="
+            " (SELECT max(id) FROM dispositions WHERE lead_id = l.id)"
+            " WHERE l.campaign_id = ? AND l.last_disposition = 'not_disposed'"
+            " AND d.code = 'not_disposed' GROUP BY d.agent ORDER BY 2 DESC, 1",
+            (cid,),
+        ) as cursor:
+            undisposed = {agent: n for agent, n in await cursor.fetchall()}
     return {
         "campaign": campaign.name,
         "status": str(campaign.status),
@@ -104,6 +113,7 @@ async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
             "done_share": _share(done, total),
         },
         "dispositions": statuses,
+        "not_disposed_by": undisposed,
         "attempts": {"total": leads.attempts, "calls": calls, "answered": answered},
         "quality": {
             "imports": imports,

@@ -158,6 +158,8 @@ async def test_an_answered_call_left_undisposed_is_never_no_answer_and_keeps_its
     # the appointment stays, after the usual rest rather than at once
     assert callback_at == next_at and abs(callback_at - (ended + 30 * 60)) < 10
     assert db(human, "SELECT count(*) FROM callbacks WHERE done_at IS NULL") == [(1,)]
+    report = await human.request("report.campaign", {"name": "c"})
+    assert report["not_disposed_by"] == {"anna": 1} and report["progress"]["callback"] == 1
     await anna.request("agent.ready")
     await until(status_is(anna, "ready"))
     await anna.close()
