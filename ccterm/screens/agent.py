@@ -53,7 +53,6 @@ class AgentScreen(DeskKeys, Screen[None]):
         self.user = ""
         self.campaign: str | None = None
         self.campaigns: list[dict[str, Any]] = []
-        self.dirty = False
         self.popped_call: str | None = None
         self.online = False
         self.arriving: tuple[int, int] | None = None  # (loaded, total) while a list arrives
@@ -87,11 +86,8 @@ class AgentScreen(DeskKeys, Screen[None]):
         self.show_bar()
 
     def tick(self) -> None:
-        """Twice a second: callbacks falling due, coalesced re-sorts, the call's clock."""
+        """Twice a second: callbacks falling due, the call's clock."""
         fresh = self.leads.tick()
-        if self.dirty and not fresh:
-            self.leads.reorder()
-        self.dirty = False
         for item in fresh[:3]:
             self.notify(
                 f"Callback due now: {item.name or phone_text(item.e164)}",
@@ -291,11 +287,9 @@ class AgentScreen(DeskKeys, Screen[None]):
         if campaign_id != campaign.get("id"):
             return
         card = self.app.screen
-        for lead in leads:
-            if self.leads.change(lead):
-                self.dirty = True
-                if isinstance(card, ContactCard) and card.lead_id == int(lead["id"]):
-                    self.refresh_card(card.lead_id)
+        for item in self.leads.apply(leads):
+            if isinstance(card, ContactCard) and card.lead_id == item.id:
+                self.refresh_card(card.lead_id)
 
     def campaign_changed(self, data: dict[str, Any]) -> None:
         ids = [c["id"] for c in self.campaigns]

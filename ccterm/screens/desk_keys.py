@@ -184,7 +184,6 @@ class DeskKeys(Screen[None]):
         if result is None:
             return
         self.leads.change(result["lead"])
-        self.leads.reorder()
         self.notify(f"{label_of(code)}: {who} — saved")
         screen = self.app.screen
         if isinstance(screen, ContactCard) and screen.lead_id == lead_id:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ccterm.clock import local
-from ccterm.model import BUCKET_LABELS, LEAD_BUCKETS, LeadBucket, lead_bucket
+from ccterm.model import BUCKET_LABELS, LeadBucket, lead_bucket
 
 DIALABLE = ("ready", "waiting")
 OVERDUE_AFTER = 60.0  # a due callback older than this says by how much
@@ -72,6 +71,9 @@ class LeadItem:
     timezone: str
     extra: str = ""  # the contact's other fields (city, company...), for find
     search: str = ""  # name, number and fields folded (see fold), for find
+    # where it stood and its place in call order when last placed (order.CallOrder)
+    bucket: LeadBucket = LeadBucket.READY
+    key: tuple[int, float, float, int] = (1, 0.0, 0.0, 0)
 
     @classmethod
     def from_row(cls, fields: Sequence[str], row: Sequence[Any]) -> LeadItem:
@@ -165,40 +167,38 @@ _GROUP = {
 }
 
 
-def sort_key(item: LeadItem, now: float) -> tuple[int, float, float]:
-    """Due callbacks, then the dialable in the campaign's order, then the waiting, then the rest."""
-    group = _GROUP.get(bucket(item, now), 4)
+def sort_key(item: LeadItem, where: LeadBucket) -> tuple[int, float, float, int]:
+    """Due callbacks (oldest first), then the dialable in the campaign's order, then the
+    waiting (soonest first), then those being dialled, then the rest; unique by id."""
+    group = _GROUP.get(where, 4)
     if group == 0:
-        return (0, item.callback_at or 0.0, item.id)
+        return (0, item.callback_at or 0.0, 0.0, item.id)
     if group == 1:
-        return (1, float(item.rank_major), float(item.rank_minor))
+        return (1, float(item.rank_major), float(item.rank_minor), item.id)
     if group == 2:
-        return (2, item.next_at, item.id)
-    return (group, 0.0, item.id)
+        return (2, item.next_at, 0.0, item.id)
+    return (group, 0.0, 0.0, item.id)
 
 
-def counts(items: Iterable[LeadItem], now: float) -> dict[LeadBucket, int]:
-    """How many contacts stand where, in LEAD_BUCKETS order, zeros left out."""
-    found = Counter(bucket(item, now) for item in items)
-    return {b: found[b] for b in LEAD_BUCKETS if found[b]}
+def turns_at(item: LeadItem, now: float) -> float | None:
+    """When the clock alone next moves this contact to another bucket (a callback falls
+    due, a retry time comes), if it will."""
+    if item.blocked or item.state not in DIALABLE:
+        return None
+    if item.callback_at is not None:
+        return item.callback_at if item.callback_at > now else None
+    if item.state == "waiting" and item.next_at > now:
+        return item.next_at
+    return None
+
+
+def ordered(items: Iterable[LeadItem], now: float) -> list[LeadItem]:
+    """The call order from scratch (order.CallOrder keeps it without sorting again)."""
+    return sorted(items, key=lambda item: sort_key(item, bucket(item, now)))
 
 
 def counts_text(found: dict[LeadBucket, int]) -> str:
     return ", ".join(f"{n:,} {BUCKET_LABELS[b]}" for b, n in found.items())
-
-
-def ordered(items: Iterable[LeadItem], now: float) -> list[LeadItem]:
-    return sorted(items, key=lambda item: sort_key(item, now))
-
-
-def next_due(items: Iterable[LeadItem], now: float) -> float | None:
-    """When the next callback falls due (to redraw at that moment), if any."""
-    times = [
-        item.callback_at
-        for item in items
-        if item.callback_at is not None and item.callback_at > now and item.state in DIALABLE
-    ]
-    return min(times) if times else None
 
 
 class Needle:
@@ -273,18 +273,6 @@ def status_text(item: LeadItem, now: float) -> str:
     if item.attempts == 0 and not item.last_disposition:
         return "new"
     return label(item.last_disposition)
-
-
-def fell_due(items: Iterable[LeadItem], since: float, now: float) -> list[LeadItem]:
-    """Callbacks that came due in (since, now]: each one is announced once."""
-    return [
-        item
-        for item in items
-        if item.callback_at is not None
-        and since < item.callback_at <= now
-        and item.state in DIALABLE
-        and not item.blocked
-    ]
 
 
 def is_finished(item: LeadItem) -> bool:

@@ -23,6 +23,7 @@ from ccterm.clock import Clock
 from ccterm.model import LeadBucket
 from ccterm.screens import leadview
 from ccterm.screens.leadview import LeadItem
+from ccterm.screens.order import CallOrder
 
 # (title, width); name takes what is left
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -109,84 +110,82 @@ class LeadList(ScrollView, can_focus=True):
     def __init__(self, clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.clock = clock
-        self.items: dict[int, LeadItem] = {}
-        self.sorted: list[LeadItem] = []  # every contact in call order; find filters this
-        self.counts: dict[LeadBucket, int] = {}  # where they stand, as reports count them
-        self.view: list[LeadItem] = []
+        self.order = CallOrder()  # every contact, in call order, kept so as they change
+        self.view: list[LeadItem] = []  # what is shown: the order, or find's part of it
         self.needle = leadview.Needle("")
         self.owner = ""  # the agent: their callbacks show; others' do not exist here
         self.hours: leadview.Hours | None = None
-        self._next_due: float | None = None
-        self._checked = clock.now()  # callbacks due up to here have been announced
-        self._cursor_group: int | None = None  # the cursor contact's group when last sorted
+        self._cursor_group: int | None = None  # the cursor contact's group when last placed
+        # the cursor's contact, by id: the order list changes in place under the view
+        self._cursor_id: int | None = None
+
+    @property
+    def items(self) -> dict[int, LeadItem]:
+        return self.order.items
+
+    @property
+    def counts(self) -> dict[LeadBucket, int]:
+        return self.order.shown_counts()
 
     # -- data ------------------------------------------------------------------------------
 
     def load(self, items: list[LeadItem]) -> None:
-        keep = self.current.id if self.current else None
-        self.items = {item.id: item for item in items}
-        self._checked = self.clock.now()  # what is due at load is on screen, red, not news
-        self.reorder(keep=keep)
-
-    def change(self, lead: dict[str, Any]) -> bool:
-        """A lead.changed event; True when the lead is in this list."""
-        item = self.items.get(int(lead["id"]))
-        if item is None:
-            if "contact_id" not in lead:
-                return False
-            item = self.items[int(lead["id"])] = LeadItem.from_dict(lead)
-        else:
-            item.update(lead)
-        if item.callback_agent and self.owner and item.callback_agent != self.owner:
-            self.items.pop(item.id, None)  # another agent's appointment now
-        return True
-
-    def reorder(self, keep: int | None = None) -> None:
-        """Sort again, then filter; the cursor stays on its contact while others move around
-        it, but stays in place when its own contact moves away (dialled, disposed), so it
-        lands on the next one."""
-        now = self.clock.now()
-        self.sorted = leadview.ordered(self.items.values(), now)
-        self.counts = leadview.counts(self.sorted, now)
-        self._next_due = leadview.next_due(self.items.values(), now)
+        keep = self._cursor_id
+        self.order.load(items, self.clock.now())
         self._show(keep)
 
+    def apply(self, leads: list[dict[str, Any]]) -> list[LeadItem]:
+        """lead.changed / leads.changed: the contacts of this list that changed, in place."""
+        touched = self.order.apply(leads, self.clock.now(), self.owner)
+        if touched:
+            self._show(None)
+        return touched
+
+    def change(self, lead: dict[str, Any]) -> bool:
+        """One lead.changed event; True when the lead is in this list."""
+        return bool(self.apply([lead]))
+
     def filter(self, needle: str) -> None:
-        """Find: the sorted list filtered, no sort (this runs on every keystroke)."""
+        """Find: the call order filtered, no sort (this runs on every keystroke)."""
         self.needle = leadview.Needle(needle)
         self._show(None)
 
     def _show(self, keep: int | None) -> None:
+        """The view again; the cursor stays on its contact while others move around it, but
+        stays in place when its own contact moves away (dialled, disposed), so it lands on
+        the next one."""
         old_index = self.cursor
         old_group = self._cursor_group
-        if keep is None and self.current is not None:
-            keep = self.current.id
+        if keep is None:
+            keep = self._cursor_id
         needle = self.needle
-        self.view = [i for i in self.sorted if needle.matches(i)] if needle else self.sorted
+        ordered = self.order.sorted
+        self.view = [i for i in ordered if needle.matches(i)] if needle else ordered
         self.virtual_size = Size(self.size.width, len(self.view))
-        index = 0
-        if keep is not None:
-            now = self.clock.now()
-            for n, item in enumerate(self.view):
-                if item.id == keep:
-                    group = leadview.sort_key(item, now)[0]
-                    index = n if old_group is None or group == old_group else old_index
-                    break
+        index: int | None = 0
+        kept = self.items.get(keep) if keep is not None else None
+        if kept is not None:
+            if self.view is ordered:
+                index = self.order.index(kept)
             else:
+                index = next((n for n, i in enumerate(self.view) if i is kept), None)
+            if index is None or (old_group is not None and kept.key[0] != old_group):
                 index = old_index
-        self.cursor = min(index, max(0, len(self.view) - 1))
+        elif keep is not None:
+            index = old_index
+        self.cursor = min(index or 0, max(0, len(self.view) - 1))
         self.refresh()
 
     def tick(self) -> list[LeadItem]:
-        """Called often: re-sort the moment a callback falls due; the ones that just did."""
-        due = self._next_due
+        """Called often: the clock's own changes (a callback falling due moves to the top at
+        that moment); the callbacks that just fell due."""
         now = self.clock.now()
-        if due is None or now < due:
+        turn = self.order.next_turn()
+        if turn is None or now < turn:
             return []
-        fresh = leadview.fell_due(self.items.values(), self._checked, now)
-        self._checked = now
-        self.reorder()
-        return fresh
+        due = self.order.advance(now)
+        self._show(None)
+        return due
 
     @property
     def current(self) -> LeadItem | None:
@@ -198,7 +197,8 @@ class LeadList(ScrollView, can_focus=True):
 
     def watch_cursor(self, cursor: int) -> None:
         item = self.current
-        self._cursor_group = None if item is None else leadview.sort_key(item, self.clock.now())[0]
+        self._cursor_group = None if item is None else item.key[0]
+        self._cursor_id = None if item is None else item.id
         height = max(1, self.scrollable_content_region.height)
         top = round(self.scroll_y)
         if cursor < top:

@@ -49,7 +49,9 @@ def test_order_due_callbacks_then_dialable_then_waiting_then_the_rest() -> None:
     assert [i.id for i in leadview.ordered(leads, NOW)] == [4, 2, 1, 8, 7, 3, 9, 5, 6]
     # a minute later the second callback is due and comes first, after the earlier one
     assert [i.id for i in leadview.ordered(leads, NOW + 61)][:2] == [4, 7]
-    assert leadview.next_due(leads, NOW) == NOW + 60
+    assert leadview.turns_at(leads[6], NOW) == NOW + 60  # when it moves, by the clock alone
+    assert leadview.turns_at(leads[2], NOW) == NOW + 600
+    assert leadview.turns_at(leads[0], NOW) is None
 
 
 def test_words_and_markers() -> None:
@@ -115,7 +117,6 @@ def test_a_due_callback_says_how_late_it_is() -> None:
     assert leadview.status_text(late, NOW) == "overdue 12 min"
     assert leadview.overdue_text(3 * 3600) == "overdue 3 h"
     assert leadview.overdue_text(3 * 86400) == "overdue 3 d"
-    assert leadview.fell_due([due, late], NOW - 60, NOW) == [due]
     undisposed = item(
         3, state="waiting", next_at=NOW + 60, attempts=1, last_disposition="not_disposed"
     )
