@@ -1,5 +1,9 @@
 """The daemon's operations: each op names the least role that may call it.
 
+This module holds the dispatcher (`Ops`) and the session, status, do-not-call,
+report and desk ops; campaigns (`ops_campaigns`) and imports (`ops_imports`)
+register theirs in their own modules through `opbase.op`.
+
 A handler receives the caller's session (identity included) and the request's
 args, checks what that identity may touch (a supervisor only their group's
 campaigns) and answers with JSON-able data. Errors are CctermErrors: they go
@@ -10,18 +14,26 @@ from __future__ import annotations
 
 import itertools
 import logging
-import sqlite3
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ccterm import __version__, wire
 from ccterm.clock import Clock
 from ccterm.config import Config
-from ccterm.daemon.autodial import SHOWN
+from ccterm.daemon import ops_campaigns, ops_imports  # noqa: F401 - they register their ops
 from ccterm.daemon.center import Center
-from ccterm.daemon.harbor import message_path, message_seconds
+from ccterm.daemon.opbase import (
+    OPS,
+    Publish,
+    arg_int,
+    arg_list,
+    arg_str,
+    arg_time,
+    op,
+    require_manage,
+    require_visible,
+)
 from ccterm.daemon.server import Identity, Session, campaign_audience
 from ccterm.dialer import why
 from ccterm.dialer.dispositions import DispositionError
@@ -30,127 +42,17 @@ from ccterm.errors import Forbidden, NotFound, UsageError
 from ccterm.model import (
     AGENT_DISPOSITIONS,
     Campaign,
-    CampaignSettings,
     Disposition,
     Role,
     parse_choice,
     suggest,
 )
 from ccterm.numbers import Invalid, NumberBook
-from ccterm.sip.media import AudioFileError
 from ccterm.sip.trunk import Trunk
-from ccterm.store import campaigns, contacts, dialing, dnc, imports, reports, sessions
+from ccterm.store import campaigns, contacts, dialing, dnc, reports, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger(__name__)
-
-OpHandler = Callable[["Ops", Session, dict[str, Any]], Awaitable[Any]]
-Publish = Callable[[str, dict[str, Any], Callable[[Identity], bool] | None], None]
-
-
-@dataclass(frozen=True, slots=True)
-class OpSpec:
-    role: Role
-    handler: OpHandler
-    summary: str
-
-
-OPS: dict[str, OpSpec] = {}
-
-
-def op(name: str, role: Role, summary: str) -> Callable[[OpHandler], OpHandler]:
-    def register(fn: OpHandler) -> OpHandler:
-        OPS[name] = OpSpec(role, fn, summary)
-        return fn
-
-    return register
-
-
-# -- argument helpers: a bad request names the argument, never a KeyError --------------
-
-
-def arg_str(
-    args: dict[str, Any], key: str, *, default: str | None = None, limit: int = 1000
-) -> str:
-    value = args.get(key, default)
-    if value is None:
-        raise UsageError(f"missing argument '{key}'")
-    if not isinstance(value, str):
-        raise UsageError(f"argument '{key}' must be text")
-    if len(value) > limit:
-        raise UsageError(f"argument '{key}' is longer than {limit} characters")
-    return value
-
-
-def arg_int(args: dict[str, Any], key: str, *, default: int | None = None, lo: int = 0) -> int:
-    value = args.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"argument '{key}' must be a whole number")
-    if value < lo:
-        raise UsageError(f"argument '{key}' must be at least {lo}")
-    return value
-
-
-def arg_time(args: dict[str, Any], key: str) -> float | None:
-    value = args.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UsageError(f"argument '{key}' must be a time (epoch seconds)")
-    return float(value)
-
-
-def arg_list(args: dict[str, Any], key: str, *, limit: int = 100_000) -> list[Any]:
-    value = args.get(key)
-    if not isinstance(value, list):
-        raise UsageError(f"argument '{key}' must be a list")
-    if len(value) > limit:
-        raise UsageError(f"argument '{key}' has more than {limit} items; send it in parts")
-    return value
-
-
-def arg_dict(args: dict[str, Any], key: str) -> dict[str, Any]:
-    value = args.get(key, {})
-    if not isinstance(value, dict):
-        raise UsageError(f"argument '{key}' must be an object")
-    return value
-
-
-# -- who may touch what ------------------------------------------------------------------
-
-
-def may_manage(identity: Identity, campaign: Campaign) -> bool:
-    if identity.role is Role.ADMIN:
-        return True
-    return identity.role is Role.SUPERVISOR and identity.group in campaign.settings.groups
-
-
-def require_manage(identity: Identity, campaign: Campaign) -> None:
-    if not may_manage(identity, campaign):
-        raise Forbidden(
-            f"campaign '{campaign.name}' belongs to another group",
-            f"you ({identity.user}) manage the campaigns of group '{identity.group}'",
-        )
-
-
-def require_visible(identity: Identity, campaign: Campaign) -> None:
-    if not campaign.visible_to(identity.role, identity.user, identity.group):
-        # Same words as a missing campaign: what one may not see, one may not probe either.
-        raise NotFound(f"no campaign named '{campaign.name}'")
-
-
-def check_groups(identity: Identity, settings: CampaignSettings) -> CampaignSettings:
-    """A supervisor's campaigns belong to their group, and to no other."""
-    if identity.role is not Role.SUPERVISOR:
-        return settings
-    if not settings.groups:
-        return settings.merged({"groups": [identity.group]})
-    if set(settings.groups) != {identity.group}:
-        raise Forbidden(
-            "a supervisor can only give campaigns to their own group",
-            f"use --group {identity.group}, or ask an admin",
-        )
-    return settings
 
 
 class Ops:
@@ -306,253 +208,6 @@ async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, 
         out["database"] = str(ops.store.path)
         out["socket"] = str(ops.config.daemon.socket)
     return out
-
-
-# -- campaigns ---------------------------------------------------------------------------
-
-
-@op("campaign.list", Role.AGENT, "listing campaigns")
-async def campaign_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    who = session.identity
-    items = []
-    for c in await campaigns.list_all(ops.store):
-        if c.visible_to(who.role, who.user, who.group):
-            items.append(c.to_wire())
-    return {"campaigns": items}
-
-
-@op("campaign.show", Role.AGENT, "showing a campaign")
-async def campaign_show(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    """Settings, progress, and for dialling campaigns the pacing and abandon-rate windows."""
-    campaign = await ops.visible_campaign(session.identity, arg_str(args, "name"))
-    report = await reports.campaign_report(ops.store, campaign)
-    out: dict[str, Any] = {"campaign": campaign.to_wire(), "progress": report["progress"]}
-    if campaign.settings.mode in SHOWN:
-        shown = ops.center.dialer.show(campaign)
-        out["pacing"], out["abandons"] = shown["pacing"], shown["abandons"]
-        out["warnings"] = _message_warnings(ops, campaign.settings)
-    return out
-
-
-def _message_warnings(ops: Ops, settings: CampaignSettings) -> list[str]:
-    """What a campaign that can abandon calls lacks: the law expects a recorded message."""
-    path = message_path(ops.config, settings)
-    if path is None:
-        return [
-            "no abandon message: the law expects a recorded message for a person who answers"
-            " when no agent is free (set one: ccterm campaign edit NAME --abandon-message FILE.wav)"
-        ]
-    try:
-        message_seconds(path)
-    except AudioFileError as exc:
-        return [f"the abandon message cannot be played: {exc}"]
-    return []
-
-
-def _check_message(ops: Ops, settings: CampaignSettings, changes: dict[str, Any]) -> None:
-    """An abandon message given now must be a WAV the daemon can play."""
-    if not changes.get("abandon_message"):
-        return
-    path = message_path(ops.config, settings)
-    assert path is not None
-    try:
-        message_seconds(path)
-    except AudioFileError as exc:
-        raise UsageError(
-            f"abandon_message: cannot play {exc}",
-            "a WAV file the daemon can read (PCM or G.711); a relative path is"
-            f" relative to {ops.config.path.resolve().parent}",
-        ) from None
-
-
-@op("campaign.create", Role.SUPERVISOR, "creating a campaign")
-async def campaign_create(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    who = session.identity
-    name = _campaign_name(arg_str(args, "name", limit=200))
-    changes = arg_dict(args, "settings")
-    settings = check_groups(who, CampaignSettings().merged(changes))
-    _check_message(ops, settings, changes)
-    start_at = arg_time(args, "start_at") or ops.clock.now()
-    end_at = arg_time(args, "end_at")
-    if end_at is not None and end_at <= start_at:
-        raise UsageError("the end must come after the start")
-    campaign = await campaigns.create(
-        ops.store, name=name, settings=settings, start_at=start_at, end_at=end_at, actor=who.user
-    )
-    ops.campaign_changed(campaign)
-    return {"campaign": campaign.to_wire()}
-
-
-def _campaign_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise UsageError("a campaign needs a name")
-    if any(ch in name for ch in "\n\r\t"):
-        raise UsageError("a campaign name is one line of text")
-    return name
-
-
-@op("campaign.edit", Role.SUPERVISOR, "editing a campaign")
-async def campaign_edit(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    who = session.identity
-    current = await ops.managed_campaign(who, arg_str(args, "name"))
-    changes = arg_dict(args, "settings")
-    if "groups" in changes:
-        check_groups(who, current.settings.merged({"groups": changes["groups"]}))
-    _check_message(ops, current.settings.merged(changes), changes)
-    rename = args.get("rename")
-    campaign = await campaigns.edit(
-        ops.store,
-        current.name,
-        changes=changes,
-        start_at=arg_time(args, "start_at"),
-        end_at=arg_time(args, "end_at"),
-        clear_end=bool(args.get("clear_end", False)),
-        rename=_campaign_name(arg_str(args, "rename", limit=200)) if rename is not None else None,
-        actor=who.user,
-    )
-    ops.campaign_changed(campaign)
-    return {"campaign": campaign.to_wire()}
-
-
-async def _act(ops: Ops, session: Session, args: dict[str, Any], action: str) -> dict[str, Any]:
-    current = await ops.managed_campaign(session.identity, arg_str(args, "name"))
-    campaign = await campaigns.act(ops.store, current.name, action, actor=session.identity.user)
-    ops.campaign_changed(campaign)
-    return {"campaign": campaign.to_wire(), "was": str(current.status)}
-
-
-@op("campaign.start", Role.SUPERVISOR, "starting a campaign")
-async def campaign_start(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return await _act(ops, session, args, "start")
-
-
-@op("campaign.pause", Role.SUPERVISOR, "pausing a campaign")
-async def campaign_pause(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return await _act(ops, session, args, "pause")
-
-
-@op("campaign.stop", Role.SUPERVISOR, "stopping a campaign")
-async def campaign_stop(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return await _act(ops, session, args, "stop")
-
-
-@op("campaign.copy", Role.SUPERVISOR, "copying a campaign")
-async def campaign_copy(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    source = await ops.managed_campaign(session.identity, arg_str(args, "name"))
-    new_name = _campaign_name(arg_str(args, "new_name", limit=200))
-    campaign = await campaigns.copy(ops.store, source.name, new_name, actor=session.identity.user)
-    ops.campaign_changed(campaign)
-    return {"campaign": campaign.to_wire()}
-
-
-# -- import ----------------------------------------------------------------------------
-
-
-@op("import.begin", Role.SUPERVISOR, "importing a list")
-async def import_begin(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    who = session.identity
-    name = _campaign_name(arg_str(args, "campaign", limit=200))
-    region = arg_str(args, "region", default=ops.book.region, limit=3).upper()
-    ops.book_for(region)  # an unknown region is refused here, before any row is sent
-    columns = [str(c) for c in arg_list(args, "columns", limit=1000)]
-    existing = None
-    async with ops.store.connection() as db:
-        existing = await campaigns.find(db, name)
-    if existing is not None:
-        require_visible(who, existing)
-        require_manage(who, existing)
-    pending: dict[int, dict[str, Any]] = session.state.setdefault("imports", {})
-    if len(pending) >= 2:
-        raise UsageError("this connection has imports in progress already; finish them first")
-    staging = await imports.begin(ops.store)
-    import_id = next(ops._import_ids)
-    pending[import_id] = {
-        "staging": staging,
-        "campaign": name,
-        "file_name": arg_str(args, "file_name", limit=4096),
-        "columns": columns,
-        "region": region,
-        "dry_run": bool(args.get("dry_run", False)),
-    }
-
-    async def cleanup() -> None:
-        if import_id in pending:
-            del pending[import_id]
-            await imports.drop(ops.store, staging)
-
-    session.on_close.append(cleanup)
-    return {"import_id": import_id}
-
-
-def _pending(session: Session, args: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    import_id = arg_int(args, "import_id")
-    pending = session.state.get("imports", {})
-    if import_id not in pending:
-        raise NotFound(f"no import {import_id} in progress on this connection")
-    return import_id, pending[import_id]
-
-
-@op("import.rows", Role.SUPERVISOR, "importing a list")
-async def import_rows(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    _, job = _pending(session, args)
-    rows = arg_list(args, "rows", limit=50_000)
-    try:
-        await imports.add(ops.store, job["staging"], rows)
-    except sqlite3.Error as exc:
-        raise UsageError(f"a row of this batch is malformed ({exc})") from None
-    return {"received": job["staging"].received}
-
-
-@op("import.commit", Role.SUPERVISOR, "importing a list")
-async def import_commit(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    who = session.identity
-    import_id, job = _pending(session, args)
-    del session.state["imports"][import_id]
-    settings = check_groups(who, CampaignSettings())
-
-    def authorize(campaign: Campaign) -> None:
-        require_visible(who, campaign)
-        require_manage(who, campaign)
-
-    started = time.perf_counter()
-    result = await imports.commit(
-        ops.store,
-        job["staging"],
-        campaign_name=job["campaign"],
-        new_settings=settings,
-        file_name=job["file_name"],
-        columns=job["columns"],
-        region=job["region"],
-        rows=arg_int(args, "rows"),
-        invalid=arg_int(args, "invalid"),
-        file_duplicates=arg_int(args, "duplicates"),
-        actor=who.user,
-        authorize=authorize,
-        dry_run=job["dry_run"],
-    )
-    commit_s = round(time.perf_counter() - started, 3)
-    log.info(
-        "import %s into '%s' by %s: %d rows, %d imported, committed in %.2f s",
-        job["file_name"],
-        job["campaign"],
-        who.user,
-        result.rows,
-        result.imported,
-        commit_s,
-    )
-    if not job["dry_run"] and result.campaign is not None:
-        ops.campaign_changed(result.campaign)
-        ops.publish("import.finished", result.to_wire(), campaign_audience(result.campaign))
-    return {**result.to_wire(), "commit_s": commit_s}
-
-
-@op("import.abort", Role.SUPERVISOR, "importing a list")
-async def import_abort(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    import_id, job = _pending(session, args)
-    del session.state["imports"][import_id]
-    await imports.drop(ops.store, job["staging"])
-    return {"aborted": import_id}
 
 
 # -- do-not-call -----------------------------------------------------------------------
