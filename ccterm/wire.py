@@ -31,6 +31,17 @@ def encode(frame: Frame) -> bytes:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
+def encode_data(data: dict[str, Any]) -> bytes:
+    """An event's data, encoded once for every session that gets the event."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encode_event(seq: int, name: str, data: bytes) -> bytes:
+    """encode(event(seq, name, ...)) around data already encoded by encode_data."""
+    name_json = json.dumps(name, ensure_ascii=False).encode()
+    return b'{"seq":%d,"event":%b,"data":%b}\n' % (seq, name_json, data)
+
+
 def decode(line: bytes) -> Frame:
     """One frame from one line; anything else is a WireError, never a crash."""
     if len(line) > MAX_FRAME:

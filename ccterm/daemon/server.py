@@ -94,6 +94,19 @@ class Session:
     abort: Callable[[], None] | None = None  # drops the connection at once
 
     def send(self, frame: wire.Frame) -> None:
+        self._put(wire.encode(frame))
+
+    def event(self, name: str, data: dict[str, Any]) -> None:
+        self.event_encoded(name, wire.encode_data(data))
+
+    def event_encoded(self, name: str, data: bytes) -> None:
+        """An event whose data was encoded once (wire.encode_data) for all who get it."""
+        if self.closed:
+            return
+        self.seq += 1
+        self._put(wire.encode_event(self.seq, name, data))
+
+    def _put(self, frame: bytes) -> None:
         if self.closed:
             return
         if self.outbox.qsize() >= OUTBOX_LIMIT:
@@ -104,11 +117,7 @@ class Session:
             if self.abort is not None:
                 self.abort()
             return
-        self.outbox.put_nowait(wire.encode(frame))
-
-    def event(self, name: str, data: dict[str, Any]) -> None:
-        self.seq += 1
-        self.send(wire.event(self.seq, name, data))
+        self.outbox.put_nowait(frame)
 
     def close(self) -> None:
         if not self.closed:
@@ -189,10 +198,13 @@ class Server:
     def publish(
         self, name: str, data: dict[str, Any], audience: Callable[[Identity], bool] | None = None
     ) -> None:
-        """An event to every hello'd session whose identity may see it."""
+        """An event to every hello'd session whose identity may see it; encoded once."""
+        encoded: bytes | None = None
         for session in list(self.sessions):
             if session.subscribed and (audience is None or audience(session.identity)):
-                session.event(name, data)
+                if encoded is None:
+                    encoded = wire.encode_data(data)
+                session.event_encoded(name, encoded)
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
