@@ -237,18 +237,20 @@ async def test_attempt_cap_edit_exhausts_and_restores(store: Store) -> None:
 
 async def test_dnc_blocks_and_unblocks_leads_everywhere(store: Store) -> None:
     await land(store, "a", [lead(2, "+48601000001")])
-    assert await dnc.add(store, ["+48601000001", "+48601000002"], reason="asked", actor="s") == 2
-    assert await dnc.add(store, ["+48601000001"], reason="again", actor="s") == 0
+    first = await dnc.add(store, ["+48601000001", "+48601000002"], reason="asked", actor="s")
+    assert first == dnc.DncChange(2, {1: [(1, True)]})
+    assert await dnc.add(store, ["+48601000001"], reason="again", actor="s") == dnc.DncChange(0, {})
     assert await store.scalar("SELECT blocked FROM leads") == 1
     assert await dnc.listed(store, ["+48601000001", "+48601000003"]) == {"+48601000001"}
-    assert await dnc.remove(store, ["+48601000001"], actor="s") == 1
+    removed = await dnc.remove(store, ["+48601000001"], actor="s")
+    assert removed == dnc.DncChange(1, {1: [(1, False)]})
     assert await store.scalar("SELECT blocked FROM leads") == 0
     # a fax mark keeps it blocked after the do-not-call entry goes
     await dnc.add(store, ["+48601000001"], reason="", actor="s")
     await store.execute(
         "INSERT INTO number_marks (e164, mark, set_at) VALUES ('+48601000001', 'fax', 0)"
     )
-    await dnc.remove(store, ["+48601000001"], actor="s")
+    assert await dnc.remove(store, ["+48601000001"], actor="s") == dnc.DncChange(1, {})
     assert await store.scalar("SELECT blocked FROM leads") == 1
     total, entries = await dnc.entries(store)
     assert total == 1 and entries[0]["e164"] == "+48601000002"
