@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import grp
 import itertools
 import logging
@@ -134,17 +135,17 @@ class Server:
         self._ids = itertools.count(1)
         self.sessions: set[Session] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._created: tuple[int, int] | None = None  # (device, inode) of the socket we bound
 
     async def start(self) -> None:
-        self._prepare_path()
-        old_umask = os.umask(0o117)  # the socket is born 0660, never wider
+        sock = self._bind()
         try:
             self._server = await asyncio.start_unix_server(
-                self._on_connect, path=str(self.path), limit=wire.MAX_FRAME + 1
+                self._on_connect, sock=sock, limit=wire.MAX_FRAME + 1
             )
-        finally:
-            os.umask(old_umask)
-        os.chmod(self.path, 0o660)
+        except BaseException:
+            sock.close()
+            raise
         if self.config.daemon.socket_group:
             try:
                 gid = grp.getgrnam(self.config.daemon.socket_group).gr_gid
@@ -155,22 +156,67 @@ class Server:
                 ) from None
             os.chown(self.path, -1, gid)
 
+    def _bind(self) -> socket.socket:
+        """Our own socket at the path, or a CctermError; nothing that is not ours is removed.
+
+        bind() never replaces a file (asyncio's path= would unlink a socket there, even
+        through a symlink), so the only file ever removed is a socket nobody answers on.
+        """
+        self._prepare_path()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o117)  # the socket is born 0660, never wider
+        try:
+            sock.bind(str(self.path))
+        except OSError as exc:
+            sock.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise CctermError(
+                    f"{self.path} appeared while this daemon was starting",
+                    "another ccterm daemon may be starting on it; stop it, or give this one"
+                    " another [daemon] socket",
+                ) from None
+            raise CctermError(f"cannot create the socket {self.path}: {exc.strerror}") from None
+        finally:
+            os.umask(old_umask)
+        created = self.path.lstat()
+        self._created = (created.st_dev, created.st_ino)
+        os.chmod(self.path, 0o660)
+        return sock
+
     def _prepare_path(self) -> None:
+        """Refuse a path that is not a stale socket; remove it only when provably stale."""
         if not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, mode=0o755)
-        if not self.path.exists() and not self.path.is_symlink():
+        try:
+            mode = self.path.lstat().st_mode
+        except FileNotFoundError:
             return
-        if not stat.S_ISSOCK(self.path.lstat().st_mode):
+        fix = "fix [daemon] socket in config.toml (a path of its own, e.g. /run/ccterm/ccterm.sock)"
+        if stat.S_ISLNK(mode):
             raise CctermError(
-                f"{self.path} exists and is not a socket", "fix [daemon] socket in config.toml"
+                f"{self.path} is a symbolic link; the daemon neither follows nor replaces it",
+                f"{fix}, or remove the link if nothing needs it",
+            )
+        if stat.S_ISDIR(mode):
+            raise CctermError(f"{self.path} is a directory, not a socket", fix)
+        if not stat.S_ISSOCK(mode):
+            raise CctermError(
+                f"{self.path} exists and is not a socket", f"{fix}, or move the file away"
             )
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         probe.settimeout(1.0)
         try:
             probe.connect(str(self.path))
-        except OSError:
-            self.path.unlink()  # a stale socket from a daemon that died
+        except ConnectionRefusedError:
+            # Nobody listens: a daemon that died. It is ours to replace.
+            self.path.unlink()
             return
+        except OSError as exc:  # no permission, or a daemon too busy to accept: not provably stale
+            raise CctermError(
+                f"cannot tell whether a daemon is listening on {self.path}"
+                f" ({exc.strerror or 'no answer within 1 s'})",
+                f"if no ccterm daemon runs, remove {self.path} and start again",
+            ) from None
         finally:
             probe.close()
         raise CctermError(
@@ -192,8 +238,19 @@ class Server:
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
-        with contextlib.suppress(FileNotFoundError):
+        self._remove_own_socket()
+
+    def _remove_own_socket(self) -> None:
+        """The socket file goes only if it is still the one this daemon bound."""
+        if self._created is None:
+            return
+        try:
+            now = self.path.lstat()
+        except FileNotFoundError:
+            return
+        if stat.S_ISSOCK(now.st_mode) and (now.st_dev, now.st_ino) == self._created:
             self.path.unlink()
+        self._created = None
 
     def publish(
         self, name: str, data: dict[str, Any], audience: Callable[[Identity], bool] | None = None
