@@ -48,7 +48,11 @@ def decode(line: bytes) -> Frame:
         raise WireError(f"frame of {len(line)} bytes is over the {MAX_FRAME} byte limit")
     try:
         frame = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:  # the decoder's own limit, about 1,000 levels: never a crash
+        raise WireError(
+            "frame nested too deeply", "a request nests its arguments a few levels at most"
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, an integer of over 4,300 digits
         raise WireError(f"not a JSON frame: {exc}") from None
     if not isinstance(frame, dict):
         raise WireError("a frame must be a JSON object")
