@@ -32,6 +32,7 @@ from ccterm.model import Campaign, Role
 log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 10_000  # frames queued for one client before it counts as stuck
+BACKLOG = 100  # connections waiting to be accepted (asyncio's default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,17 +136,25 @@ class Server:
         self._ids = itertools.count(1)
         self.sessions: set[Session] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sock: socket.socket | None = None
         self._created: tuple[int, int] | None = None  # (device, inode) of the socket we bound
 
+    def claim(self) -> None:
+        """Bind and listen on the socket path, before the rest of the daemon starts.
+
+        From here a second daemon's probe connects and is refused; clients that come
+        early wait in the backlog until start() serves them.
+        """
+        if self._sock is None:
+            self._sock = self._bind()
+            self._sock.listen(BACKLOG)
+
     async def start(self) -> None:
-        sock = self._bind()
-        try:
-            self._server = await asyncio.start_unix_server(
-                self._on_connect, sock=sock, limit=wire.MAX_FRAME + 1
-            )
-        except BaseException:
-            sock.close()
-            raise
+        self.claim()
+        assert self._sock is not None
+        self._server = await asyncio.start_unix_server(
+            self._on_connect, sock=self._sock, limit=wire.MAX_FRAME + 1, backlog=BACKLOG
+        )
         if self.config.daemon.socket_group:
             try:
                 gid = grp.getgrnam(self.config.daemon.socket_group).gr_gid
@@ -191,7 +200,7 @@ class Server:
             mode = self.path.lstat().st_mode
         except FileNotFoundError:
             return
-        fix = "fix [daemon] socket in config.toml (a path of its own, e.g. /run/ccterm/ccterm.sock)"
+        fix = "fix [daemon] socket in config.toml: a path of its own, like /run/ccterm/ccterm.sock"
         if stat.S_ISLNK(mode):
             raise CctermError(
                 f"{self.path} is a symbolic link; the daemon neither follows nor replaces it",
@@ -227,6 +236,8 @@ class Server:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        elif self._sock is not None:
+            self._sock.close()  # claimed, never served
         for session in list(self.sessions):
             session.close()
             if session.abort is not None:

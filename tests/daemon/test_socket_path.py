@@ -56,6 +56,7 @@ async def test_a_second_daemon_on_a_live_socket_is_refused_and_the_first_keeps_i
     after = daemon.socket.lstat()
     assert (after.st_ino, after.st_dev) == (before.st_ino, before.st_dev), "the same socket"
     assert (await daemon.request("status"))["role"] == "admin", "new clients still connect"
+    assert not (elsewhere / "ccterm.db").exists(), "refused before a database or a trunk started"
 
 
 async def test_a_symlink_to_a_live_socket_is_refused_and_both_are_left(
