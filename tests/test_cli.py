@@ -286,3 +286,21 @@ def test_the_headless_demo_sets_everything_up(tmp_path: Path) -> None:
     assert "Imported 120 of 120 rows into campaign 'power demo'" in done.stdout
     assert "--user piotr" in done.stdout
     assert not (tmp_path / "demo" / "ccterm.sock").exists(), "the daemon stopped with it"
+
+
+def test_the_headless_demo_stopped_with_sigterm_stops_its_daemon(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "ccterm", "demo", "--headless", "--dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        if "runs until you press Ctrl-C" in line:
+            break
+    assert ccterm("status", config=tmp_path / "config.toml").returncode == 0
+    demo.terminate()  # `kill PID`, or systemd stopping a session
+    assert demo.wait(30) == 128 + signal.SIGTERM
+    assert not (tmp_path / "ccterm.sock").exists(), "its daemon stopped, not orphaned"
+    assert ccterm("status", config=tmp_path / "config.toml").returncode != 0
