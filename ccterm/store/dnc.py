@@ -16,7 +16,27 @@ import aiosqlite
 
 from ccterm.store.db import Store, log_event
 
-_CONTACTS_OF = "SELECT c.id FROM contacts c WHERE c.e164 IN (SELECT value FROM json_each(?))"
+# Each statement takes a JSON array of E.164 numbers and seeks by index per number
+# (dnc by key, contacts by e164, leads by contact): linear in the batch, whatever the
+# size of the list or the base. tests/store/test_store.py holds them to their plans.
+LIST = (
+    "INSERT INTO dnc (e164, reason, added_by, added_at)"
+    " SELECT value, ?, ?, ? FROM json_each(?) WHERE true ON CONFLICT (e164) DO NOTHING"
+)
+BLOCK = (
+    "UPDATE leads SET blocked = 1 WHERE blocked = 0 AND contact_id IN"
+    " (SELECT c.id FROM contacts c WHERE c.e164 IN (SELECT value FROM json_each(?)))"
+    " RETURNING campaign_id, id, blocked"
+)
+UNLIST = "DELETE FROM dnc WHERE e164 IN (SELECT value FROM json_each(?))"
+UNBLOCK = (  # blocked stays only for a number marked wrong number or fax
+    "UPDATE leads SET blocked = g.marked"
+    " FROM (SELECT c.id AS contact_id,"
+    "  EXISTS (SELECT 1 FROM number_marks m WHERE m.e164 = c.e164) AS marked"
+    "  FROM contacts c WHERE c.e164 IN (SELECT value FROM json_each(?))) AS g"
+    " WHERE leads.contact_id = g.contact_id AND leads.blocked != g.marked"
+    " RETURNING leads.campaign_id, leads.id, leads.blocked"
+)
 
 
 FETCH = 2_000  # changed leads fetched per hop to the database thread
@@ -47,19 +67,9 @@ async def add(store: Store, numbers: list[str], *, reason: str, actor: str) -> D
     now = store.clock.now()
     batch = json.dumps(numbers)
     async with store.transaction() as db:
-        cursor = await db.execute(
-            "INSERT INTO dnc (e164, reason, added_by, added_at)"
-            " SELECT value, ?, ?, ? FROM json_each(?) WHERE true ON CONFLICT (e164) DO NOTHING",
-            (reason, actor, now, batch),
-        )
+        cursor = await db.execute(LIST, (reason, actor, now, batch))
         added = cursor.rowcount
-        # One index seek per number (contacts by e164, leads by contact): linear in the batch.
-        cursor = await db.execute(
-            f"UPDATE leads SET blocked = 1 WHERE blocked = 0 AND contact_id IN ({_CONTACTS_OF})"
-            " RETURNING campaign_id, id, blocked",
-            (batch,),
-        )
-        flips = await _flips(cursor)
+        flips = await _flips(await db.execute(BLOCK, (batch,)))
         if added:
             await log_event(
                 db, now, actor, "dnc.add", json.dumps({"count": added, "reason": reason})
@@ -72,20 +82,8 @@ async def remove(store: Store, numbers: list[str], *, actor: str) -> DncChange:
     now = store.clock.now()
     batch = json.dumps(numbers)
     async with store.transaction() as db:
-        cursor = await db.execute(
-            "DELETE FROM dnc WHERE e164 IN (SELECT value FROM json_each(?))", (batch,)
-        )
-        removed = cursor.rowcount
-        cursor = await db.execute(
-            "UPDATE leads SET blocked = g.marked"
-            " FROM (SELECT c.id AS contact_id,"
-            "  EXISTS (SELECT 1 FROM number_marks m WHERE m.e164 = c.e164) AS marked"
-            "  FROM contacts c WHERE c.e164 IN (SELECT value FROM json_each(?))) AS g"
-            " WHERE leads.contact_id = g.contact_id AND leads.blocked != g.marked"
-            " RETURNING leads.campaign_id, leads.id, leads.blocked",
-            (batch,),
-        )
-        flips = await _flips(cursor)
+        removed = (await db.execute(UNLIST, (batch,))).rowcount
+        flips = await _flips(await db.execute(UNBLOCK, (batch,)))
         if removed:
             await log_event(db, now, actor, "dnc.remove", json.dumps({"numbers": numbers[:100]}))
     return DncChange(removed, flips)

@@ -256,6 +256,21 @@ async def test_dnc_blocks_and_unblocks_leads_everywhere(store: Store) -> None:
     assert total == 1 and entries[0]["e164"] == "+48601000002"
 
 
+async def test_dnc_statements_seek_by_index_per_number(store: Store) -> None:
+    """Linear in the batch: no statement scans the list, the contacts or the leads."""
+    await land(store, "a", [lead(2, "+48601000001")])
+    plans = {}
+    for name in ("LIST", "BLOCK", "UNLIST", "UNBLOCK"):
+        sql = getattr(dnc, name)
+        rows = await store.fetchall("EXPLAIN QUERY PLAN " + sql, ("[]",) * sql.count("?"))
+        plans[name] = [r["detail"] for r in rows]
+    every = [step for steps in plans.values() for step in steps]
+    assert not [s for s in every if s.startswith("SCAN") and "json_each" not in s], plans
+    assert "SEARCH leads USING INDEX sqlite_autoindex_leads_1 (contact_id=?)" in plans["BLOCK"]
+    assert "SEARCH dnc USING PRIMARY KEY (e164=?)" in plans["UNLIST"]
+    assert any(s.startswith("SEARCH leads USING INDEX") for s in plans["UNBLOCK"]), plans
+
+
 async def test_campaign_lifecycle_on_the_clock(store: Store) -> None:
     clock = store.clock
     assert isinstance(clock, VirtualClock)
