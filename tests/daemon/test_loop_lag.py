@@ -27,6 +27,7 @@ async def test_the_largest_request_of_every_op_leaves_the_loop_free(live: Path) 
     with LagProbe(socket) as probe:
         windows = await biggest_requests(socket, count=LIMITS["dnc.add"])
     results = {w.op: w.result for w in windows}
+    assert len(results["campaign.create"]["campaign"]["settings"]["agents"]) == 1_000
     assert results["import.commit"]["imported"] == 50_000
     assert len(results["leads.list"]["rows"]) > 0
     assert results["dnc.add"]["added"] == 50_000 and results["dnc.add"]["invalid"] == []
