@@ -194,12 +194,16 @@ class Server:
 
     def _prepare_path(self) -> None:
         """Refuse a path that is not a stale socket; remove it only when provably stale."""
-        if not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, mode=0o755)
         try:
+            self.path.parent.mkdir(parents=True, mode=0o755, exist_ok=True)
             mode = self.path.lstat().st_mode
         except FileNotFoundError:
             return
+        except OSError as exc:
+            raise CctermError(
+                f"cannot use the socket path {self.path}: {exc.strerror}",
+                "the daemon's user must be able to create it ([daemon] socket in config.toml)",
+            ) from None
         fix = "fix [daemon] socket in config.toml: a path of its own, like /run/ccterm/ccterm.sock"
         if stat.S_ISLNK(mode):
             raise CctermError(
@@ -218,7 +222,13 @@ class Server:
             probe.connect(str(self.path))
         except ConnectionRefusedError:
             # Nobody listens: a daemon that died. It is ours to replace.
-            self.path.unlink()
+            try:
+                self.path.unlink()
+            except OSError as exc:
+                raise CctermError(
+                    f"cannot remove the stale socket {self.path}: {exc.strerror}",
+                    "remove it as its owner, or run the daemon as that user",
+                ) from None
             return
         except OSError as exc:  # no permission, or a daemon too busy to accept: not provably stale
             raise CctermError(
@@ -256,10 +266,10 @@ class Server:
         if self._created is None:
             return
         try:
-            now = self.path.lstat()
+            current = self.path.lstat()
         except FileNotFoundError:
             return
-        if stat.S_ISSOCK(now.st_mode) and (now.st_dev, now.st_ino) == self._created:
+        if stat.S_ISSOCK(current.st_mode) and (current.st_dev, current.st_ino) == self._created:
             self.path.unlink()
         self._created = None
 
