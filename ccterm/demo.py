@@ -214,14 +214,21 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
     echo(f"Starting the daemon on the simulated trunk in {base} ...")
     process = start_daemon(config_path, log_path)
 
+    waiting = False  # in the headless wait, below
+
     def hang_up(signum: int, frame: object) -> None:
-        """The terminal went away: take the daemon down with us, at once."""
+        """The terminal went away, or `kill`: take the daemon down with us, at once."""
+        if waiting:
+            # Unwind out of process.wait(), which holds the Popen's lock: stopping the
+            # daemon from in here would wait for that lock forever. `finally` stops it.
+            raise SystemExit(128 + signum)
         stop_daemon(process)
         if temporary:
             shutil.rmtree(base, ignore_errors=True)
         os._exit(128 + signum)
 
-    signal.signal(signal.SIGHUP, hang_up)
+    for stop_signal in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(stop_signal, hang_up)
     me = _command_name()
     second = f"{me} agent --config {config_path} --user piotr"
     code = 0
@@ -235,8 +242,10 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
         if headless:
             if wait:
                 echo("The daemon runs until you press Ctrl-C.")
+                waiting = True
                 with contextlib.suppress(KeyboardInterrupt):
                     process.wait()
+                waiting = False
         else:
             from rich.markup import escape
 

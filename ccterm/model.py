@@ -263,19 +263,31 @@ def _float(key: str, value: Any, lo: float, hi: float) -> float:
     return number
 
 
+MAX_NAMES = 1_000  # groups, agents or tags of one campaign: a team is 5-50 people
+
+
 def _names(key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
-        value = [v for v in value.split(",")]
+        value = value.split(",", MAX_NAMES)
     if not isinstance(value, list | tuple):
-        raise UsageError(f"{key}: expected a list of names, got {value!r}")
-    out: list[str] = []
+        raise UsageError(f"{key}: expected a list of names, got {_shown(value)}")
+    if len(value) > MAX_NAMES:
+        raise UsageError(f"{key}: more than {MAX_NAMES} names")
+    out: dict[str, None] = {}  # in order, once each
     for item in value:
         if not isinstance(item, str):
-            raise UsageError(f"{key}: expected names, got {item!r}")
+            raise UsageError(f"{key}: expected names, got {_shown(item)}")
         item = item.strip()
-        if item and item not in out:
-            out.append(item)
+        if item:
+            out[item] = None
     return tuple(out)
+
+
+def _shown(value: Any) -> str:
+    """A wrong value as an error message quotes it: briefly, whatever its size or depth."""
+    scalar = isinstance(value, str | int | float | bool | None)
+    text = repr(value) if scalar else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 DEFAULT_RETRY_MINUTES: dict[str, int] = {"no_answer": 120, "voicemail": 120, "busy": 120}

@@ -31,13 +31,28 @@ def encode(frame: Frame) -> bytes:
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
+def encode_data(data: dict[str, Any]) -> bytes:
+    """An event's data, encoded once for every session that gets the event."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encode_event(seq: int, name: str, data: bytes) -> bytes:
+    """encode(event(seq, name, ...)) around data already encoded by encode_data."""
+    name_json = json.dumps(name, ensure_ascii=False).encode()
+    return b'{"seq":%d,"event":%b,"data":%b}\n' % (seq, name_json, data)
+
+
 def decode(line: bytes) -> Frame:
     """One frame from one line; anything else is a WireError, never a crash."""
     if len(line) > MAX_FRAME:
         raise WireError(f"frame of {len(line)} bytes is over the {MAX_FRAME} byte limit")
     try:
         frame = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:  # the decoder's own limit, about 1,000 levels: never a crash
+        raise WireError(
+            "frame nested too deeply", "a request nests its arguments a few levels at most"
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, an integer of over 4,300 digits
         raise WireError(f"not a JSON frame: {exc}") from None
     if not isinstance(frame, dict):
         raise WireError("a frame must be a JSON object")

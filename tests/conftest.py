@@ -29,6 +29,43 @@ IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="needs root to act as other Unix users")
 
 
+def needs_tool(tool: str, package: str) -> pytest.MarkDecorator:
+    """A test that runs the program `tool` (Debian package `package`).
+
+    Where it is missing the test is skipped on a developer's machine, and fails,
+    naming the tool, under CI ($CI set) or `--require-tools` (.ci/run passes it):
+    there a skip would hide tests CI is meant to run.
+    """
+    return pytest.mark.needs_tool(tool, package)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-tools",
+        action="store_true",
+        help="fail, not skip, a test whose program (sipp, tmux) is missing; on when $CI is set",
+    )
+
+
+def tools_required(config: pytest.Config) -> bool:
+    ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return ci or bool(config.getoption("--require-tools"))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs_tool"):
+        tool, package = mark.args
+        if shutil.which(tool) is not None:
+            continue
+        if tools_required(item.config):
+            pytest.fail(
+                f"{tool} is not installed (Debian package {package}), and CI runs every test;"
+                " bash .ci/run installs it",
+                pytrace=False,
+            )
+        pytest.skip(f"{tool} is not installed (Debian package {package})")
+
+
 @pytest.fixture
 def workdir() -> Iterator[Path]:
     """A directory other Unix users can traverse (pytest's tmp_path is 0700 under root)."""

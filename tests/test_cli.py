@@ -452,3 +452,21 @@ def test_delete_and_archive_ask_on_a_terminal(live: Path) -> None:
     ccterm("campaign", "create", "done", config=live, check=True)
     put_away = on_a_terminal(["campaign", "archive", "done", "--config", str(live)], "y\n")
     assert "Archived 'done' (running -> stopped)." in put_away.stdout, put_away.stderr
+
+
+def test_the_headless_demo_stopped_with_sigterm_stops_its_daemon(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "ccterm", "demo", "--headless", "--dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        if "runs until you press Ctrl-C" in line:
+            break
+    assert ccterm("status", config=tmp_path / "config.toml").returncode == 0
+    demo.terminate()  # `kill PID`, or systemd stopping a session
+    assert demo.wait(30) == 128 + signal.SIGTERM
+    assert not (tmp_path / "ccterm.sock").exists(), "its daemon stopped, not orphaned"
+    assert ccterm("status", config=tmp_path / "config.toml").returncode != 0

@@ -13,6 +13,7 @@ from ccterm.lifecycle import scheduled_status, transition
 from ccterm.model import (
     BUCKET_LABELS,
     LEAD_BUCKETS,
+    MAX_NAMES,
     OPEN_BUCKETS,
     Campaign,
     CampaignSettings,
@@ -77,6 +78,19 @@ def test_bad_settings_are_refused_with_a_reason(changes: dict, words: str) -> No
     with pytest.raises(UsageError) as caught:
         CampaignSettings().merged(changes)
     assert words in caught.value.message
+
+
+def test_names_are_kept_once_in_order_up_to_a_thousand() -> None:
+    many = [f"agent{i}" for i in range(MAX_NAMES)]
+    half = many[: MAX_NAMES // 2]
+    settings = CampaignSettings().merged({"agents": half + half[::-1], "tags": " b, a,b ,"})
+    assert settings.agents == tuple(half) and settings.tags == ("b", "a")
+    assert CampaignSettings().merged({"agents": many}).agents == tuple(many)
+    for too_many in ([*many, "one more"], ",".join(["x"] * 500_000)):
+        with pytest.raises(UsageError, match=f"agents: more than {MAX_NAMES} names"):
+            CampaignSettings().merged({"agents": too_many})
+    with pytest.raises(UsageError, match="groups: expected names, got list"):
+        CampaignSettings().merged({"groups": [[[["deep"]]]]})
 
 
 def test_pacing_settings_default_to_the_law_and_automatic() -> None:

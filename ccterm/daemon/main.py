@@ -101,6 +101,10 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
+        # The socket path first: a daemon refused there has opened no database and
+        # registered nothing on the trunk, so the one already running is undisturbed.
+        server = Server(config)
+        server.claim()
         config.daemon.recordings.mkdir(parents=True, exist_ok=True)
         store = await Store.open(config.daemon.database, clock)
         await _sync_users(store, config)
@@ -111,7 +115,6 @@ async def serve(
                 "%d call(s) were in progress when the daemon stopped; back in line", recovered
             )
         trunk = make_trunk(config, loop)
-        server = Server(config)
         center = Center(store, clock, server, trunk, config)
         server.handler = Ops(
             config=config,

@@ -1,8 +1,9 @@
 """The daemon's operations: each op names the least role that may call it.
 
-This module holds the dispatcher (`Ops`) and the session, status, do-not-call,
-report and desk ops; campaigns (`ops_campaigns`), imports (`ops_imports`) and
-`lead why` (`ops_why`) register theirs in their own modules through `opbase.op`.
+This module holds the dispatcher (`Ops`) and the session, status, report and
+desk ops; campaigns (`ops_campaigns`), imports (`ops_imports`), the do-not-call
+list (`ops_dnc`) and `lead why` (`ops_why`) register theirs in their own modules
+through `opbase.op`.
 
 A handler receives the caller's session (identity included) and the request's
 args, checks what that identity may touch (a supervisor only their group's
@@ -20,13 +21,12 @@ from typing import Any
 from ccterm import __version__, wire
 from ccterm.clock import Clock
 from ccterm.config import Config
-from ccterm.daemon import ops_campaigns, ops_imports, ops_why  # noqa: F401 - their ops
+from ccterm.daemon import ops_campaigns, ops_dnc, ops_imports, ops_why  # noqa: F401 - their ops
 from ccterm.daemon.center import Center
 from ccterm.daemon.opbase import (
     OPS,
     Publish,
     arg_int,
-    arg_list,
     arg_str,
     arg_time,
     op,
@@ -44,9 +44,9 @@ from ccterm.model import (
     parse_choice,
     suggest,
 )
-from ccterm.numbers import Invalid, NumberBook
+from ccterm.numbers import NumberBook
 from ccterm.sip.trunk import Trunk
-from ccterm.store import campaigns, dialing, dnc, reports, sessions
+from ccterm.store import campaigns, dialing, reports, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -211,69 +211,6 @@ async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, 
         out["database"] = str(ops.store.path)
         out["socket"] = str(ops.config.daemon.socket)
     return out
-
-
-# -- do-not-call -----------------------------------------------------------------------
-
-
-def _normalise(ops: Ops, raw_numbers: list[Any]) -> tuple[list[str], list[dict[str, str]]]:
-    good: list[str] = []
-    bad: list[dict[str, str]] = []
-    for raw in raw_numbers:
-        if not isinstance(raw, str):
-            bad.append({"number": repr(raw), "reason": "not text"})
-            continue
-        parsed = ops.book.parse(raw)
-        if isinstance(parsed, Invalid):
-            bad.append({"number": raw, "reason": parsed.reason})
-        elif parsed.e164 not in good:
-            good.append(parsed.e164)
-    return good, bad
-
-
-@op("dnc.add", Role.AGENT, "adding to the do-not-call list")
-async def dnc_add(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    who = session.identity
-    limit = 10 if who.role is Role.AGENT else 50_000
-    numbers, bad = _normalise(ops, arg_list(args, "numbers", limit=limit))
-    reason = arg_str(args, "reason", default="", limit=500)
-    if who.role is Role.AGENT and not reason:
-        reason = "customer asked"
-    added = await dnc.add(ops.store, numbers, reason=reason, actor=who.user) if numbers else 0
-    if added:
-        ops.publish("dnc.changed", {"added": added}, lambda w: w.role.at_least(Role.SUPERVISOR))
-    return {"added": added, "already": len(numbers) - added, "invalid": bad, "numbers": numbers}
-
-
-@op("dnc.remove", Role.SUPERVISOR, "removing from the do-not-call list")
-async def dnc_remove(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    numbers, bad = _normalise(ops, arg_list(args, "numbers", limit=50_000))
-    removed = await dnc.remove(ops.store, numbers, actor=session.identity.user) if numbers else 0
-    if removed:
-        ops.publish("dnc.changed", {"removed": removed}, lambda w: w.role.at_least(Role.SUPERVISOR))
-    return {"removed": removed, "not_listed": len(numbers) - removed, "invalid": bad}
-
-
-@op("dnc.list", Role.SUPERVISOR, "reading the do-not-call list")
-async def dnc_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    total, rows = await dnc.entries(
-        ops.store,
-        search=arg_str(args, "search", default="", limit=100),
-        limit=min(arg_int(args, "limit", default=100), 100_000),
-        offset=arg_int(args, "offset", default=0),
-    )
-    return {"total": total, "entries": [dict(r) for r in rows]}
-
-
-@op("dnc.check", Role.SUPERVISOR, "reading the do-not-call list")
-async def dnc_check(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    numbers, bad = _normalise(ops, arg_list(args, "numbers", limit=10_000))
-    listed = await dnc.listed(ops.store, numbers)
-    return {
-        "listed": sorted(listed),
-        "not_listed": [n for n in numbers if n not in listed],
-        "invalid": bad,
-    }
 
 
 # -- reports and users -------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import grp
 import itertools
 import logging
@@ -31,6 +32,7 @@ from ccterm.model import Campaign, Role
 log = logging.getLogger(__name__)
 
 OUTBOX_LIMIT = 10_000  # frames queued for one client before it counts as stuck
+BACKLOG = 100  # connections waiting to be accepted (asyncio's default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,19 @@ class Session:
     abort: Callable[[], None] | None = None  # drops the connection at once
 
     def send(self, frame: wire.Frame) -> None:
+        self._put(wire.encode(frame))
+
+    def event(self, name: str, data: dict[str, Any]) -> None:
+        self.event_encoded(name, wire.encode_data(data))
+
+    def event_encoded(self, name: str, data: bytes) -> None:
+        """An event whose data was encoded once (wire.encode_data) for all who get it."""
+        if self.closed:
+            return
+        self.seq += 1
+        self._put(wire.encode_event(self.seq, name, data))
+
+    def _put(self, frame: bytes) -> None:
         if self.closed:
             return
         if self.outbox.qsize() >= OUTBOX_LIMIT:
@@ -104,11 +119,7 @@ class Session:
             if self.abort is not None:
                 self.abort()
             return
-        self.outbox.put_nowait(wire.encode(frame))
-
-    def event(self, name: str, data: dict[str, Any]) -> None:
-        self.seq += 1
-        self.send(wire.event(self.seq, name, data))
+        self.outbox.put_nowait(frame)
 
     def close(self) -> None:
         if not self.closed:
@@ -125,17 +136,25 @@ class Server:
         self._ids = itertools.count(1)
         self.sessions: set[Session] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._sock: socket.socket | None = None
+        self._created: tuple[int, int] | None = None  # (device, inode) of the socket we bound
+
+    def claim(self) -> None:
+        """Bind and listen on the socket path, before the rest of the daemon starts.
+
+        From here a second daemon's probe connects and is refused; clients that come
+        early wait in the backlog until start() serves them.
+        """
+        if self._sock is None:
+            self._sock = self._bind()
+            self._sock.listen(BACKLOG)
 
     async def start(self) -> None:
-        self._prepare_path()
-        old_umask = os.umask(0o117)  # the socket is born 0660, never wider
-        try:
-            self._server = await asyncio.start_unix_server(
-                self._on_connect, path=str(self.path), limit=wire.MAX_FRAME + 1
-            )
-        finally:
-            os.umask(old_umask)
-        os.chmod(self.path, 0o660)
+        self.claim()
+        assert self._sock is not None
+        self._server = await asyncio.start_unix_server(
+            self._on_connect, sock=self._sock, limit=wire.MAX_FRAME + 1, backlog=BACKLOG
+        )
         if self.config.daemon.socket_group:
             try:
                 gid = grp.getgrnam(self.config.daemon.socket_group).gr_gid
@@ -146,22 +165,77 @@ class Server:
                 ) from None
             os.chown(self.path, -1, gid)
 
+    def _bind(self) -> socket.socket:
+        """Our own socket at the path, or a CctermError; nothing that is not ours is removed.
+
+        bind() never replaces a file (asyncio's path= would unlink a socket there, even
+        through a symlink), so the only file ever removed is a socket nobody answers on.
+        """
+        self._prepare_path()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o117)  # the socket is born 0660, never wider
+        try:
+            sock.bind(str(self.path))
+        except OSError as exc:
+            sock.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise CctermError(
+                    f"{self.path} appeared while this daemon was starting",
+                    "another ccterm daemon may be starting on it; stop it, or give this one"
+                    " another [daemon] socket",
+                ) from None
+            raise CctermError(f"cannot create the socket {self.path}: {exc.strerror}") from None
+        finally:
+            os.umask(old_umask)
+        created = self.path.lstat()
+        self._created = (created.st_dev, created.st_ino)
+        os.chmod(self.path, 0o660)
+        return sock
+
     def _prepare_path(self) -> None:
-        if not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, mode=0o755)
-        if not self.path.exists() and not self.path.is_symlink():
+        """Refuse a path that is not a stale socket; remove it only when provably stale."""
+        try:
+            self.path.parent.mkdir(parents=True, mode=0o755, exist_ok=True)
+            mode = self.path.lstat().st_mode
+        except FileNotFoundError:
             return
-        if not stat.S_ISSOCK(self.path.lstat().st_mode):
+        except OSError as exc:
             raise CctermError(
-                f"{self.path} exists and is not a socket", "fix [daemon] socket in config.toml"
+                f"cannot use the socket path {self.path}: {exc.strerror}",
+                "the daemon's user must be able to create it ([daemon] socket in config.toml)",
+            ) from None
+        fix = "fix [daemon] socket in config.toml: a path of its own, like /run/ccterm/ccterm.sock"
+        if stat.S_ISLNK(mode):
+            raise CctermError(
+                f"{self.path} is a symbolic link; the daemon neither follows nor replaces it",
+                f"{fix}, or remove the link if nothing needs it",
+            )
+        if stat.S_ISDIR(mode):
+            raise CctermError(f"{self.path} is a directory, not a socket", fix)
+        if not stat.S_ISSOCK(mode):
+            raise CctermError(
+                f"{self.path} exists and is not a socket", f"{fix}, or move the file away"
             )
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         probe.settimeout(1.0)
         try:
             probe.connect(str(self.path))
-        except OSError:
-            self.path.unlink()  # a stale socket from a daemon that died
+        except ConnectionRefusedError:
+            # Nobody listens: a daemon that died. It is ours to replace.
+            try:
+                self.path.unlink()
+            except OSError as exc:
+                raise CctermError(
+                    f"cannot remove the stale socket {self.path}: {exc.strerror}",
+                    "remove it as its owner, or run the daemon as that user",
+                ) from None
             return
+        except OSError as exc:  # no permission, or a daemon too busy to accept: not provably stale
+            raise CctermError(
+                f"cannot tell whether a daemon is listening on {self.path}"
+                f" ({exc.strerror or 'no answer within 1 s'})",
+                f"if no ccterm daemon runs, remove {self.path} and start again",
+            ) from None
         finally:
             probe.close()
         raise CctermError(
@@ -172,6 +246,8 @@ class Server:
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        elif self._sock is not None:
+            self._sock.close()  # claimed, never served
         for session in list(self.sessions):
             session.close()
             if session.abort is not None:
@@ -183,16 +259,30 @@ class Server:
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2.0)
-        with contextlib.suppress(FileNotFoundError):
+        self._remove_own_socket()
+
+    def _remove_own_socket(self) -> None:
+        """The socket file goes only if it is still the one this daemon bound."""
+        if self._created is None:
+            return
+        try:
+            current = self.path.lstat()
+        except FileNotFoundError:
+            return
+        if stat.S_ISSOCK(current.st_mode) and (current.st_dev, current.st_ino) == self._created:
             self.path.unlink()
+        self._created = None
 
     def publish(
         self, name: str, data: dict[str, Any], audience: Callable[[Identity], bool] | None = None
     ) -> None:
-        """An event to every hello'd session whose identity may see it."""
+        """An event to every hello'd session whose identity may see it; encoded once."""
+        encoded: bytes | None = None
         for session in list(self.sessions):
             if session.subscribed and (audience is None or audience(session.identity)):
-                session.event(name, data)
+                if encoded is None:
+                    encoded = wire.encode_data(data)
+                session.event_encoded(name, encoded)
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from ccterm import config as config_mod
 from ccterm import wire
 from ccterm.client import DaemonClient
 from ccterm.config import Config
@@ -86,6 +87,35 @@ async def test_bad_frames_get_errors_and_the_session_goes_on(daemon: RunningDaem
     ]
     assert "did you mean 'campaign.list'" in replies[5]["error"]["message"]
     assert "'name' must be text" in replies[6]["error"]["message"]
+
+
+async def test_deeply_nested_frames_are_bad_frames_and_leave_no_traceback(
+    live: Path, workdir: Path
+) -> None:
+    socket_path = config_mod.load(live).daemon.socket
+    deep = b"[" * 100_000 + b"]" * 100_000
+    replies = await raw_exchange(
+        socket_path,
+        deep
+        + b"\n"
+        + b'{"id": 1, "op": "dnc.add", "args": {"numbers": '
+        + deep
+        + b"}}\n"
+        + b'{"id": 2'
+        + b"2" * 5000
+        + b', "op": "status"}\n'
+        + b'{"id": 3, "op": "status"}\n',
+        replies=4,
+    )
+    errors = [
+        (r["id"], r.get("error", {}).get("code"), r.get("error", {}).get("message"))
+        for r in replies
+    ]
+    assert errors[:2] == [(None, "bad_frame", "frame nested too deeply")] * 2
+    assert errors[2][:2] == (None, "bad_frame") and "4300 digits" in errors[2][2]
+    assert replies[3]["ok"] is True, "the connection goes on"
+    log = (workdir / "daemon.log").read_text()
+    assert "Traceback" not in log and "RecursionError" not in log
 
 
 async def test_an_oversized_frame_is_refused_and_the_daemon_lives(daemon: RunningDaemon) -> None:

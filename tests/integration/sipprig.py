@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
+from tests.conftest import needs_tool
 
 SIPP = shutil.which("sipp")
 PCAPS = Path("/usr/share/sip-tester")
 USER, PASSWORD = "ccterm", "s3cret-pass"
 
-needs_sipp = pytest.mark.skipif(SIPP is None, reason="sipp (Debian sip-tester) is not installed")
+needs_sipp = needs_tool("sipp", "sip-tester")
 
 _REGISTRAR = """
   <label id="reg"/>

@@ -9,14 +9,13 @@ agent works the keys in tmux; the recordings prove the two talked.
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ccterm, spawn_daemon
+from tests.conftest import ccterm, needs_tool, spawn_daemon
 from tests.integration import sipprig
 from tests.integration.sipprig import needs_sipp, sipp
 from tests.integration.test_sip_daemon import channels, heard, sip_config
@@ -25,7 +24,7 @@ from tests.integration.test_tmux import CCTERM, SESSION, screen, start, tmux, wa
 pytestmark = [
     needs_sipp,
     pytest.mark.sip,
-    pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"),
+    needs_tool("tmux", "tmux"),
 ]
 
 

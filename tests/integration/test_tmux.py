@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -14,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ccterm, spawn_daemon, write_config
+from tests.conftest import ccterm, needs_tool, spawn_daemon, write_config
 from tests.desk_helpers import DESK_USERS
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+pytestmark = needs_tool("tmux", "tmux")
 SESSION = f"ccterm-test-{os.getpid()}"  # two runs on one machine keep apart
 
 

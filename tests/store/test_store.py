@@ -237,21 +237,38 @@ async def test_attempt_cap_edit_exhausts_and_restores(store: Store) -> None:
 
 async def test_dnc_blocks_and_unblocks_leads_everywhere(store: Store) -> None:
     await land(store, "a", [lead(2, "+48601000001")])
-    assert await dnc.add(store, ["+48601000001", "+48601000002"], reason="asked", actor="s") == 2
-    assert await dnc.add(store, ["+48601000001"], reason="again", actor="s") == 0
+    first = await dnc.add(store, ["+48601000001", "+48601000002"], reason="asked", actor="s")
+    assert first == dnc.DncChange(2, {1: [(1, True)]})
+    assert await dnc.add(store, ["+48601000001"], reason="again", actor="s") == dnc.DncChange(0, {})
     assert await store.scalar("SELECT blocked FROM leads") == 1
     assert await dnc.listed(store, ["+48601000001", "+48601000003"]) == {"+48601000001"}
-    assert await dnc.remove(store, ["+48601000001"], actor="s") == 1
+    removed = await dnc.remove(store, ["+48601000001"], actor="s")
+    assert removed == dnc.DncChange(1, {1: [(1, False)]})
     assert await store.scalar("SELECT blocked FROM leads") == 0
     # a fax mark keeps it blocked after the do-not-call entry goes
     await dnc.add(store, ["+48601000001"], reason="", actor="s")
     await store.execute(
         "INSERT INTO number_marks (e164, mark, set_at) VALUES ('+48601000001', 'fax', 0)"
     )
-    await dnc.remove(store, ["+48601000001"], actor="s")
+    assert await dnc.remove(store, ["+48601000001"], actor="s") == dnc.DncChange(1, {})
     assert await store.scalar("SELECT blocked FROM leads") == 1
     total, entries = await dnc.entries(store)
     assert total == 1 and entries[0]["e164"] == "+48601000002"
+
+
+async def test_dnc_statements_seek_by_index_per_number(store: Store) -> None:
+    """Linear in the batch: no statement scans the list, the contacts or the leads."""
+    await land(store, "a", [lead(2, "+48601000001")])
+    plans = {}
+    for name in ("LIST", "BLOCK", "UNLIST", "UNBLOCK"):
+        sql = getattr(dnc, name)
+        rows = await store.fetchall("EXPLAIN QUERY PLAN " + sql, ("[]",) * sql.count("?"))
+        plans[name] = [r["detail"] for r in rows]
+    every = [step for steps in plans.values() for step in steps]
+    assert not [s for s in every if s.startswith("SCAN") and "json_each" not in s], plans
+    assert "SEARCH leads USING INDEX sqlite_autoindex_leads_1 (contact_id=?)" in plans["BLOCK"]
+    assert "SEARCH dnc USING PRIMARY KEY (e164=?)" in plans["UNLIST"]
+    assert any(s.startswith("SEARCH leads USING INDEX") for s in plans["UNBLOCK"]), plans
 
 
 async def test_campaign_lifecycle_on_the_clock(store: Store) -> None:
