@@ -4,8 +4,8 @@
 
 A real daemon (its own process, simulated trunk) with N contacts in a campaign.
 Each op that takes a list or a limit is sent at the largest request it allows
-(import.rows 50,000 rows, leads.list 20,000, dnc.add and dnc.remove 50,000
-numbers written the way people write them, dnc.check 10,000, dnc.list 100,000),
+(import.rows 10,000 rows, leads.list 10,000, dnc.add and dnc.remove 50,000
+numbers written the way people write them, dnc.check 10,000, dnc.list a page of 10,000),
 one after another, while a separate process keeps asking the daemon for
 something it answers without the database (agent.state) and times each round
 trip. A round trip that overlaps the request grows by as long as the loop is

@@ -20,6 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ccterm.daemon.ops import LEADS_PAGE_MAX
+from ccterm.daemon.ops_imports import ROWS_MAX
+from ccterm.model import MAX_NAMES
+
 # time.monotonic is CLOCK_MONOTONIC, the same in every process on the machine: the
 # probe's samples line up with the windows the driver records.
 _PROBE = r"""
@@ -117,9 +121,9 @@ def now() -> float:
 # -- the largest request each op that takes a list or a limit allows ----------------------
 
 LIMITS = {  # the op's own cap on one request (ccterm/daemon ops), for a supervisor or admin
-    "campaign.create": 1_000,  # names in a campaign's groups, agents or tags (model.MAX_NAMES)
-    "import.rows": 50_000,
-    "leads.list": 20_000,
+    "campaign.create": MAX_NAMES,  # names in a campaign's groups, agents or tags
+    "import.rows": ROWS_MAX,
+    "leads.list": LEADS_PAGE_MAX,
     "dnc.add": 50_000,
     "dnc.check": 10_000,
     "dnc.list": 100_000,
@@ -188,7 +192,9 @@ async def biggest_requests(
             f"{count:,} contacts",
         )
         await timed(
-            "leads.list", {"campaign": campaign, "limit": LIMITS["leads.list"]}, "20,000 rows"
+            "leads.list",
+            {"campaign": campaign, "limit": LIMITS["leads.list"]},
+            f"{LIMITS['leads.list']:,} rows",
         )
         await timed("report.campaign", {"name": campaign}, f"{count:,} leads")
         numbers = [national(i) for i in range(min(count, LIMITS["dnc.add"]))]

@@ -50,6 +50,8 @@ from ccterm.store import campaigns, dialing, reports, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger(__name__)
+# Leads in one leads.list reply: encoding 10,000 holds the loop ~25 ms (20,000: ~52 ms).
+LEADS_PAGE_MAX = 10_000
 
 
 class Ops:
@@ -357,7 +359,7 @@ async def leads_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[s
     """A page of a campaign's contacts by id; the client keeps the list and sorts it."""
     who = session.identity
     campaign = await ops.visible_campaign(who, arg_str(args, "campaign", limit=200))
-    limit = min(arg_int(args, "limit", default=5000, lo=1), 20_000)
+    limit = min(arg_int(args, "limit", default=5000, lo=1), LEADS_PAGE_MAX)
     agent = who.user if who.role is Role.AGENT else None
     rows = await dialing.list_page(
         ops.store,

@@ -27,7 +27,7 @@ from ccterm.screens.dialogs import HelpScreen, MessagePopup, Welcome
 from ccterm.screens.leadview import LeadItem, phone_text
 from ccterm.screens.widgets import KEYS_TEXT, LeadList, ListHeader, agent_line
 
-PAGE = 20_000  # the most leads.list gives at once
+PAGE = 10_000  # the most leads.list gives at once (ops.LEADS_PAGE_MAX)
 BUSY = ("dialing", "on_call", "wrapup")
 
 
