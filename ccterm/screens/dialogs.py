@@ -195,7 +195,7 @@ class HelpScreen(Dialog):
     ]
 
     DEFAULT_CSS = """
-    HelpScreen > Vertical { max-width: 84; }
+    HelpScreen > Vertical { max-width: 120; }
     HelpScreen VerticalScroll { height: auto; max-height: 100%; }
     """
 
@@ -223,6 +223,10 @@ class HelpScreen(Dialog):
 
 class Welcome(HelpScreen):
     """The demo's first screen: what to try, and the second agent's command to copy."""
+
+    DEFAULT_CSS = """
+    Welcome > Vertical { max-width: 120; }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,enter,space,q", "dismiss", "Close"),
