@@ -51,6 +51,18 @@ TICK_SECONDS = 1.0
 GONE_AFTER = 10.0  # seconds without a client before an agent counts as gone
 
 
+async def nap(wake: asyncio.Event, seconds: float) -> None:
+    """Sleep until `wake` is set or `seconds` pass, and never swallow a cancellation.
+
+    asyncio.wait_for (3.11) returns the result when its inner wait finishes in the same
+    turn as a cancel, so a loop around it would go on after being cancelled: the daemon
+    then never stopped (seen when a hang-up woke the dialer as the daemon was stopping).
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+
+
 @dataclass
 class LiveCall:
     id: str
@@ -868,8 +880,7 @@ class Center:
             timeout = max(0.0, self._clock_due - loop.time())
             if self.dialer.retry_in is not None:  # held back by calls per second only
                 timeout = min(timeout, self.dialer.retry_in)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.01, timeout))
+            await nap(self._wake, max(0.01, timeout))
 
     async def close(self) -> None:
         for agent in self.agents.values():
