@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from textual.widgets import Input
@@ -20,6 +20,7 @@ from tests.conftest import RunningDaemon, start_daemon
 from tests.desk_helpers import db, load
 
 NUMBERS = [f"+4860123460{i}" for i in range(8)]
+T = TypeVar("T")
 
 
 async def wait_for(pilot: Any, check: Callable[[], Any], within: float = 8.0) -> Any:
@@ -31,6 +32,12 @@ async def wait_for(pilot: Any, check: Callable[[], Any], within: float = 8.0) ->
         if time.monotonic() > deadline:
             raise AssertionError(f"not seen within {within} s")
         await pilot.pause(0.05)
+
+
+async def shown(pilot: Any, app: AgentApp, kind: type[T]) -> T:
+    """Wait until a screen of `kind` is on top; that screen."""
+    screen: T = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, kind) else None)
+    return screen
 
 
 def ids(app: AgentApp) -> list[int]:
@@ -137,9 +144,7 @@ async def test_one_key_per_disposition(
         await pilot.press(key)
         if code in ("no_answer", "voicemail", "busy", "wrong_number", "fax"):
             # a call outcome on a contact never called: asked first
-            confirm = await wait_for(
-                pilot, lambda: app.screen if isinstance(app.screen, Confirm) else None
-            )
+            confirm = await shown(pilot, app, Confirm)
             assert "was never called" in confirm.question
             await pilot.press("y")
         if code == "callback":
@@ -184,9 +189,7 @@ async def test_the_card_follows_the_call_and_an_undisposed_call_is_explained(
         await loaded(pilot, app, 2)
         await select(pilot, app, leads[0])
         await pilot.press("d")
-        card = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
-        )
+        card = await shown(pilot, app, ContactCard)
         assert card.lead_id == leads[0], "the card pops for the call"
         await wait_for(pilot, lambda: "on the line" in card_text(card, "#card-status"))
         assert "ON CALL" in card_text(card, "#card-bar"), "the call's line stays in sight"
@@ -223,9 +226,7 @@ async def test_enter_during_a_call_opens_the_call_and_notes_land_on_it(
         await wait_for(pilot, lambda: app.screen is app.desk)
         await select(pilot, app, leads[2])  # another contact selected on the list
         await pilot.press("enter")
-        card = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
-        )
+        card = await shown(pilot, app, ContactCard)
         assert card.lead_id == leads[1], "Enter during a call means the contact on the line"
         await pilot.press("n", *"prosi o ofertę", "enter")
         await wait_for(pilot, lambda: db(human, "SELECT lead_id, text FROM notes"))
@@ -239,9 +240,7 @@ async def test_enter_saves_a_note_and_hands_the_keys_back(human: RunningDaemon) 
         await loaded(pilot, app, 2)
         await select(pilot, app, leads[0])
         await pilot.press("enter")
-        card = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
-        )
+        card = await shown(pilot, app, ContactCard)
         await pilot.press("n", *"ok", "enter")
         await wait_for(pilot, lambda: db(human, "SELECT text FROM notes"))
         assert not isinstance(card.focused, Input), "the keys are back with the card"
@@ -253,9 +252,7 @@ async def test_enter_saves_a_note_and_hands_the_keys_back(human: RunningDaemon) 
         assert db(human, "SELECT text FROM notes") == [("ok",)]
         # Esc leaves the box without saving
         await pilot.press("enter")
-        card = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
-        )
+        card = await shown(pilot, app, ContactCard)
         await pilot.press("n", *"half", "escape")
         assert not isinstance(card.focused, Input) and isinstance(app.screen, ContactCard)
 
@@ -265,9 +262,7 @@ async def test_power_mode_dials_the_next_contact_by_itself(human: RunningDaemon)
     app = make_app(human)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: status(app) == "on_call")
-        card = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
-        )
+        card = await shown(pilot, app, ContactCard)
         assert card.lead_id == leads[0]
         await pilot.press("h")
         await wait_for(pilot, lambda: status(app) == "wrapup")
@@ -284,9 +279,7 @@ async def test_a_message_stays_until_dismissed(human: RunningDaemon) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot, app, 1)
         await human.request("message.send", {"to": "anna", "text": "Przerwa o 12:00"})
-        popup = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, MessagePopup) else None
-        )
+        popup = await shown(pilot, app, MessagePopup)
         assert popup.message["text"] == "Przerwa o 12:00"
         await pilot.pause(1.0)
         assert isinstance(app.screen, MessagePopup), "it waits for the agent"
@@ -327,9 +320,7 @@ async def test_find_and_the_card(human: RunningDaemon) -> None:
         await wait_for(pilot, lambda: len(ids(app)) == 3)
         await select(pilot, app, leads[2])
         await pilot.press("enter")
-        card = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, ContactCard) else None
-        )
+        card = await shown(pilot, app, ContactCard)
         assert "Dzień dobry Contact 2 z Kraków" in str(card.query_one("#script").render())
         await pilot.press("n", *"oddzwonić jutro", "enter")
         await wait_for(pilot, lambda: db(human, "SELECT text FROM notes"))
@@ -377,9 +368,7 @@ async def test_q_on_the_card_during_a_call_asks_before_quitting(human: RunningDa
         await wait_for(pilot, lambda: status(app) == "on_call")
         await wait_for(pilot, lambda: isinstance(app.screen, ContactCard))
         await pilot.press("q")
-        confirm = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, Confirm) else None
-        )
+        confirm = await shown(pilot, app, Confirm)
         await pilot.press("y")
         await wait_for(pilot, lambda: app.return_code is not None)
         assert confirm is not None

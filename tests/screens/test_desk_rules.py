@@ -27,6 +27,7 @@ from tests.screens.test_agent_app import (
     loaded,
     make_app,
     select,
+    shown,
     status,
     wait_for,
 )
@@ -52,9 +53,7 @@ async def test_a_result_key_on_a_finished_contact_asks_and_no_keeps_it(
         await loaded(pilot, app, 2)
         await select(pilot, app, leads[0])
         await pilot.press("5")
-        confirm = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, Confirm) else None
-        )
+        confirm = await shown(pilot, app, Confirm)
         assert "is finished here (done)" in confirm.question
         await pilot.press("n")
         await pilot.pause(0.3)
@@ -76,9 +75,7 @@ async def test_the_callback_dialog_keeps_a_past_time_and_suggests_future_ones(
         await loaded(pilot, app, 1)
         await select(pilot, app, leads[0])
         await pilot.press("2")
-        dialog = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, CallbackDialog) else None
-        )
+        dialog = await shown(pilot, app, CallbackDialog)
         box = dialog.query_one("#when", Input)
         example_day = box.placeholder.split(", ")[1].split()[0]
         today = local(time.time()).date()
@@ -134,9 +131,7 @@ async def test_do_not_call_asks_why_and_keeps_the_answer(human: RunningDaemon) -
         await loaded(pilot, app, 2)
         await select(pilot, app, leads[1])
         await pilot.press("x")
-        dialog = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, DoNotCall) else None
-        )
+        dialog = await shown(pilot, app, DoNotCall)
         reason = dialog.query_one(Input)
         assert reason.value == "customer asked"
         reason.value = ""
@@ -159,9 +154,7 @@ async def test_the_campaign_picker_keeps_its_order_and_marks_the_current_one(
         await human.request("campaign.pause", {"name": "a"})  # a change arrives as an event
         await wait_for(pilot, lambda: any(c["status"] == "paused" for c in app.desk.campaigns))
         await pilot.press("c")
-        picker = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, PickCampaign) else None
-        )
+        picker = await shown(pilot, app, PickCampaign)
         options = picker.query_one(OptionList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(3)]
         assert [p.split()[0] for p in prompts] == ["a", "b", "▸"], prompts
@@ -201,9 +194,7 @@ async def test_help_fits_80_by_24_and_the_bar_never_wraps(human: RunningDaemon) 
         the_bar = app.desk.query_one("#bar")
         assert the_bar.region.height == 2 and "READY" in bar(app)
         await pilot.press("question_mark")
-        help_screen = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, HelpScreen) else None
-        )
+        help_screen = await shown(pilot, app, HelpScreen)
         box = help_screen.query_one("Vertical")
         assert box.region.x >= 0 and box.region.right <= 80
         assert box.region.bottom <= 24
@@ -217,13 +208,11 @@ async def test_a_long_question_wraps_inside_its_dialog(human: RunningDaemon) -> 
         await loaded(pilot, app, 1)
         await select(pilot, app, leads[0])
         await pilot.press("x")
-        dialog = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, DoNotCall) else None
-        )
+        dialog = await shown(pilot, app, DoNotCall)
         title = dialog.query_one(".title")
         assert title.region.right <= 100 and title.region.height >= 2
-        shown = " ".join(str(title.render()).split())
-        assert name in shown and "in any campaign." in shown
+        text = " ".join(str(title.render()).split())
+        assert name in text and "in any campaign." in text
 
 
 async def test_without_the_daemon_the_bar_says_so_and_the_banner_says_why(
@@ -266,7 +255,7 @@ async def test_the_status_line_reaches_a_card_pushed_a_moment_ago(human: Running
         with app._context():  # as the desk's own worker does it
             app.push_screen(ContactCard(card, app.clock, desk=app.desk))
             app.desk.show_bar()  # before the card has mounted
-        shown = await wait_for(
+        bar_of_card = await wait_for(
             pilot, lambda: isinstance(app.screen, ContactCard) and app.screen.query("#card-bar")
         )
-        await wait_for(pilot, lambda: "READY" in str(shown.first().render()))
+        await wait_for(pilot, lambda: "READY" in str(bar_of_card.first().render()))
