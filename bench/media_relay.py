@@ -11,7 +11,7 @@ produced against 20 ms. The baseline in the same run is this generator's own
 send-spacing error (the noise of the measuring side on this shared machine).
 
 What this does not cover (see the issue's note): SIP signalling and sipp
-peers; those go through rfcvoip and are measured separately.
+peers; those go through the SIP trunk and are measured separately (bench/sip_calls.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -115,12 +115,34 @@ def status(config: ConfigOpt = None, json_out: JsonOpt = False) -> None:
     trunk = data["trunk"]
     detail = f" ({trunk['detail']})" if trunk.get("detail") else ""
     echo(f"trunk: {trunk['kind']}, {trunk['state']}{detail}")
+    if trunk.get("sip"):
+        echo(f"sip: {sip_health(trunk['sip'])}")
     counts = ", ".join(f"{n} {s}" for s, n in sorted(data["campaigns"].items())) or "none"
     echo(f"campaigns: {counts}")
     if "sessions" in data:
         echo(f"connected clients: {data['sessions']}")
     if "database" in data:
         echo(f"database: {data['database']}")
+
+
+def sip_health(sip: dict[str, Any]) -> str:
+    """One line of the SIP layer's own counts: is the trunk talking to us, and who is refused."""
+    last = sip.get("last_from_trunk_s")
+    heard = (
+        "nothing from the trunk yet"
+        if last is None
+        else f"last message from the trunk {ago(last)} ago"
+    )
+    parts = [
+        heard,
+        f"{sip.get('received', 0):,} received",
+        f"{sip.get('malformed', 0):,} malformed",
+        f"{sip.get('from_strangers', 0):,} from strangers dropped",
+        f"{sip.get('flood_dropped', 0):,} over the flood limit",
+    ]
+    if sip.get("rebinds"):
+        parts.append(f"socket re-opened {sip['rebinds']} times")
+    return ", ".join(parts)
 
 
 @app.command()

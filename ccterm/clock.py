@@ -38,6 +38,11 @@ class SystemClock:
         return time.time()
 
 
+def monotonic() -> float:
+    """Seconds on a clock that never jumps: protocol timers (SIP), never timestamps."""
+    return time.monotonic()
+
+
 @dataclass(order=True)
 class _Timer:
     when: float

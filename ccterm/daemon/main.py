@@ -50,7 +50,7 @@ def make_trunk(config: Config, loop: asyncio.AbstractEventLoop) -> Trunk:
         )
         return SimulatedTrunk(profile, loop, seed=s.seed)
     from ccterm.numbers import dial_refusal
-    from ccterm.sip.voip import VoipTrunk  # late: the simulated trunk never loads rfcvoip
+    from ccterm.sip.voip import VoipTrunk  # late: the simulated trunk needs none of SIP
 
     allowed = config.dialer.allowed_countries
     return VoipTrunk(config.trunk, guard=lambda number: dial_refusal(number, allowed))

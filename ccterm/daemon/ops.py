@@ -157,11 +157,7 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
         "seq": session.seq,
         "snapshot": {
             "campaigns": visible,
-            "trunk": {
-                "kind": ops.config.trunk.kind,
-                "state": str(ops.trunk.state),
-                "detail": ops.trunk.detail,
-            },
+            "trunk": trunk_status(ops),
             "agent": ops.center.snapshot(who),
             # the desk marks contacts outside their calling hours by the dialer's own rule
             "dialer": {
@@ -188,6 +184,19 @@ def _acting(ops: Ops, who: Identity, name: str) -> Identity:
     return Identity(user.name, user.role, user.group, who.uid, who.pid)
 
 
+def trunk_status(ops: Ops) -> dict[str, Any]:
+    """The trunk's state, and for a SIP trunk its own health: what `ccterm status` shows."""
+    out: dict[str, Any] = {
+        "kind": ops.config.trunk.kind,
+        "state": str(ops.trunk.state),
+        "detail": ops.trunk.detail,
+    }
+    health = getattr(ops.trunk, "health", None)
+    if callable(health):
+        out["sip"] = health()
+    return out
+
+
 @op("status", Role.AGENT, "status")
 async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     who = session.identity
@@ -200,11 +209,7 @@ async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, 
         "version": __version__,
         "uptime_s": round(time.monotonic() - ops.started, 1),
         **who.to_wire(),
-        "trunk": {
-            "kind": ops.config.trunk.kind,
-            "state": str(ops.trunk.state),
-            "detail": ops.trunk.detail,
-        },
+        "trunk": trunk_status(ops),
         "campaigns": counts,
     }
     if who.role.at_least(Role.SUPERVISOR):

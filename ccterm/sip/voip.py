@@ -1,26 +1,15 @@
-"""The real SIP trunk: rfcvoip behind the Trunk interface. The only module that imports it.
+"""The real SIP trunk: our sans-io user agent (ua.py) on an asyncio socket, behind the Trunk
+interface, with each call's audio on the media loop (rtp.py).
 
-rfcvoip (pyVoIP's maintained successor) does the SIP: digest REGISTER,
-INVITE/CANCEL/BYE, SDP. Its sharp edges, all measured, are owned here:
+This is the shell around the core: it resolves names, owns the socket
+(transport.py: trunk screen and flood limits before parsing), reads the clock,
+wakes the core when its next timer is due, allocates RTP ports, and turns the
+core's SIP facts into the daemon's trunk events. SIP runs on the event loop;
+the only thread is the media loop's.
 
-- it prints every message: its `debug` is routed to `logging` (never stdout);
-- it keeps the final INVITE status only phone-wide: `_Phone.callback` records
-  it per Call-ID, and the outcome is decided from it;
-- it answers 404 to INVITEs for a DID that is not the account name: the trunk
-  routes only our numbers to us, so every DID from the trunk is ours;
-- it accepts SIP from any address: every message from anywhere but the trunk
-  (`host` and `[trunk] allow_from`) is dropped before it is parsed into a call,
-  so nothing is answered;
-- it ignores the registrar's Expires and gives up after a few failures:
-  registration is ours (`_register`): refresh at 80 % of what was granted,
-  retry with backoff for ever, report the state;
-- it runs two RTP threads per call and wants audio polled once per 20 ms:
-  its RTP clients are replaced by legs of our media loop (rtp.py), one thread
-  for all calls, each leg a UDP socket connected to the SDP's peer only;
-- its `start`/`stop` block for up to the REGISTER timeout: they run in worker
-  threads, never on the event loop, and stopping is bounded.
-
-Events reach the daemon on its event loop through `call_soon_threadsafe`.
+Health tells the truth: the registration state comes from the registrar's own
+answers, and a registrar silent twice in a row makes us re-bind the socket
+and register again rather than go on saying "up".
 """
 
 from __future__ import annotations
@@ -28,23 +17,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import itertools
 import logging
 import re
 import socket
-import threading
-import time
-import warnings
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ccterm.clock import monotonic
 from ccterm.config import TrunkConfig
 from ccterm.errors import ConfigError
-from ccterm.sip import media
+from ccterm.sip import events as sip
+from ccterm.sip import media, sdp
 from ccterm.sip.rtp import MediaEngine
+from ccterm.sip.transport import Network, Screen, SipProtocol
 from ccterm.sip.trunk import (
     CallAnswered,
     CallEnded,
@@ -58,188 +45,31 @@ from ccterm.sip.trunk import (
     TrunkStateChanged,
     outcome_for_code,
 )
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)  # rfcvoip imports audioop
-    import rfcvoip as _rfcvoip
-    import rfcvoip.RTP as _rtp_module
-    import rfcvoip.SIP as _sip_module
-    import rfcvoip.VoIP.VoIP as _voip_module
-
-# Its private hooks are what we extend: treat the library as untyped here.
-rfcvoip: Any = _rfcvoip
-_rtp: Any = _rtp_module
-_sip: Any = _sip_module
-_voip: Any = _voip_module
+from ccterm.sip.ua import UaConfig, UserAgent
 
 log = logging.getLogger(__name__)
-wire_log = logging.getLogger("ccterm.sip.wire")
 
-G711 = [_rtp.PayloadType.PCMU, _rtp.PayloadType.PCMA, _rtp.PayloadType.EVENT]
-REGISTER_TIMEOUT = 8.0  # seconds one REGISTER transaction may take
-STOP_TIMEOUT = 10.0
-CANCEL_CROSSING_SECONDS = 64.0  # 64*T1: no 200 OK for a cancelled INVITE comes later
-INVITE_TIMEOUT = 32.0  # no 18x or final answer at all in this long: the call failed
-MAX_BACKOFF = 60.0
-
-
-def _quiet_debug(s: object, e: object = None) -> None:
-    """rfcvoip's debug(): to logging, at debug level, never to stdout."""
-    if wire_log.isEnabledFor(logging.DEBUG):
-        wire_log.debug("%s", e if e is not None else s)
-
-
-for _module in (rfcvoip, _sip, _voip, _rtp):
-    _module.debug = _quiet_debug
-
-
-# -- the parts of rfcvoip we replace ---------------------------------------------------
-
-
-class _LegHandle:
-    """Stands where rfcvoip puts an RTPClient; starting it adds a leg to our media loop."""
-
-    def __init__(
-        self, call: _Call, codecs: dict[int, Any], local: tuple[str, int], remote: tuple[str, int]
-    ) -> None:
-        self.call = call
-        self.assoc = codecs
-        self.inIP, self.inPort = local
-        self._out = remote
-        self.sendrecv: Any = _rtp.TransmitType.SENDRECV
-        self.law = next(
-            (media.Law(pt) for pt, c in codecs.items() if c in (G711[0], G711[1])), media.Law.PCMU
-        )
-        self.event_pt = next((pt for pt, c in codecs.items() if c == G711[2]), None)
-        self.running = False
-
-    @property
-    def outIP(self) -> str:
-        return self._out[0]
-
-    @outIP.setter
-    def outIP(self, value: str) -> None:
-        self._out = (value, self._out[1])
-
-    @property
-    def outPort(self) -> int:
-        return self._out[1]
-
-    @outPort.setter
-    def outPort(self, value: int) -> None:
-        self._out = (self._out[0], int(value))
-        if self.running:
-            self.call.trunk.media.retarget(self.call.key, self._out)
-
-    def start(self) -> None:
-        if not self.running:
-            self.running = True
-            self.call.trunk.leg_started(self.call, self)
-
-    def stop(self) -> None:
-        if self.running:
-            self.running = False
-            self.call.trunk.media.remove_leg(self.call.key)
-
-
-class _Call(_voip.VoIPCall):
-    """rfcvoip's call, with our media legs and a hook on every state change."""
-
-    trunk: VoipTrunk
-
-    @property
-    def key(self) -> str:
-        return self.trunk.key_for(str(self.call_id))
-
-    def create_rtp_clients(
-        self,
-        codecs: dict[int, Any],
-        ip: str,
-        port: Any,
-        request: Any,
-        baseport: int,
-        media: dict[str, Any] | None = None,
-    ) -> None:
-        self.trunk = self.phone.trunk
-        targets = _voip._media_rtp_targets(request, media or {}, baseport)[:1]
-        if not targets:
-            return
-        local_port = self._local_ports_for_rtp_targets(port, 1)[0]
-        handle = _LegHandle(self, dict(codecs), (ip, local_port), (targets[0][0], targets[0][1]))
-        with self._state_lock_for():
-            self.RTPClients.append(handle)
-            self._rtp_media_groups.append(
-                {
-                    "media_type": "audio",
-                    "base_port": local_port,
-                    "port_count": 1,
-                    "codecs": dict(codecs),
-                    "clients": [handle],
-                }
-            )
-            if isinstance(self.assignedPorts, dict):
-                self.assignedPorts[local_port] = codecs
-
-    def _set_state(self, state: Any) -> None:
-        super()._set_state(state)
-        self.phone.trunk.call_state(self, state)
-
-
-_voip.VoIPCall = _Call  # rfcvoip builds calls by this module-level name
-
-
-class _Phone(_voip.VoIPPhone):
-    """rfcvoip's phone: trunk-only SIP, per-call final codes, any DID, G.711 only."""
-
-    def __init__(self, trunk: VoipTrunk, **kwargs: Any) -> None:
-        self.trunk = trunk
-        super().__init__(**kwargs)
-        rfcvoip.RTPCompatibleCodecs = list(G711)
-        self.sip.default_expires = trunk.config.expires
-        self.sip.register_timeout = REGISTER_TIMEOUT
-        self.sip.invite_timeout = INVITE_TIMEOUT
-        parse = self.sip.parse_message
-        self.sip.parse_message = lambda message: trunk.screen(message) and parse(message)
-        gen_invite = self.sip.gen_invite
-        self.sip.gen_invite = lambda *a, **kw: trunk.invite_text(gen_invite(*a, **kw), a, kw)
-        self.sip.register = trunk.register
-
-    def callback(self, request: Any) -> None:
-        self.trunk.observe(request)
-        super().callback(request)
-        if request.type == _sip.SIPMessageType.MESSAGE and request.method == "INVITE":
-            self.trunk.offered(request)
-
-    def _invite_targets_local_account(self, request: Any) -> bool:
-        return True  # only the trunk reaches us (screen), and it sends only our DIDs
-
-    def _default_audio_offer(self) -> dict[int, Any]:
-        return {0: G711[0], 8: G711[1], 101: G711[2]}
-
-
-# -- the trunk -------------------------------------------------------------------------
+STOP_TIMEOUT = 3.0  # how long stopping waits for the registrar to confirm Expires: 0
+REBIND_AFTER = 2  # registrations in a row with no answer at all before we re-open the socket
 
 
 @dataclass(eq=False)
 class _Track:
-    """What we know of one call, by our call id."""
+    """What the shell knows of one call, by our call id."""
 
     call_id: str
     inbound: bool = False
-    sip_id: str = ""
-    vcall: Any = None
-    placing: bool = False  # phone.call() has not returned yet
-    hangup_wanted: bool = False
     answered: bool = False
-    ended: bool = False
-    code: int | None = None
     reason: str = ""  # why we ended it ourselves: "no_answer", "hangup"
-    timer: asyncio.TimerHandle | None = None
+    rtp_port: int | None = None
+    code: int | None = None
     responses: list[int] = field(default_factory=list)
 
 
 class VoipTrunk:
     """A SIP trunk account: registration, calls out and in, and the media of each call."""
+
+    carries_audio = True
 
     def __init__(
         self,
@@ -247,28 +77,30 @@ class VoipTrunk:
         *,
         guard: Callable[[str], str | None] | None = None,
         engine: MediaEngine | None = None,
+        clock: Callable[[], float] = monotonic,
     ) -> None:
         self.config = config
         self.guard = guard
         self.media = engine or MediaEngine()
+        self.clock = clock
         self._state = TrunkState.DOWN
         self._detail = ""
         self._listener: Listener | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._phone: _Phone | None = None
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ccterm-sip")
-        self._lock = threading.RLock()
+        self.ua: UserAgent | None = None
+        self._protocol: SipProtocol | None = None
+        self._screen = Screen()
+        self._wake: asyncio.TimerHandle | None = None
+        self._wake_at: float | None = None
         self._tracks: dict[str, _Track] = {}
-        self._by_sip: dict[str, _Track] = {}
-        self._placing = threading.local()
-        self._inbound_ids = itertools.count(1)
-        self._failures = 0
-        self._allowed: list[Network] = []
-        self._direct: dict[tuple[str, int], _Phone] = {}
+        self._ports: set[int] = set()
+        self._next_port = config.rtp_ports[0] & ~1
+        self._silent_registrations = 0
+        self._unregistered: asyncio.Event | None = None
+        self.rebinds = 0
         self.registered_for: int | None = None  # seconds the registrar granted
-        self._registering_began = False
-        # calls we cancelled, by SIP Call-ID: a 200 OK may still cross the CANCEL
-        self._cancelled: dict[str, tuple[Any, float]] = {}
+        self._local: tuple[str, int] = (config.local_ip, config.local_port)
+        self._trunk_addr: tuple[str, int] = (config.host, config.port)
 
     # -- Trunk protocol -----------------------------------------------------------------
 
@@ -285,67 +117,80 @@ class VoipTrunk:
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._allowed = await self._loop.run_in_executor(self._pool, self._allowed_networks)
-        low, high = self.config.rtp_ports
-        self._phone = _Phone(
-            self,
-            server=self.config.host,
-            port=self.config.port,
-            username=self.config.username,
-            password=self.config.password,
-            myIP=self.config.local_ip,
-            callCallback=lambda call: None,  # inbound calls are reported by offered()
-            sipPort=self.config.local_port,
-            rtpPortLow=low,
-            rtpPortHigh=high,
+        config = self.config
+        self._screen.add(await self._loop.run_in_executor(None, self._allowed_networks))
+        self._trunk_addr = await self._loop.run_in_executor(
+            None, _resolve, config.host, config.port
+        )
+        await self._bind()
+        assert self._protocol is not None and self._protocol.transport is not None
+        bound = self._protocol.transport.get_extra_info("sockname")
+        self._local = (config.local_ip, int(bound[1]))
+        self.ua = UserAgent(
+            UaConfig(
+                local=self._local,
+                trunk=self._trunk_addr,
+                domain=config.host,
+                username=config.username,
+                password=config.password,
+                expires=config.expires,
+                register=config.register,
+            )
         )
         self.media.start()
-        where = f"{self.config.host}:{self.config.port}"
-        if self.config.register:
-            self._set_state(TrunkState.REGISTERING, f"at {where} as {self.config.username}")
+        where = f"{config.host}:{config.port}"
+        if config.register:
+            self._set_state(TrunkState.REGISTERING, f"at {where} as {config.username}")
+            self.ua.register(self.clock())
         else:
             self._set_state(TrunkState.UP, f"calls go to {where}, no registration")
-        phone = self._phone
+        self._pump()
+
+    async def _bind(self) -> None:
+        assert self._loop is not None
+        family = socket.AF_INET6 if ":" in self._local[0] else socket.AF_INET
         try:
-            await asyncio.wait_for(
-                self._loop.run_in_executor(self._pool, self._start_phone, phone),
-                REGISTER_TIMEOUT * 2 + 2,
+            _, protocol = await self._loop.create_datagram_endpoint(
+                lambda: SipProtocol(self._received, self._screen, self.clock, self._lost),
+                local_addr=self._local,
+                family=family,
             )
         except OSError as exc:
             self._set_state(
                 TrunkState.FAILED,
-                f"cannot use {self.config.local_ip}:"
-                f"{self.config.local_port}: {exc.strerror or exc}",
+                f"cannot use {self._local[0]}:{self._local[1]}: {exc.strerror or exc}",
             )
             raise ConfigError(
-                f"[trunk] cannot bind SIP to {self.config.local_ip}:{self.config.local_port}: "
+                f"[trunk] cannot bind SIP to {self._local[0]}:{self._local[1]}: "
                 f"{exc.strerror or exc}",
                 "check [trunk] local_ip / local_port, or stop what already uses the port",
             ) from exc
-        except TimeoutError:
-            log.warning("trunk: the SIP phone is slow to start; it goes on in the background")
+        old = self._protocol
+        self._protocol = protocol
+        if old is not None:  # keep the counts across a re-bind
+            protocol.stats = old.stats
+            protocol.throttled.stats = old.stats
 
     async def stop(self) -> None:
-        for direct in self._direct.values():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    asyncio.get_running_loop().run_in_executor(self._pool, direct.stop), 3
-                )
-        self._direct.clear()
-        phone, self._phone = self._phone, None
-        if phone is not None and self._loop is not None:
-            phone.sip.register_timeout = 2.0  # unregistering must not hold up a shutdown
-            try:
-                await asyncio.wait_for(
-                    self._loop.run_in_executor(self._pool, phone.stop), STOP_TIMEOUT
-                )
-            except (TimeoutError, Exception) as exc:  # leaving anyway: the process is ending
-                log.warning("trunk: stopping the SIP phone: %s", exc or "timed out")
+        ua = self.ua
+        if ua is not None:
+            now = self.clock()
+            for call_id in list(ua.calls):
+                ua.hangup(call_id, now)
+            if self.config.register and self._state is TrunkState.UP:
+                self._unregistered = asyncio.Event()
+                ua.unregister(now)
+                self._pump()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._unregistered.wait(), STOP_TIMEOUT)
+            self._pump()
+        if self._wake is not None:
+            self._wake.cancel()
+        if self._protocol is not None:
+            self._protocol.close()
+        self.ua = None
         self.media.stop()
-        self._pool.shutdown(wait=False, cancel_futures=True)
         self._set_state(TrunkState.DOWN)
-
-    carries_audio = True
 
     def originate(
         self,
@@ -356,39 +201,56 @@ class VoipTrunk:
         ring_timeout: float,
         check: bool = True,
     ) -> None:
-        track = _Track(call_id, placing=True)
-        with self._lock:
-            self._tracks[call_id] = track
+        track = _Track(call_id)
+        self._tracks[call_id] = track
         refusal = self.guard(number) if self.guard and check else None
-        trunk_down = self._state is not TrunkState.UP and self._direct_target(number) is None
-        if refusal or self._phone is None or trunk_down:
-            cause = refusal or f"the trunk is {self._state.value}"
+        direct = self._direct_target(number)
+        trunk_down = self._state is not TrunkState.UP and direct is None
+        port = None if refusal or trunk_down or self.ua is None else self._take_port()
+        if refusal or self.ua is None or trunk_down or port is None:
+            cause = refusal or (
+                f"the trunk is {self._state.value}"
+                if port is not None or trunk_down
+                else "no free RTP port in [trunk] rtp_ports"
+            )
+            del self._tracks[call_id]
             self._emit(CallEnded(call_id, Outcome.FAILED, None, cause))
-            with self._lock:
-                self._tracks.pop(call_id, None)
             return
-        assert self._loop is not None
-        track.timer = self._loop.call_later(ring_timeout, self._ring_timeout, call_id)
-        self._pool.submit(self._place, track, number, caller_id or self.config.caller_id)
+        track.rtp_port = port
+        if direct is not None:
+            uri, dest = number, direct
+            self._screen.add(_networks(dest[0], dest[1]))
+        else:
+            uri, dest = self._customer_uri(number), self._trunk_addr
+        now = self.clock()
+        self.ua.invite(
+            call_id, uri, dest, (self._local[0], port), caller_id or self.config.caller_id, now
+        )
+        self.ua.timers.at(now + ring_timeout, lambda n: self._ring_timeout(call_id, n))
+        self._pump()
 
     def hangup(self, call_id: str) -> None:
-        with self._lock:
-            track = self._tracks.get(call_id)
-            if track is None or track.ended:
-                return
-            track.reason = track.reason or "hangup"
-            if track.placing:
-                track.hangup_wanted = True
-                return
-        self._pool.submit(self._end, track)
+        track = self._tracks.get(call_id)
+        if track is None or self.ua is None:
+            return
+        track.reason = track.reason or "hangup"
+        self.ua.hangup(call_id, self.clock())
+        self._pump()
 
-    # -- beyond the protocol: inbound and media -----------------------------------------
+    # -- beyond the protocol: inbound, media and health ---------------------------------
 
     def answer(self, call_id: str) -> None:
-        with self._lock:
-            track = self._tracks.get(call_id)
-        if track is not None and track.vcall is not None:
-            self._pool.submit(self._guarded, track.vcall.answer)
+        track = self._tracks.get(call_id)
+        if track is None or self.ua is None or track.answered:
+            return
+        port = track.rtp_port or self._take_port()
+        if port is None:
+            log.error("call %s: no free RTP port in [trunk] rtp_ports: refusing it", call_id)
+            self.ua.reject(call_id, 503, self.clock())
+        else:
+            track.rtp_port = port
+            self.ua.answer(call_id, (self._local[0], port), self.clock())
+        self._pump()
 
     def connect(self, src: str, dst: str) -> None:
         self.media.connect(src, dst)
@@ -415,51 +277,193 @@ class VoipTrunk:
     def stop_recording(self, key: str) -> None:
         self.media.stop_recording(key)
 
-    # -- worker threads -----------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        """The SIP layer's own account of itself, for `ccterm status` and the hello snapshot."""
+        stats = self._protocol.stats if self._protocol is not None else None
+        counters = self.ua.counters if self.ua is not None else None
+        last = stats.last_from_trunk if stats is not None else None
+        return {
+            "registration": str(self._state),
+            "registered_for": self.registered_for,
+            "last_from_trunk_s": None if last is None else round(self.clock() - last, 1),
+            "received": counters.received if counters else 0,
+            "malformed": counters.malformed if counters else 0,
+            "stray": counters.stray if counters else 0,
+            "no_dialog": counters.no_dialog if counters else 0,
+            "from_strangers": stats.strangers if stats else 0,
+            "flood_dropped": stats.limited if stats else 0,
+            "socket_errors": stats.errors if stats else 0,
+            "rebinds": self.rebinds,
+            "calls": len(self.ua.calls) if self.ua is not None else 0,
+        }
 
-    def _start_phone(self, phone: _Phone) -> None:
-        if self.config.register:
-            phone.start()
+    # -- the core's pump ----------------------------------------------------------------
+
+    def _received(self, data: bytes, source: tuple[str, int]) -> None:
+        if self.ua is not None:
+            self.ua.receive(data, source, self.clock())
+            self._pump()
+
+    def _on_wake(self) -> None:
+        self._wake = self._wake_at = None
+        if self.ua is not None:
+            self.ua.tick(self.clock())
+            self._pump()
+
+    def _pump(self) -> None:
+        """Send what the core wrote, hand on what it found, and sleep until its next timer."""
+        ua = self.ua
+        if ua is None:
             return
-        # No registration (a trunk that authenticates by address): open the socket only.
-        phone.sip.register = lambda: True
-        phone.start()
+        while ua.outbox or ua.events:
+            out, found = ua.drain()
+            if self._protocol is not None:
+                for data, dest in out:
+                    self._protocol.send(data, dest)
+            for event in found:
+                self._handle(event)
+        when = ua.next_wake()
+        if (
+            when is None
+            or self._loop is None
+            or (self._wake_at is not None and self._wake_at <= when)
+        ):
+            return
+        if self._wake is not None:
+            self._wake.cancel()
+        self._wake_at = when
+        self._wake = self._loop.call_later(max(0.0, when - self.clock()), self._on_wake)
 
-    def _phone_for(self, target: str) -> _Phone | None:
-        """The trunk's phone, or for a SIP URI at another host a phone aimed there.
+    def _handle(self, event: sip.SipEvent) -> None:
+        match event:
+            case sip.Registered(expires):
+                self._silent_registrations = 0
+                self.registered_for = expires
+                self._set_state(TrunkState.UP, f"registered for {expires} s")
+            case sip.RegistrationFailed(reason, retry_in, timed_out):
+                self.registered_for = None
+                self._set_state(TrunkState.FAILED, f"{reason}; retry in {retry_in:.0f} s")
+                self._silent_registrations = self._silent_registrations + 1 if timed_out else 0
+                if self._silent_registrations >= REBIND_AFTER:
+                    self._silent_registrations = 0
+                    self._rebind("the registrar stopped answering")
+            case sip.Unregistered():
+                if self._unregistered is not None:
+                    self._unregistered.set()
+            case sip.Progress(key, code):
+                self._progress(key, code)
+            case sip.Answered(key, remote):
+                self._answered(key, remote)
+            case sip.MediaChanged(key, remote):
+                if remote.port and not remote.on_hold:
+                    self.media.retarget(key, (remote.address, remote.port))
+            case sip.Offered(key, did, caller, _remote):
+                self._tracks[key] = _Track(key, inbound=True)
+                self._emit(InboundCall(key, did=did, caller=caller))
+            case sip.Digit(key, digit):
+                self._emit(DigitReceived(key, digit))
+            case sip.Ended():
+                self._ended(event)
 
-        rfcvoip sends every INVITE to its own server; an agent's desk phone given
-        as sip:user@host:port gets a second phone object (no registration) that
-        shares our RTP port pool and media loop.
-        """
-        main = self._phone
-        direct = self._direct_target(target)
-        if main is None or direct is None:
-            return main
-        host, port = direct
-        with self._lock:
-            direct = self._direct.get((host, port))
-            if direct is not None:
-                return direct
-            direct = _Phone(
-                self,
-                server=host,
-                port=port,
-                username=self.config.username or "ccterm",
-                password="",
-                myIP=self.config.local_ip,
-                callCallback=lambda call: None,
-                sipPort=_free_udp_port(self.config.local_ip),
-                rtpPortLow=self.config.rtp_ports[0],
-                rtpPortHigh=self.config.rtp_ports[1],
+    def _progress(self, key: str, code: int) -> None:
+        track = self._tracks.get(key)
+        if track is None:
+            return
+        track.responses.append(code)
+        if code >= 200:
+            track.code = code
+        if code in (180, 183) and not any(c in (180, 183) for c in track.responses[:-1]):
+            self._emit(CallRinging(key))
+
+    def _answered(self, key: str, remote: sdp.Description | None) -> None:
+        track = self._tracks.get(key)
+        if track is None or track.answered:
+            return
+        track.answered = True
+        if remote is not None and remote.port and track.rtp_port is not None:
+            try:
+                choice = sdp.choose(remote)
+            except sdp.SdpError:
+                choice = sdp.Choice(media.Law.PCMU, None)
+            self._add_leg(key, track.rtp_port, (remote.address, remote.port), choice)
+        self._emit(CallAnswered(key))
+
+    def _add_leg(self, key: str, port: int, remote: tuple[str, int], choice: sdp.Choice) -> None:
+        loop = self._loop
+
+        def on_digit(digit: str) -> None:
+            if loop is not None:
+                loop.call_soon_threadsafe(self._emit_now, DigitReceived(key, digit))
+
+        try:
+            self.media.add_leg(
+                key,
+                (self._local[0], port),
+                remote,
+                choice.law,
+                event_pt=choice.event_pt,
+                on_digit=on_digit,
             )
-            direct.assignedPorts = main.assignedPorts  # one pool of RTP ports for all
-            direct.portsLock = main.portsLock
-            direct.sip.register = lambda: True
-            self._allowed.extend(_networks(host, port))
-            direct.start()
-            self._direct[(host, port)] = direct
-            return direct
+        except OSError as exc:
+            log.error("call %s: cannot open RTP on port %s: %s", key, port, exc)
+
+    def _ended(self, event: sip.Ended) -> None:
+        track = self._tracks.pop(event.key, None)
+        if track is None:
+            return
+        if track.rtp_port is not None:
+            self._ports.discard(track.rtp_port)
+        self.media.remove_leg(event.key)
+        outcome, cause = _outcome(event, track)
+        code = event.code if event.how == "final" else track.code
+        self._emit(CallEnded(event.key, outcome, code, cause, tuple(track.responses)))
+
+    def _ring_timeout(self, call_id: str, now: float) -> None:
+        track = self._tracks.get(call_id)
+        if track is None or track.answered or self.ua is None:
+            return
+        track.reason = "no_answer"
+        self.ua.hangup(call_id, now)
+
+    def _rebind(self, why: str) -> None:
+        """Re-open the SIP socket and register again: the transport may be what failed."""
+        if self._loop is None or self.ua is None:
+            return
+        log.warning("trunk: %s: re-opening the SIP socket on %s:%s", why, *self._local)
+        self.rebinds += 1
+        old = self._protocol
+        if old is not None:
+            old.close()
+
+        async def again() -> None:
+            try:
+                await self._bind()
+            except ConfigError as exc:
+                log.error("trunk: re-binding failed: %s", exc)
+
+        self._loop.create_task(again())
+
+    def _lost(self, exc: Exception | None) -> None:
+        self._rebind(f"the SIP socket closed ({exc or 'no reason given'})")
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _take_port(self) -> int | None:
+        low, high = self.config.rtp_ports
+        span = max(2, (high - low) // 2 * 2)
+        for _ in range(span // 2 + 1):
+            port = self._next_port
+            self._next_port = port + 2 if port + 2 <= high else low & ~1 or 2
+            if port >= low and port not in self._ports:
+                self._ports.add(port)
+                return port
+        return None
+
+    def _customer_uri(self, number: str) -> str:
+        host = self.config.host
+        shown = f"[{host}]" if ":" in host else host
+        port = "" if self.config.port == 5060 else f":{self.config.port}"
+        return f"sip:{number}@{shown}{port}"
 
     def _direct_target(self, target: str) -> tuple[str, int] | None:
         """(host, port) of a SIP URI that does not go through the trunk, else None."""
@@ -467,257 +471,9 @@ class VoipTrunk:
         if found is None:
             return None
         host, port = found.group(1), int(found.group(2) or 5060)
-        return None if (host, port) == (self.config.host, self.config.port) else (host, port)
-
-    def _place(self, track: _Track, number: str, caller_id: str) -> None:
-        self._placing.track = track
-        self._placing.caller_id = caller_id
-        try:
-            phone = self._phone_for(number)
-            if phone is None:
-                raise RuntimeError("the trunk stopped")
-            vcall = phone.call(number)
-        except Exception as exc:  # no response, a socket error: the call never existed
-            log.info("call %s to %s failed to start: %s", track.call_id, number, exc)
-            self._finish(track, Outcome.FAILED, None, f"no answer from the trunk ({exc})")
-            return
-        finally:
-            self._placing.track = None
-        with self._lock:
-            track.vcall = vcall
-            track.placing = False
-            wanted = track.hangup_wanted and not track.ended
-        state = vcall._get_state()
-        if state == _voip.CallState.ENDED:
-            self.call_state(vcall, state)  # a final answer came before we held the call
-        elif wanted:
-            self._end(track)
-
-    def _end(self, track: _Track) -> None:
-        vcall = track.vcall
-        if vcall is None:
-            return
-        state = vcall._get_state()
-        try:
-            if state == _voip.CallState.ANSWERED:
-                vcall.hangup()
-            elif state in (_voip.CallState.DIALING, _voip.CallState.RINGING):
-                if track.inbound:
-                    vcall.deny()
-                else:
-                    vcall.cancel()
-        except Exception as exc:
-            log.warning("call %s: ending it: %s", track.call_id, exc)
-            self._finish(track, Outcome.FAILED, track.code, str(exc))
-
-    def _guarded(self, action: Callable[[], None]) -> None:
-        try:
-            action()
-        except Exception:
-            log.exception("SIP action failed")
-
-    # -- hooks called by rfcvoip's threads ----------------------------------------------
-
-    def screen(self, message: Any) -> bool:
-        """Drop every SIP message that does not come from the trunk; nothing answers it."""
-        source = getattr(message, "source_address", None)
-        if source is None or self._allowed_source(source[0]):
-            return True
-        if message.type == _sip.SIPMessageType.MESSAGE:
-            log.warning("SIP %s from %s:%s dropped: not the trunk", message.method, *source[:2])
-        return False
-
-    def observe(self, message: Any) -> None:
-        """Keep each call's INVITE responses (rfcvoip keeps only the last, phone-wide)."""
-        if message.type == _sip.SIPMessageType.MESSAGE:
-            return
-        cseq = message.headers.get("CSeq", {})
-        method = cseq.get("method") if isinstance(cseq, dict) else None
-        if method == "REGISTER" and int(message.status) == 200:
-            self.registered_for = _granted_expiry(message, self.config.expires)
-            return
-        if method != "INVITE":
-            return
-        code = int(message.status)
-        sip_id = str(message.headers.get("Call-ID", ""))
-        with self._lock:
-            track = self._by_sip.get(sip_id)
-            if track is None:
-                late = self._cancelled.pop(sip_id, None) if code == 200 else None
-                if late is not None:  # answered as we cancelled: end it (rfcvoip only ACKs)
-                    log.info("call %s answered after our CANCEL: hanging up", sip_id)
-                    self._pool.submit(self._guarded, lambda: late[0].bye(message))
-                return
-            track.responses.append(code)
-            if code >= 200:
-                track.code = code
-            first_ring = (
-                code in (180, 183)
-                and 180 not in track.responses[:-1]
-                and (183 not in track.responses[:-1])
-            )
-        if first_ring:
-            self._emit(CallRinging(track.call_id))
-
-    def offered(self, request: Any) -> None:
-        """An INVITE from the trunk became a ringing call in rfcvoip: tell the daemon."""
-        sip_id = str(request.headers.get("Call-ID", ""))
-        phone = self._phone
-        vcall = phone._get_call(sip_id) if phone is not None else None
-        if vcall is None or vcall._get_state() != _voip.CallState.RINGING:
-            return
-        with self._lock:
-            if sip_id in self._by_sip:
-                return  # a retransmission
-            track = _Track(f"in-{next(self._inbound_ids)}", inbound=True, sip_id=sip_id)
-            track.placing = False
-            track.vcall = vcall
-            self._by_sip[sip_id] = track
-            self._tracks[track.call_id] = track
-        from_header = request.headers.get("From", {})
-        caller = from_header.get("number", "") if isinstance(from_header, dict) else ""
-        did = _voip._sip_uri_user(getattr(request, "uri", "")) or ""
-        self._emit(InboundCall(track.call_id, did=did, caller=str(caller)))
-
-    def invite_text(self, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-        """Our INVITE: know its Call-ID before rfcvoip returns, and carry the caller ID."""
-        track: _Track | None = getattr(self._placing, "track", None)
-        sip_id = kwargs.get("call_id", args[5] if len(args) > 5 else "")
-        if track is not None and sip_id:
-            with self._lock:
-                track.sip_id = str(sip_id)
-                self._by_sip[track.sip_id] = track
-        caller_id = getattr(self._placing, "caller_id", "") if track is not None else ""
-        if caller_id:
-            identity = f"<sip:{caller_id}@{self.config.host}>"
-            text = text.replace("From: <", f'From: "{caller_id}" <', 1)
-            text = text.replace(
-                "Max-Forwards: 70\r\n",
-                f"Max-Forwards: 70\r\nP-Asserted-Identity: {identity}\r\n",
-                1,
-            )
-        return text
-
-    def key_for(self, sip_id: str) -> str:
-        with self._lock:
-            track = self._by_sip.get(sip_id)
-        return track.call_id if track is not None else sip_id
-
-    def leg_started(self, vcall: _Call, handle: _LegHandle) -> None:
-        key = vcall.key
-        loop = self._loop
-        on_digit = None
-        if loop is not None:
-
-            def on_digit(digit: str) -> None:
-                loop.call_soon_threadsafe(self._deliver, DigitReceived(key, digit))
-
-        try:
-            self.media.add_leg(
-                key,
-                (handle.inIP, handle.inPort),
-                handle._out,
-                handle.law,
-                event_pt=handle.event_pt,
-                on_digit=on_digit,
-            )
-        except OSError as exc:
-            log.error("call %s: cannot open RTP on port %s: %s", key, handle.inPort, exc)
-
-    def call_state(self, vcall: Any, state: Any) -> None:
-        with self._lock:
-            track = self._by_sip.get(str(vcall.call_id))
-        if track is None:
-            return
-        if state == _voip.CallState.ANSWERED and not track.answered and track.reason:
-            self._pool.submit(self._guarded, vcall.hangup)  # answered as we cancelled: end it
-        elif state == _voip.CallState.ANSWERED and not track.answered:
-            track.answered = True
-            if track.timer is not None:
-                track.timer.cancel()
-            self._emit(CallAnswered(track.call_id))
-        elif state == _voip.CallState.ENDED:
-            if track.placing:
-                return  # phone.call() is still running; _place() reports it
-            if track.answered:
-                cause = "we hung up" if track.reason else "the other side hung up"
-                self._finish(track, Outcome.ANSWERED, track.code, cause)
-            elif track.reason == "no_answer":
-                self._finish(track, Outcome.NO_ANSWER, None, "rang out: cancelled")
-            elif track.reason:
-                self._finish(track, Outcome.CANCELLED, None, "cancelled")
-            elif track.inbound:
-                self._finish(track, Outcome.CANCELLED, None, "the caller hung up")
-            elif track.code is not None:
-                self._finish(track, outcome_for_code(track.code), track.code, f"SIP {track.code}")
-            else:
-                self._finish(track, Outcome.FAILED, None, "ended with no final response")
-
-    def register(self) -> bool:
-        """One REGISTER (with its digest round); schedule the next: refresh or backoff."""
-        phone = self._phone
-        if phone is None:
-            return False
-        sip = phone.sip
-        if not self._registering_began:
-            # Called from phone.start(): register from the timer thread instead, so that
-            # start() returns once the socket is bound and a silent registrar delays nothing.
-            self._registering_began = True
-            sip._SIPClient__start_register_timer(delay=0)
-            return True
-        detail = ""
-        try:
-            with sip.recvLock:
-                ok = bool(sip._SIPClient__register())
-        except Exception as exc:
-            ok = False
-            detail = _register_failure(exc)
-        if not sip.NSD:
-            return ok
-        if ok:
-            self._failures = 0
-            granted = self.registered_for or self.config.expires
-            delay = max(1, int(granted * 0.8))
-            self._set_state(TrunkState.UP, f"registered for {granted} s")
-        else:
-            self._failures += 1
-            delay = int(min(MAX_BACKOFF, 2 ** min(self._failures, 6)))
-            self._set_state(
-                TrunkState.FAILED, f"{detail or 'registration failed'}; retry in {delay} s"
-            )
-        sip._SIPClient__start_register_timer(delay=delay)
-        return ok
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def _ring_timeout(self, call_id: str) -> None:
-        with self._lock:
-            track = self._tracks.get(call_id)
-            if track is None or track.answered or track.ended:
-                return
-            track.reason = "no_answer"
-            if track.placing:
-                track.hangup_wanted = True
-                return
-        self._pool.submit(self._end, track)
-
-    def _finish(self, track: _Track, outcome: Outcome, code: int | None, cause: str) -> None:
-        with self._lock:
-            if track.ended:
-                return
-            track.ended = True
-            if track.timer is not None:
-                track.timer.cancel()
-            self._tracks.pop(track.call_id, None)
-            self._by_sip.pop(track.sip_id, None)
-            now = time.monotonic()
-            if track.reason and not track.answered and not track.inbound and track.vcall:
-                self._cancelled[track.sip_id] = (track.vcall.sip, now)
-            for sip_id, (_, when) in list(self._cancelled.items()):
-                if now - when > CANCEL_CROSSING_SECONDS:
-                    del self._cancelled[sip_id]
-        self.media.remove_leg(track.call_id)
-        self._emit(CallEnded(track.call_id, outcome, code, cause, tuple(track.responses)))
+        if (host, port) == (self.config.host, self.config.port):
+            return None
+        return _resolve(host, port)
 
     def _set_state(self, state: TrunkState, detail: str = "") -> None:
         changed = (state, detail) != (self._state, self._detail)
@@ -727,13 +483,13 @@ class VoipTrunk:
             self._emit(TrunkStateChanged(state, detail))
 
     def _emit(self, event: TrunkEvent) -> None:
+        """Events reach the daemon on a later turn, never inside the core's own work."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
-        with contextlib.suppress(RuntimeError):  # the loop closed between the check and now
-            loop.call_soon_threadsafe(self._deliver, event)
+        loop.call_soon(self._emit_now, event)
 
-    def _deliver(self, event: TrunkEvent) -> None:
+    def _emit_now(self, event: TrunkEvent) -> None:
         if self._listener is not None:
             self._listener(event)
 
@@ -743,15 +499,37 @@ class VoipTrunk:
             networks.extend(_networks(entry, self.config.port))
         return networks
 
-    def _allowed_source(self, host: str) -> bool:
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return any(address in network for network in self._allowed)
+
+def _outcome(event: sip.Ended, track: _Track) -> tuple[Outcome, str]:
+    how = event.how
+    if how in ("local_bye", "remote_bye") or (track.answered and how == "timeout"):
+        return Outcome.ANSWERED, event.detail
+    if how == "final" and event.code is not None:
+        return outcome_for_code(event.code), f"SIP {event.code}"
+    if track.reason == "no_answer":
+        return Outcome.NO_ANSWER, "rang out: cancelled"
+    if how == "cancelled" or track.reason:
+        return Outcome.CANCELLED, "cancelled"
+    if how in ("remote_cancel", "rejected"):
+        return Outcome.CANCELLED, event.detail
+    if how == "timeout":
+        return Outcome.FAILED, "no answer from the trunk (timed out)"
+    return Outcome.FAILED, event.detail or "ended with no final response"
 
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+def _resolve(host: str, port: int) -> tuple[str, int]:
+    """An address to send to: an IP as it is, a name through the resolver (first answer)."""
+    try:
+        ipaddress.ip_address(host)
+        return host, port
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
+    except OSError as exc:
+        log.warning("trunk: cannot resolve %s: %s", host, exc)
+        return host, port
+    return str(infos[0][4][0]), port
 
 
 def _networks(entry: str, port: int) -> list[Network]:
@@ -766,30 +544,3 @@ def _networks(entry: str, port: int) -> list[Network]:
         log.warning("trunk: cannot resolve %s: %s", entry, exc)
         return []
     return [ipaddress.ip_network(info[4][0]) for info in infos]
-
-
-def _free_udp_port(host: str) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
-def _granted_expiry(response: Any, asked: int) -> int:
-    """What the registrar granted: the Contact's expires, or the Expires header."""
-    raw = bytes(getattr(response, "raw", b"") or b"").decode("utf8", "replace")
-    for pattern in (
-        r"(?im)^(?:contact|m)\s*:.*?;\s*expires\s*=\s*(\d+)",
-        r"(?im)^expires\s*:\s*(\d+)",
-    ):
-        found = re.search(pattern, raw)
-        if found:
-            return max(1, int(found.group(1)))
-    return asked
-
-
-def _register_failure(exc: Exception) -> str:
-    if isinstance(exc, _sip.InvalidAccountInfoError):
-        return "the trunk refused our username or password"
-    if isinstance(exc, TimeoutError):
-        return "the registrar did not answer"
-    return f"registration failed: {exc}"

@@ -1,7 +1,7 @@
 """sipp as the far end: scenario text built from parts, a process per peer, its wire trace.
 
 The trunk is one sipp UAS that answers REGISTER (with a digest challenge) and
-INVITE on one port, as rfcvoip sends both to its registrar (SIP-NOTES.md).
+INVITE on one port, as the daemon sends both to its registrar (SIP-NOTES.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The real SIP trunk (rfcvoip behind VoipTrunk) against sipp on 127.0.0.1."""
+"""The real SIP trunk (our SIP stack behind VoipTrunk) against sipp on 127.0.0.1."""
 
 from __future__ import annotations
 
