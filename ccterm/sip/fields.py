@@ -214,6 +214,8 @@ def parse_name_addr(text: str) -> NameAddr:
         uri = parse_uri(uri_text)
         return NameAddr(display, uri, parse_params(s, m.end()))
     semi = s.find(";")
+    if s[:1] == '"' or s.find("<", 0, None if semi < 0 else semi) >= 0:
+        raise ParseError(f"bad name-addr: {s[:60]!r}")  # RFC 4475 quotbal, baddn
     uri_text = s if semi < 0 else s[:semi].rstrip(" \t")
     if "," in uri_text or "?" in uri_text:
         raise ParseError(f"ambiguous address without <>: {s[:60]!r}")

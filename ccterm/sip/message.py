@@ -332,16 +332,15 @@ def parse(data: bytes) -> Message:
         if "\r" in head:
             raise ParseError("CR inside a header line")
     first, _, fields = head.partition("\n")
-    headers = _headers(fields)
     msg: Message
     if first.startswith("SIP/"):
         status, reason = _status_line(first)
-        msg = Response(status, reason, headers)
+        msg = Response(status, reason, _headers(fields))
     else:
         method, uri = _request_line(first)
-        msg = Request(method, uri, headers)
+        msg = Request(method, uri, _headers(fields))
     _check(msg)
-    msg.body = _body(headers, message[body_start:])
+    msg.body = _body(msg.headers, message[body_start:])
     return msg
 
 

@@ -106,7 +106,6 @@ class TransportStats:
     strangers: int = 0  # datagrams from outside the screen: dropped unread
     limited: int = 0  # over a source's budget: dropped unread
     errors: int = 0  # socket errors (ICMP unreachable and the like)
-    last_from_trunk: float | None = None  # monotonic seconds
     _pending: dict[str, int] = field(default_factory=dict)
     _logged: dict[str, float] = field(default_factory=dict)
 
@@ -158,7 +157,6 @@ class SipProtocol(asyncio.DatagramProtocol):
             self.stats.limited += 1
             self.throttled.note("messages over the flood limit", now, f"{host}:{port}")
             return
-        self.stats.last_from_trunk = now
         self.deliver(data, (host, port))
 
     def error_received(self, exc: Exception) -> None:

@@ -97,6 +97,7 @@ class UserAgent:
         self.contact = f"<sip:{config.username or 'ccterm'}@{hostport(*config.local)}>"
         self._inbound = itertools.count(1)
         self._nobody = _Nobody()
+        self.last_malformed = ""  # why the last malformed datagram was dropped, for the log
 
     # -- plumbing used by transactions and calls ------------------------------------------
 
@@ -184,8 +185,9 @@ class UserAgent:
         self.counters.received += 1
         try:
             message = parse(data)
-        except ParseError:
+        except ParseError as exc:
             self.counters.malformed += 1
+            self.last_malformed = f"{exc} ({len(data)} bytes from {source[0]}:{source[1]})"
             return
         if isinstance(message, Response):
             self._response(message, now)

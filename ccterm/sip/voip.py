@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
-import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +28,16 @@ from ccterm.config import TrunkConfig
 from ccterm.errors import ConfigError
 from ccterm.sip import events as sip
 from ccterm.sip import media, sdp
+from ccterm.sip.addresses import (
+    RtpPorts,
+    allowed_networks,
+    customer_uri,
+    direct_target,
+    networks,
+    resolve,
+)
 from ccterm.sip.rtp import MediaEngine
-from ccterm.sip.transport import Network, Screen, SipProtocol
+from ccterm.sip.transport import Screen, SipProtocol
 from ccterm.sip.trunk import (
     CallAnswered,
     CallEnded,
@@ -93,11 +99,11 @@ class VoipTrunk:
         self._wake: asyncio.TimerHandle | None = None
         self._wake_at: float | None = None
         self._tracks: dict[str, _Track] = {}
-        self._ports: set[int] = set()
-        self._next_port = config.rtp_ports[0] & ~1
+        self._ports = RtpPorts(*config.rtp_ports)
         self._silent_registrations = 0
         self._unregistered: asyncio.Event | None = None
         self.rebinds = 0
+        self._last_from_trunk: float | None = None
         self.registered_for: int | None = None  # seconds the registrar granted
         self._local: tuple[str, int] = (config.local_ip, config.local_port)
         self._trunk_addr: tuple[str, int] = (config.host, config.port)
@@ -118,10 +124,12 @@ class VoipTrunk:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         config = self.config
-        self._screen.add(await self._loop.run_in_executor(None, self._allowed_networks))
-        self._trunk_addr = await self._loop.run_in_executor(
-            None, _resolve, config.host, config.port
+        self._screen.add(
+            await self._loop.run_in_executor(
+                None, allowed_networks, config.host, config.port, config.allow_from
+            )
         )
+        self._trunk_addr = await self._loop.run_in_executor(None, resolve, config.host, config.port)
         await self._bind()
         assert self._protocol is not None and self._protocol.transport is not None
         bound = self._protocol.transport.get_extra_info("sockname")
@@ -204,9 +212,9 @@ class VoipTrunk:
         track = _Track(call_id)
         self._tracks[call_id] = track
         refusal = self.guard(number) if self.guard and check else None
-        direct = self._direct_target(number)
+        direct = direct_target(number, (self.config.host, self.config.port))
         trunk_down = self._state is not TrunkState.UP and direct is None
-        port = None if refusal or trunk_down or self.ua is None else self._take_port()
+        port = None if refusal or trunk_down or self.ua is None else self._ports.take()
         if refusal or self.ua is None or trunk_down or port is None:
             cause = refusal or (
                 f"the trunk is {self._state.value}"
@@ -219,9 +227,10 @@ class VoipTrunk:
         track.rtp_port = port
         if direct is not None:
             uri, dest = number, direct
-            self._screen.add(_networks(dest[0], dest[1]))
+            self._screen.add(networks(dest[0], dest[1]))
         else:
-            uri, dest = self._customer_uri(number), self._trunk_addr
+            uri = customer_uri(number, self.config.host, self.config.port)
+            dest = self._trunk_addr
         now = self.clock()
         self.ua.invite(
             call_id, uri, dest, (self._local[0], port), caller_id or self.config.caller_id, now
@@ -243,7 +252,7 @@ class VoipTrunk:
         track = self._tracks.get(call_id)
         if track is None or self.ua is None or track.answered:
             return
-        port = track.rtp_port or self._take_port()
+        port = track.rtp_port or self._ports.take()
         if port is None:
             log.error("call %s: no free RTP port in [trunk] rtp_ports: refusing it", call_id)
             self.ua.reject(call_id, 503, self.clock())
@@ -281,7 +290,7 @@ class VoipTrunk:
         """The SIP layer's own account of itself, for `ccterm status` and the hello snapshot."""
         stats = self._protocol.stats if self._protocol is not None else None
         counters = self.ua.counters if self.ua is not None else None
-        last = stats.last_from_trunk if stats is not None else None
+        last = self._last_from_trunk
         return {
             "registration": str(self._state),
             "registered_for": self.registered_for,
@@ -300,9 +309,17 @@ class VoipTrunk:
     # -- the core's pump ----------------------------------------------------------------
 
     def _received(self, data: bytes, source: tuple[str, int]) -> None:
-        if self.ua is not None:
-            self.ua.receive(data, source, self.clock())
-            self._pump()
+        ua = self.ua
+        if ua is None:
+            return
+        malformed = ua.counters.malformed
+        now = self.clock()
+        if source == self._trunk_addr:
+            self._last_from_trunk = now  # the agents' own phones may share its address
+        ua.receive(data, source, now)
+        if ua.counters.malformed != malformed and self._protocol is not None:
+            self._protocol.throttled.note("malformed SIP messages", now, ua.last_malformed)
+        self._pump()
 
     def _on_wake(self) -> None:
         self._wake = self._wake_at = None
@@ -412,7 +429,7 @@ class VoipTrunk:
         if track is None:
             return
         if track.rtp_port is not None:
-            self._ports.discard(track.rtp_port)
+            self._ports.release(track.rtp_port)
         self.media.remove_leg(event.key)
         outcome, cause = _outcome(event, track)
         code = event.code if event.how == "final" else track.code
@@ -448,33 +465,6 @@ class VoipTrunk:
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _take_port(self) -> int | None:
-        low, high = self.config.rtp_ports
-        span = max(2, (high - low) // 2 * 2)
-        for _ in range(span // 2 + 1):
-            port = self._next_port
-            self._next_port = port + 2 if port + 2 <= high else low & ~1 or 2
-            if port >= low and port not in self._ports:
-                self._ports.add(port)
-                return port
-        return None
-
-    def _customer_uri(self, number: str) -> str:
-        host = self.config.host
-        shown = f"[{host}]" if ":" in host else host
-        port = "" if self.config.port == 5060 else f":{self.config.port}"
-        return f"sip:{number}@{shown}{port}"
-
-    def _direct_target(self, target: str) -> tuple[str, int] | None:
-        """(host, port) of a SIP URI that does not go through the trunk, else None."""
-        found = re.fullmatch(r"sips?:(?:[^@]+@)?([^:;>]+)(?::(\d+))?.*", target)
-        if found is None:
-            return None
-        host, port = found.group(1), int(found.group(2) or 5060)
-        if (host, port) == (self.config.host, self.config.port):
-            return None
-        return _resolve(host, port)
-
     def _set_state(self, state: TrunkState, detail: str = "") -> None:
         changed = (state, detail) != (self._state, self._detail)
         self._state, self._detail = state, detail
@@ -493,12 +483,6 @@ class VoipTrunk:
         if self._listener is not None:
             self._listener(event)
 
-    def _allowed_networks(self) -> list[Network]:
-        networks: list[Network] = []
-        for entry in (self.config.host, *self.config.allow_from):
-            networks.extend(_networks(entry, self.config.port))
-        return networks
-
 
 def _outcome(event: sip.Ended, track: _Track) -> tuple[Outcome, str]:
     how = event.how
@@ -515,32 +499,3 @@ def _outcome(event: sip.Ended, track: _Track) -> tuple[Outcome, str]:
     if how == "timeout":
         return Outcome.FAILED, "no answer from the trunk (timed out)"
     return Outcome.FAILED, event.detail or "ended with no final response"
-
-
-def _resolve(host: str, port: int) -> tuple[str, int]:
-    """An address to send to: an IP as it is, a name through the resolver (first answer)."""
-    try:
-        ipaddress.ip_address(host)
-        return host, port
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
-    except OSError as exc:
-        log.warning("trunk: cannot resolve %s: %s", host, exc)
-        return host, port
-    return str(infos[0][4][0]), port
-
-
-def _networks(entry: str, port: int) -> list[Network]:
-    """An address, a network, or a host name (resolved now) as networks to accept SIP from."""
-    try:
-        return [ipaddress.ip_network(entry, strict=False)]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(entry, port, proto=socket.IPPROTO_UDP)
-    except OSError as exc:
-        log.warning("trunk: cannot resolve %s: %s", entry, exc)
-        return []
-    return [ipaddress.ip_network(info[4][0]) for info in infos]

@@ -549,10 +549,13 @@ async def test_no_dialing_while_the_trunk_is_down_and_it_resumes_by_itself(
                 assert db.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
             failed = await asyncio.to_thread(run_cli, "status", config=cfg.path)
             assert "trunk: sip, " in failed.stdout and "retry in" in failed.stdout, failed.stdout
+            assert "sip: nothing from the trunk yet" in failed.stdout, failed.stdout
             with sipp(tmp_path / "trunk", sipprig.answer_and_talk(), port=trunk_port) as trunk_peer:
                 await until(lambda: anna.status_is("on_call"), within=40)
                 up = await asyncio.to_thread(run_cli, "status", config=cfg.path)
                 assert "trunk: sip, up (registered for 60 s)" in up.stdout, up.stdout
+                assert "sip: last message from the trunk " in up.stdout, up.stdout
+                assert "0 malformed, 0 from strangers dropped" in up.stdout, up.stdout
                 await anna.client.request("call.hangup")
                 await until(lambda: anna.status_is("wrapup"))
                 await anna.client.close()

@@ -219,3 +219,23 @@ def test_calls_never_wait_on_each_other() -> None:
     other = dial(rig, "c2")
     rig.deliver(answer(other, 200, "OK", body=SDP, extra="Content-Type: application/sdp"))
     assert any(isinstance(e, Answered) and e.key == "c2" for e in rig.events())
+
+
+def test_a_bye_nobody_answers_is_resent_on_timer_e_and_dropped_at_timer_f() -> None:
+    rig = Rig.make()
+    invite = dial(rig)
+    rig.deliver(answer(invite, 200, "OK", body=SDP, extra="Content-Type: application/sdp"))
+    rig.ua.hangup("c1", rig.now)
+    [bye] = rig.collect()
+    assert bye.method == "BYE"
+    stamps = []
+    began = rig.now
+    for _ in range(160):  # 40 s
+        sent = rig.advance(0.25)
+        stamps += [round(rig.now - began, 2) for m in sent if m.method == "BYE"]
+    # T1 doubling, capped at T2 = 4 s; nothing after timer F (64*T1 = 32 s)
+    assert stamps == [0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5]
+    assert not rig.ua.transactions or all(
+        tx.method == "INVITE" for tx in rig.ua.transactions.values()
+    )
+    assert rig.events()[-1] == Ended("c1", "local_bye", None, "we hung up")  # only once
