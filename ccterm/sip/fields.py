@@ -1,4 +1,4 @@
-"""The grammar of SIP header values (RFC 3261 §25): URIs, name-addrs, Via, CSeq, parameters.
+"""The grammar of SIP header fields (RFC 3261 §25): names, URIs, name-addrs, Via, CSeq, params.
 
 Each parser takes the text of one value and returns a frozen dataclass, or raises
 ParseError: the only error type of the SIP parser (the h11 model), so a caller that
@@ -13,14 +13,20 @@ import re
 from dataclasses import dataclass, replace
 
 __all__ = [
+    "HEADER_NAMES",
+    "HEADER_SPELLINGS",
+    "LIST_HEADERS",
     "CSeq",
     "NameAddr",
     "Params",
     "ParseError",
     "Uri",
     "Via",
+    "is_token",
     "parse_cseq",
     "parse_name_addr",
+    "parse_number",
+    "parse_params",
     "parse_uri",
     "parse_via",
     "split_commas",
@@ -34,6 +40,47 @@ class ParseError(ValueError):
 Params = tuple[tuple[str, str | None], ...]
 
 MAX_CSEQ = 2**31 - 1  # RFC 3261 §8.1.1.5: the sequence number is below 2**31
+
+# Header names (RFC 3261 §7.3.3 and the IANA registry): the message keeps them canonical.
+_KNOWN = (  # noqa: SIM905  # a list literal would take 70 lines
+    "Accept Accept-Contact Accept-Encoding Accept-Language Alert-Info Allow Allow-Events "
+    "Authentication-Info Authorization Call-ID Call-Info Contact Content-Disposition "
+    "Content-Encoding Content-Language Content-Length Content-Type CSeq Date Diversion "
+    "Error-Info Event Expires From History-Info Identity In-Reply-To Max-Forwards "
+    "MIME-Version Min-Expires Min-SE Organization P-Asserted-Identity P-Preferred-Identity "
+    "Path Priority Privacy Proxy-Authenticate Proxy-Authorization Proxy-Require RAck Reason "
+    "Record-Route Refer-To Referred-By Reject-Contact Remote-Party-ID Replaces Reply-To "
+    "Request-Disposition Require Retry-After Route RSeq Security-Client Security-Server "
+    "Security-Verify Server Service-Route Session-Expires Subject Subscription-State "
+    "Supported Timestamp To Unsupported User-Agent Via Warning WWW-Authenticate"
+).split()
+_COMPACT = {
+    "i": "Call-ID", "m": "Contact", "f": "From", "t": "To", "v": "Via",
+    "l": "Content-Length", "c": "Content-Type", "k": "Supported", "s": "Subject",
+    "e": "Content-Encoding", "x": "Session-Expires", "o": "Event", "u": "Allow-Events",
+    "r": "Refer-To", "b": "Referred-By", "a": "Accept-Contact", "j": "Reject-Contact",
+    "d": "Request-Disposition", "y": "Identity",
+}  # fmt: skip
+# Any spelling, lower-cased (compact forms too) → (canonical name, lookup key).
+HEADER_NAMES: dict[str, tuple[str, str]] = {n.lower(): (n, n.lower()) for n in _KNOWN}
+HEADER_NAMES.update((c, (n, n.lower())) for c, n in _COMPACT.items())
+# The usual spellings as sent, to skip lower() on the way in.
+HEADER_SPELLINGS: dict[str, tuple[str, str]] = {
+    spelling: info
+    for lower, info in HEADER_NAMES.items()
+    for spelling in (lower, info[0], lower.upper(), lower.title())
+}
+# Fields whose values are comma-separated lists (RFC 3261 §7.3.1); others stay whole.
+LIST_HEADERS = frozenset(
+    n.lower()
+    for n in (  # noqa: SIM905
+        "Accept Accept-Contact Accept-Encoding Accept-Language Alert-Info Allow Allow-Events "
+        "Call-Info Contact Content-Encoding Content-Language Diversion Error-Info History-Info "
+        "In-Reply-To P-Asserted-Identity P-Preferred-Identity Path Proxy-Require Reason "
+        "Record-Route Reject-Contact Request-Disposition Require Route Security-Client "
+        "Security-Server Security-Verify Service-Route Supported Unsupported Via Warning"
+    ).split()
+)
 
 # RFC 3261 §25.1 character classes, as regex fragments.
 _T = r"A-Za-z0-9.!%*_+`'~\-"  # token
@@ -60,7 +107,6 @@ _SIP_URI = re.compile(
 )
 _PARAM = re.compile(rf"[ \t]*;[ \t]*([{_T}]+)(?:[ \t]*=[ \t]*([{_T}\[\]:]+|{_QUOTED}))?[ \t]*")
 _NAME_ADDR = re.compile(rf"(?:({_QUOTED})|([{_T}]+(?:[ \t]+[{_T}]+)*))?[ \t]*<([^<>]*)>[ \t]*")
-_DISPLAY_TOKENS = re.compile(rf"[{_T}]+(?: [{_T}]+)*")
 _QUOTED_PAIR = re.compile(r"\\([\x00-\x7f])")
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 _VIA = re.compile(
@@ -161,7 +207,10 @@ def _unquote(quoted: str) -> str:
 
 
 def _quote(display: str) -> str:
-    # CR and LF cannot be written even escaped: a name set by code must not split the header.
+    """Always quoted: valid for any name, and read right by every peer.
+
+    CR and LF cannot be written even escaped: a name set by code must not split the header.
+    """
     display = display.replace("\r", " ").replace("\n", " ")
     return '"' + _NEEDS_ESCAPE.sub(lambda m: "\\" + m.group(), display) + '"'
 
@@ -188,10 +237,7 @@ class NameAddr:
         return replace(self, params=(*kept, ("tag", tag)))
 
     def __str__(self) -> str:
-        display = self.display
-        if display and _DISPLAY_TOKENS.fullmatch(display) is None:
-            display = _quote(display)
-        lead = f"{display} " if display else ""
+        lead = f"{_quote(self.display)} " if self.display else ""
         return f"{lead}<{self.uri.text}>{_format_params(self.params)}"
 
 

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from ccterm.sip.fields import (
+    HEADER_NAMES,
+    HEADER_SPELLINGS,
+    LIST_HEADERS,
     CSeq,
     NameAddr,
     ParseError,
@@ -33,50 +36,10 @@ __all__ = ["Headers", "Message", "ParseError", "Request", "Response", "parse"]
 MAX_DATAGRAM = 65536  # UDP's own limit; anything longer is not one of ours
 MAX_LINE = 16384  # one header after unfolding: RFC 4475 longreq needs far less
 
-_KNOWN = (  # noqa: SIM905  # a list literal would take 70 lines
-    "Accept Accept-Contact Accept-Encoding Accept-Language Alert-Info Allow Allow-Events "
-    "Authentication-Info Authorization Call-ID Call-Info Contact Content-Disposition "
-    "Content-Encoding Content-Language Content-Length Content-Type CSeq Date Diversion "
-    "Error-Info Event Expires From History-Info Identity In-Reply-To Max-Forwards "
-    "MIME-Version Min-Expires Min-SE Organization P-Asserted-Identity P-Preferred-Identity "
-    "Path Priority Privacy Proxy-Authenticate Proxy-Authorization Proxy-Require RAck Reason "
-    "Record-Route Refer-To Referred-By Reject-Contact Remote-Party-ID Replaces Reply-To "
-    "Request-Disposition Require Retry-After Route RSeq Security-Client Security-Server "
-    "Security-Verify Server Service-Route Session-Expires Subject Subscription-State "
-    "Supported Timestamp To Unsupported User-Agent Via Warning WWW-Authenticate"
-).split()
-_COMPACT = {
-    "i": "Call-ID", "m": "Contact", "f": "From", "t": "To", "v": "Via",
-    "l": "Content-Length", "c": "Content-Type", "k": "Supported", "s": "Subject",
-    "e": "Content-Encoding", "x": "Session-Expires", "o": "Event", "u": "Allow-Events",
-    "r": "Refer-To", "b": "Referred-By", "a": "Accept-Contact", "j": "Reject-Contact",
-    "d": "Request-Disposition", "y": "Identity",
-}  # fmt: skip
-# Any spelling, lower-cased (compact forms too) → (canonical name, lookup key).
-_NAMES: dict[str, tuple[str, str]] = {n.lower(): (n, n.lower()) for n in _KNOWN}
-_NAMES.update((c, (n, n.lower())) for c, n in _COMPACT.items())
-# The usual spellings as sent, to skip lower() on the way in.
-_SPELLED = {
-    spelling: info
-    for lower, info in _NAMES.items()
-    for spelling in (lower, info[0], lower.upper(), lower.title())
-}
 _FOLD = "\t "  # a line starting with one continues the header above
-_FOLDING = re.compile(r"\n[ \t]+")
-# Fields whose values are comma-separated lists (RFC 3261 §7.3.1); others stay whole.
-_LISTS = frozenset(
-    n.lower()
-    for n in (  # noqa: SIM905
-        "Accept Accept-Contact Accept-Encoding Accept-Language Alert-Info Allow Allow-Events "
-        "Call-Info Contact Content-Encoding Content-Language Diversion Error-Info History-Info "
-        "In-Reply-To P-Asserted-Identity P-Preferred-Identity Path Proxy-Require Reason "
-        "Record-Route Reject-Contact Request-Disposition Require Route Security-Client "
-        "Security-Server Security-Verify Service-Route Supported Unsupported Via Warning"
-    ).split()
-)
-
+_FOLDING = re.compile(r"(?:\n[ \t]+)+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_CALL_ID = re.compile(r"[!-~]+")  # RFC word["@"word], widened to any visible ASCII
+_CALL_ID = re.compile(r"[!-~]+")  # RFC word["@"word] widened to visible ASCII: carriers stray
 _DATE = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} "
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} "
@@ -89,7 +52,7 @@ T = TypeVar("T")
 def _name(name: str) -> tuple[str, str]:
     """(canonical spelling, lookup key) of a header name."""
     lower = name.lower()
-    return _NAMES.get(lower) or (name, lower)
+    return HEADER_NAMES.get(lower) or (name, lower)
 
 
 class Headers:
@@ -134,7 +97,7 @@ class Headers:
         """Every value: list fields (Via, Contact, Route…) split at top-level commas."""
         key = _name(name)[1]
         fields = self._all(key)
-        if key not in _LISTS:
+        if key not in LIST_HEADERS:
             return fields
         if len(fields) == 1:
             return split_commas(fields[0])
@@ -143,7 +106,7 @@ class Headers:
     def add(self, name: str, value: str) -> None:
         """Append a field (ValueError if it could not be written as one header line)."""
         canonical, key = _name(name)
-        if key not in _NAMES and not is_token(name):
+        if key not in HEADER_NAMES and not is_token(name):
             raise ValueError(f"bad header name: {name!r}")
         if "\r" in value or "\n" in value:
             raise ValueError(f"line break in header {canonical}")
@@ -274,6 +237,8 @@ class _Views:
 
 
 def _encode(start_line: str, headers: Headers, body: bytes) -> bytes:
+    if "\r" in start_line or "\n" in start_line:
+        raise ValueError(f"line break in start line {start_line[:60]!r}")
     lines = [start_line]
     lines.extend(
         f"{name}: {value}"
@@ -394,7 +359,7 @@ def _status_line(line: str) -> tuple[int, str]:
 
 def _headers(text: str) -> Headers:
     """`name: value` lines; a line starting with SP or HT continues the one above (RFC 3261
-    §7.3.1), joined here in one linear pass so that no number of them costs more."""
+    §7.3.1). One regex pass joins them: appending them one by one would be quadratic."""
     if not text:
         raise ParseError("no headers")
     if text[0] in _FOLD:
@@ -411,11 +376,11 @@ def _headers(text: str) -> Headers:
         raw, colon, value = line.partition(":")
         if not colon:
             raise ParseError(f"header line without a colon: {line[:40]!r}")
-        known = _SPELLED.get(raw)
+        known = HEADER_SPELLINGS.get(raw)
         if known is None:
             raw = raw.rstrip(" \t")
             lower = raw.lower()
-            known = _NAMES.get(lower)
+            known = HEADER_NAMES.get(lower)
             if known is None:
                 if not is_token(raw):
                     raise ParseError(f"bad header name: {raw[:40]!r}")

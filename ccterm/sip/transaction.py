@@ -225,6 +225,7 @@ class ServerTransaction:
         self._retransmit: Timer | None = None
         self._interval = T1
         self._ack_wait: Timer | None = None
+        self._acked = False
 
     @property
     def invite(self) -> bool:
@@ -256,17 +257,18 @@ class ServerTransaction:
         return self.source
 
     def retransmitted(self, now: float) -> None:
-        """The same request again: our last answer again, if we gave one."""
-        if self.last is not None and self.state is not State.TERMINATED:
+        """The same request again: our last answer again, if we gave one (not once acked)."""
+        if self.last is not None and self.state is not State.TERMINATED and not self._acked:
             self.wire.send(self.last, self.source)
 
     def acked(self, now: float) -> None:
         """The ACK for our final answer arrived: stop retransmitting it."""
         if self.state is State.ACCEPTED:
-            self._stop()
-            if self.on_ack is not None:
+            if self._retransmit is not None:
+                self._retransmit.cancel()  # stay until H: a late copy of the INVITE is absorbed
+            if not self._acked and self.on_ack is not None:
                 self.on_ack(now)
-            self._terminate()
+            self._acked = True
         elif self.state is State.COMPLETED and self.invite:
             self._stop()
             self.state = State.CONFIRMED
@@ -279,7 +281,7 @@ class ServerTransaction:
             self._retransmit = self.wire.timers.at(now + self._interval, self._resend)
 
     def _no_ack(self, now: float) -> None:
-        accepted = self.state is State.ACCEPTED
+        accepted = self.state is State.ACCEPTED and not self._acked
         self._terminate()
         if accepted and self.on_no_ack is not None:
             self.on_no_ack(now)

@@ -1,12 +1,12 @@
 """A seeded mutator of SIP datagrams, for fuzzing the parser and the layers above it.
 
-`mutations(seed, count)` takes realistic messages of one call and one registration
-(CORPUS) and damages them the ways the wire does and attackers do: truncation, flipped
-and inserted bytes, lost and doubled header lines, lying Content-Lengths, 64 KB lines,
-non-UTF-8 hosts, out-of-range ports and CSeqs, keepalives, swapped start lines. Some
-mutations keep the message valid but change what a transaction or dialog sees (branch,
-tags, Call-ID, CSeq), so the same stream also fuzzes the layers above the parser.
-Deterministic: one random.Random(seed) drives everything.
+`mutations(seed, count)` takes realistic messages of a call and a registration
+(SAMPLES by name, CORPUS in order) and damages them the ways the wire does and
+attackers do: truncation, flipped and inserted bytes, lost and doubled header lines,
+lying Content-Lengths, 64 KB lines, non-UTF-8 hosts, out-of-range ports and CSeqs,
+keepalives, swapped start lines. Some mutations keep the message valid but change what
+a transaction or dialog sees (branch, tags, Call-ID, CSeq), so the same stream also
+fuzzes the layers above the parser. Deterministic: one random.Random(seed) drives all.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 
-__all__ = ["CORPUS", "MUTATORS", "mutate", "mutations"]
+__all__ = ["CORPUS", "MUTATORS", "SAMPLES", "mutate", "mutations"]
 
 
 def _message(start: str, headers: list[str], body: str = "") -> bytes:
@@ -41,8 +41,9 @@ _TO = "To: <sip:agent7@192.0.2.10>"
 _TO_TAGGED = "To: <sip:agent7@192.0.2.10>;tag=cc7f31a2"
 _CALL_ID = "Call-ID: 3c26700f7a9b45e1a3f0@198.51.100.7"
 
-CORPUS: tuple[bytes, ...] = (
-    _message(  # INVITE with SDP from the carrier
+# Realistic messages by name (one inbound call, one registration, one challenged INVITE).
+SAMPLES: dict[str, bytes] = {
+    "invite": _message(  # INVITE with SDP from the carrier
         "INVITE sip:agent7@192.0.2.10:5060 SIP/2.0",
         [
             _INVITE_VIA,
@@ -62,7 +63,7 @@ CORPUS: tuple[bytes, ...] = (
         ],
         _SDP_OFFER,
     ),
-    _message(  # 180 Ringing, reliable
+    "ringing": _message(  # 180 Ringing, reliable
         "SIP/2.0 180 Ringing",
         [
             _INVITE_VIA + ";received=198.51.100.7",
@@ -75,7 +76,7 @@ CORPUS: tuple[bytes, ...] = (
             "RSeq: 1",
         ],
     ),
-    _message(  # PRACK for the 180
+    "prack": _message(  # PRACK for the 180
         "PRACK sip:agent7@192.0.2.10:5060 SIP/2.0",
         [
             "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-524287-1---8b41;rport",
@@ -87,7 +88,7 @@ CORPUS: tuple[bytes, ...] = (
             "RAck: 1 102 INVITE",
         ],
     ),
-    _message(  # 200 OK with the SDP answer
+    "ok": _message(  # 200 OK with the SDP answer
         "SIP/2.0 200 OK",
         [
             _INVITE_VIA + ";received=198.51.100.7",
@@ -104,7 +105,7 @@ CORPUS: tuple[bytes, ...] = (
         ],
         _SDP_ANSWER,
     ),
-    _message(  # ACK for the 200
+    "ack": _message(  # ACK for the 200
         "ACK sip:agent7@192.0.2.10:5060 SIP/2.0",
         [
             "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-524287-1---9c52;rport",
@@ -115,7 +116,7 @@ CORPUS: tuple[bytes, ...] = (
             "CSeq: 102 ACK",
         ],
     ),
-    _message(  # INFO with a digit
+    "info": _message(  # INFO with a digit
         "INFO sip:agent7@192.0.2.10:5060 SIP/2.0",
         [
             "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-524287-1---ad63;rport",
@@ -128,7 +129,7 @@ CORPUS: tuple[bytes, ...] = (
         ],
         "Signal=5\r\nDuration=160\r\n",
     ),
-    _message(  # re-INVITE (session refresh, hold)
+    "reinvite": _message(  # re-INVITE (session refresh, hold)
         "INVITE sip:agent7@192.0.2.10:5060 SIP/2.0",
         [
             "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-524287-1---be74;rport",
@@ -143,7 +144,7 @@ CORPUS: tuple[bytes, ...] = (
         ],
         _SDP_OFFER.replace("a=sendrecv", "a=sendonly").replace("53655765 2353687637", "1 2"),
     ),
-    _message(  # BYE from the carrier
+    "bye": _message(  # BYE from the carrier
         "BYE sip:agent7@192.0.2.10:5060 SIP/2.0",
         [
             "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-524287-1---cf85;rport",
@@ -155,11 +156,11 @@ CORPUS: tuple[bytes, ...] = (
             'Reason: Q.850;cause=16;text="Normal call clearing"',
         ],
     ),
-    _message(  # CANCEL of the INVITE (same branch)
+    "cancel": _message(  # CANCEL of the INVITE (same branch)
         "CANCEL sip:agent7@192.0.2.10:5060 SIP/2.0",
         [_INVITE_VIA, "Max-Forwards: 70", _FROM, _TO, _CALL_ID, "CSeq: 102 CANCEL"],
     ),
-    _message(  # OPTIONS keepalive ping from the carrier, in compact form
+    "options": _message(  # OPTIONS keepalive ping from the carrier, in compact form
         "OPTIONS sip:192.0.2.10:5060 SIP/2.0",
         [
             "v: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-opt-77e1",
@@ -171,7 +172,7 @@ CORPUS: tuple[bytes, ...] = (
             "Accept: application/sdp",
         ],
     ),
-    _message(  # our REGISTER
+    "register": _message(  # our REGISTER
         "REGISTER sip:carrier.example.net SIP/2.0",
         [
             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK.reg.4b1d;rport",
@@ -184,7 +185,7 @@ CORPUS: tuple[bytes, ...] = (
             "Expires: 300",
         ],
     ),
-    _message(  # 401 challenge to the REGISTER
+    "unauthorized": _message(  # 401 challenge to the REGISTER
         "SIP/2.0 401 Unauthorized",
         [
             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK.reg.4b1d;rport=5060;received=203.0.113.9",
@@ -197,7 +198,7 @@ CORPUS: tuple[bytes, ...] = (
             "Date: Tue, 03 Jun 2025 14:12:07 GMT",
         ],
     ),
-    _message(  # 407 challenge to an outbound INVITE
+    "proxy_auth": _message(  # 407 challenge to an outbound INVITE
         "SIP/2.0 407 Proxy Authentication Required",
         [
             "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK.inv.91aa;rport=5060",
@@ -209,7 +210,8 @@ CORPUS: tuple[bytes, ...] = (
             'opaque="0f", algorithm=MD5, qop="auth"',
         ],
     ),
-)
+}
+CORPUS: tuple[bytes, ...] = tuple(SAMPLES.values())
 
 Mutator = Callable[[random.Random, bytes], bytes]
 

@@ -214,3 +214,16 @@ def test_responses_and_acks_to_nothing_are_dropped() -> None:
     assert rig.deliver(stray) == [] and rig.ua.counters.stray == 1
     assert rig.deliver(b"\x00\xff garbage") == [] and rig.ua.counters.malformed == 1
     assert TRUNK  # the rig's trunk address is where all of this came from
+
+
+def test_a_late_copy_of_an_answered_invite_makes_no_second_call() -> None:
+    rig = Rig.make()
+    key = offered(rig)
+    rig.ua.answer(key, MEDIA, rig.now)
+    [ok] = rig.collect()
+    assert isinstance(ok, Response)
+    rig.deliver(ack_for(ok))
+    rig.events()
+    rig.advance(20)
+    assert rig.deliver(incoming_invite()) == []  # still within 64*T1 of our 200: absorbed
+    assert not rig.events()
