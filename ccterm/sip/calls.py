@@ -49,6 +49,7 @@ class Call:
         self._session_timer: Timer | None = None
         self._reinvite: ServerTransaction | None = None  # its 2xx waits for an ACK
         self._refresh: ClientTransaction | None = None
+        self._sent_sdp: bytes | None = None  # our last SDP without its o= line
         self.began = now
 
     # -- in-dialog requests ------------------------------------------------------------
@@ -97,14 +98,17 @@ class Call:
             try:
                 remote = sdp.parse(request.body)
                 body, _ = sdp.answer(
-                    remote, *self.media, session_id=self.session_id, version=self._bump(remote)
+                    remote, *self.media, session_id=self.session_id, version=self.sdp_version
                 )
+                body = self.versioned(body)
             except sdp.SdpError:
                 stx.respond(reply(request, 488, "Not Acceptable Here"), now)
                 return
             self._apply_remote(remote)
         elif request.method == "INVITE":  # an offer-less re-INVITE: we offer, the ACK answers
-            body = sdp.offer(*self.media, session_id=self.session_id, version=self.sdp_version)
+            body = self.versioned(
+                sdp.offer(*self.media, session_id=self.session_id, version=self.sdp_version)
+            )
         extra = [("Contact", self.ua.contact), ("Allow", ALLOW), ("Supported", SUPPORTED)]
         extra += self._session_headers(request, now)
         if body:
@@ -115,14 +119,22 @@ class Call:
             stx.on_ack = lambda _n: None
             stx.on_no_ack = lambda n: self._no_ack(n)
 
-    def _bump(self, remote: sdp.Description) -> int:
-        """Our SDP version moves only when the media changes (a refresh keeps it)."""
-        if self.remote is None or (
-            (remote.address, remote.port, remote.direction)
-            != (self.remote.address, self.remote.port, self.remote.direction)
-        ):
+    def versioned(self, body: bytes) -> bytes:
+        """Our SDP with its o= version: the same as last time only if nothing else changed
+        (RFC 3264 §8: a peer may ignore an SDP whose version did not move)."""
+        lines = body.split(b"\r\n")
+        rest = b"\r\n".join(line for line in lines if not line.startswith(b"o="))
+        if self._sent_sdp is not None and rest != self._sent_sdp:
             self.sdp_version += 1
-        return self.sdp_version
+        self._sent_sdp = rest
+        marker = f" {self.session_id} ".encode()
+        out = []
+        for line in lines:
+            if line.startswith(b"o=") and marker in line:
+                head, _, tail = line.partition(marker)
+                line = head + marker + str(self.sdp_version).encode() + tail[tail.find(b" ") :]
+            out.append(line)
+        return b"\r\n".join(out)
 
     def _take_remote(self, body: bytes) -> None:
         with contextlib.suppress(sdp.SdpError):
@@ -131,10 +143,7 @@ class Call:
     def _apply_remote(self, remote: sdp.Description) -> None:
         before = self.remote
         self.remote = remote
-        if before is not None and (
-            (remote.address, remote.port, remote.on_hold)
-            != (before.address, before.port, before.on_hold)
-        ):
+        if before is not None and _media_of(remote) != _media_of(before):
             self.ua.emit(MediaChanged(self.key, remote))
 
     def _no_ack(self, now: float) -> None:
@@ -189,7 +198,9 @@ class Call:
         if self.ended or self.dialog is None:
             return
         request = self.dialog.request("INVITE", self.ua.via(), self.ua.contact)
-        body = sdp.offer(*self.media, session_id=self.session_id, version=self.sdp_version)
+        body = self.versioned(
+            sdp.offer(*self.media, session_id=self.session_id, version=self.sdp_version)
+        )
         request.headers.add("Session-Expires", f"{self.session_interval};refresher=uac")
         request.headers.add("Supported", SUPPORTED)
         request.headers.add("Content-Type", "application/sdp")
@@ -239,6 +250,15 @@ class Call:
     def on_timeout(self, tx: ClientTransaction, now: float) -> None:
         if tx is self._refresh:
             self.finish(Ended(self.key, "timeout", 408, "the session refresh was not answered"))
+
+
+def _media_of(remote: sdp.Description) -> tuple[object, ...]:
+    """What the media loop must follow: address, port, hold, codec and digit payload."""
+    try:
+        choice: object = sdp.choose(remote)
+    except sdp.SdpError:
+        choice = None
+    return (remote.address, remote.port, remote.on_hold, choice)
 
 
 def _info_digit(request: Request) -> str | None:

@@ -70,6 +70,7 @@ class InboundCall(Call):
             except sdp.SdpError:
                 self.reject(488, now)
                 return False
+        body = self.versioned(body)
         self.answered = True
         self.remote = self.offer
         self.dialog = uas_dialog(self.invite, self.local_tag)

@@ -14,6 +14,7 @@ The rules a dialer lives by, from RFC 3261 and what carriers do:
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from ccterm.sip import digest, sdp
@@ -54,6 +55,7 @@ class OutboundCall(Call):
         self._ack: bytes | None = None
         self._cancel_guard: Timer | None = None
         self._prack_seen: set[int] = set()
+        self.early: sdp.Description | None = None  # an SDP answer in a provisional
         self._send_invite(now)
 
     # -- the INVITE ----------------------------------------------------------------------
@@ -80,7 +82,9 @@ class OutboundCall(Call):
             headers.add(*auth)
         headers.add("User-Agent", "ccterm")
         headers.add("Content-Type", "application/sdp")
-        body = sdp.offer(*self.media, session_id=self.session_id, version=self.sdp_version)
+        body = self.versioned(
+            sdp.offer(*self.media, session_id=self.session_id, version=self.sdp_version)
+        )
         self.invite = Request("INVITE", self.uri, headers, body)
         self.invite_tx = ua.start_client(self.invite, self.dest, self, now)
 
@@ -106,6 +110,9 @@ class OutboundCall(Call):
             return
         self.ua.emit(Progress(self.key, response.status))
         self.provisional = True
+        if response.body and self.early is None:  # the answer may come in a 183 (RFC 3262)
+            with contextlib.suppress(sdp.SdpError):
+                self.early = sdp.parse(response.body)
         if self.cancel_wanted and not self.cancel_sent:
             self._send_cancel(now)
             return
@@ -145,12 +152,12 @@ class OutboundCall(Call):
             self.send_bye(now)
             self.finish(Ended(self.key, "cancelled", None, "answered as we cancelled: hung up"))
             return
-        remote = None
+        remote = self.early
         if response.body:
             try:
                 remote = sdp.parse(response.body)
             except sdp.SdpError:
-                remote = None
+                remote = self.early
         self.remote = remote
         if self._cancel_guard is not None:
             self._cancel_guard.cancel()

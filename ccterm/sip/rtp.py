@@ -139,12 +139,20 @@ class MediaEngine:
         leg = Leg(key, sock, law, event_pt, on_digit)
         self._control.put(lambda: self._add(leg))
 
-    def retarget(self, key: str, remote: tuple[str, int]) -> None:
-        """The peer moved its media (a re-INVITE): follow it, and only it."""
+    def retarget(
+        self,
+        key: str,
+        remote: tuple[str, int],
+        law: Law | None = None,
+        event_pt: int | None = None,
+    ) -> None:
+        """The peer moved its media or changed codec (a re-INVITE): follow it, and only it."""
 
         def apply() -> None:
             leg = self._legs.get(key)
             if leg is not None:
+                if law is not None:
+                    leg.law, leg.event_pt = law, event_pt
                 try:
                     leg.sock.connect(remote)
                 except OSError as exc:

@@ -373,7 +373,16 @@ class VoipTrunk:
                 self._answered(key, remote)
             case sip.MediaChanged(key, remote):
                 if remote.port and not remote.on_hold:
-                    self.media.retarget(key, (remote.address, remote.port))
+                    try:
+                        choice = sdp.choose(remote)
+                    except sdp.SdpError:
+                        choice = None
+                    self.media.retarget(
+                        key,
+                        (remote.address, remote.port),
+                        choice.law if choice else None,
+                        choice.event_pt if choice else None,
+                    )
             case sip.Offered(key, did, caller, _remote):
                 self._tracks[key] = _Track(key, inbound=True)
                 self._emit(InboundCall(key, did=did, caller=caller))

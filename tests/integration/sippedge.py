@@ -100,9 +100,21 @@ def _scenario(invite_part: str, variables: tuple[str, ...] = ()) -> str:
     return text
 
 
-def reliable_progress() -> str:
-    """183 with Require: 100rel and RSeq 1; the PRACK gets 200; then 200 OK with SDP."""
-    part = f"""{_RECV_INVITE_VIA}{_TRYING}  <send><![CDATA[
+def reliable_progress(*, answer_in_183: bool = False, resend_183: bool = False) -> str:
+    """183 with Require: 100rel and RSeq 1; the PRACK gets 200; then 200 OK to the INVITE.
+
+    By default the SDP answer rides on the 200 OK. With `answer_in_183` it rides on
+    the reliable 183 and the 200 OK has no body (RFC 3262 §5: the offer/answer is
+    done; IMS carriers do this). With `resend_183` the 183 is retransmitted (as a
+    UAS does until the PRACK's 200) after our PRACK came: no second PRACK may follow.
+    """
+    if answer_in_183:
+        progress_body = f"Content-Type: application/sdp\nContent-Length: [len]\n\n{_SDP}"
+        ok_body = "Content-Length: 0\n"
+    else:
+        progress_body = "Content-Length: 0\n"
+        ok_body = f"Content-Type: application/sdp\nContent-Length: [len]\n\n{_SDP}"
+    progress = f"""  <send><![CDATA[
 SIP/2.0 183 Session Progress
 [last_Via:]
 [last_From:]
@@ -112,15 +124,28 @@ SIP/2.0 183 Session Progress
 Contact: <sip:[local_ip]:[local_port];transport=[transport]>
 Require: 100rel
 RSeq: 1
-Content-Length: 0
-]]></send>
-  <recv request="PRACK">
+{progress_body}]]></send>
+"""
+    # the 183 again after our PRACK came (it crossed): a second PRACK would be unexpected
+    again = f"""  <send><![CDATA[
+SIP/2.0 183 Session Progress
+Via: [$invvia]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: [$invcseq] INVITE
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Require: 100rel
+RSeq: 1
+{progress_body}]]></send>
+"""
+    part = f"""{_RECV_INVITE_VIA}{_TRYING}{progress}  <recv request="PRACK">
     <action>
       <ereg regexp="^ *1 [0-9]+ INVITE *$" search_in="hdr" header="RAck:" check_it="true"
             assign_to="rack"/>
     </action>
   </recv>
-  <send><![CDATA[
+{again if resend_183 else ""}  <send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
 [last_From:]
@@ -138,20 +163,21 @@ Via: [$invvia]
 [last_Call-ID:]
 CSeq: [$invcseq] INVITE
 Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-{_SDP}]]></send>
+{ok_body}]]></send>
   <recv request="ACK"/>
 {_BYE_OK}"""
     return _scenario(part, ("invvia", "rack"))
 
 
-def proxy_challenge(code: int = 486) -> str:
-    """407 to the first INVITE; the retry's Proxy-Authorization checked; then 180 and `code`.
+def proxy_challenge(code: int = 486, *, qop: bool = False) -> str:
+    """407 to the first INVITE; a retry with a Proxy-Authorization on our nonce gets 100, 180
+    and `code`, one without gets 403.
 
-    A retry with wrong credentials gets 403 (and the test sees a 403, not `code`).
+    sipp's <verifyauth> reads only an Authorization header (on Proxy-Authorization
+    it logs "authentication must be digest"), so the scenario checks the header is
+    there and answers our nonce; the test checks the digest itself.
     """
+    qop_param = ', qop="auth", opaque="c0ffee"' if qop else ""
     challenge = f"""  <send><![CDATA[
 SIP/2.0 407 Proxy Authentication Required
 [last_Via:]
@@ -159,13 +185,14 @@ SIP/2.0 407 Proxy Authentication Required
 [last_To:];tag=[pid]SIPpTag01[call_number]
 [last_Call-ID:]
 [last_CSeq:]
-Proxy-Authenticate: Digest realm="{REALM}", nonce="{NONCE}", algorithm=MD5
+Proxy-Authenticate: Digest realm="{REALM}", nonce="{NONCE}", algorithm=MD5{qop_param}
 Content-Length: 0
 ]]></send>
   <recv request="ACK"/>
   <recv request="INVITE">
     <action>
-      <verifyauth assign_to="authok" username="[user]" password="[pass]"/>
+      <ereg regexp="^ *Digest .*nonce=.{NONCE}." search_in="hdr" header="Proxy-Authorization:"
+            assign_to="authok"/>
     </action>
   </recv>
   <nop hide="true" test="authok" next="authed"/>
@@ -176,8 +203,9 @@ Content-Length: 0
     return _scenario(_RECV_INVITE + challenge, ("authok",))
 
 
-def refreshing_answer() -> str:
-    """200 OK with Session-Expires (refresher=uas); a second later, a re-INVITE of its own."""
+def refreshing_answer(reoffer: str = _SDP) -> str:
+    """200 OK with Session-Expires (refresher=uas); a second later, a re-INVITE of its own
+    offering `reoffer` (by default the same media again: a pure session refresh)."""
     part = f"""{_RECV_INVITE}{_TRYING}{_RINGING}  <send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
@@ -214,7 +242,7 @@ Supported: timer
 Content-Type: application/sdp
 Content-Length: [len]
 
-{_SDP}]]></send>
+{reoffer}]]></send>
   <recv response="100" optional="true"/>
   <recv response="200">
     <action>
@@ -235,6 +263,20 @@ Content-Length: 0
 ]]></send>
 {_BYE_OK}"""
     return _scenario(part, ("caller", "callee", "se", "mline"))
+
+
+# The far end moves its media to [rtpsink] (-key rtpsink PORT) and wants PCMA only now,
+# as a carrier does when it re-anchors a call on another media gateway.
+PCMA_ELSEWHERE = """v=0
+o=sipp 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [rtpsink] RTP/AVP 8 101
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+"""
 
 
 def silent_then_busy(silent_ms: int = SILENT_MS) -> str:
