@@ -556,6 +556,10 @@ async def test_no_dialing_while_the_trunk_is_down_and_it_resumes_by_itself(
                 assert "trunk: sip, up (registered for 60 s)" in up.stdout, up.stdout
                 assert "sip: last message from the trunk " in up.stdout, up.stdout
                 assert "0 malformed, 0 from strangers dropped" in up.stdout, up.stdout
+                hello = await daemon.request("hello", {})
+                sip = hello["snapshot"]["trunk"]["sip"]  # the desk hears the same health
+                assert sip["registration"] == "up" and sip["registered_for"] == 60
+                assert sip["last_from_trunk_s"] is not None and sip["malformed"] == 0
                 await anna.client.request("call.hangup")
                 await until(lambda: anna.status_is("wrapup"))
                 await anna.client.close()

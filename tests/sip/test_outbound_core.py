@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ccterm.sip.events import Answered, Ended, Progress
-from ccterm.sip.message import Request
+from ccterm.sip.message import Request, parse
 from tests.sip.transcript import SDP, TRUNK, Rig, answer, methods, request_in_dialog
 
 MEDIA = ("10.0.0.1", 30000)
@@ -239,3 +239,20 @@ def test_a_bye_nobody_answers_is_resent_on_timer_e_and_dropped_at_timer_f() -> N
         tx.method == "INVITE" for tx in rig.ua.transactions.values()
     )
     assert rig.events()[-1] == Ended("c1", "local_bye", None, "we hung up")  # only once
+
+
+def test_the_real_ids_carry_128_random_bits_and_never_repeat() -> None:
+    from ccterm.sip.ua import UaConfig, UserAgent
+
+    ua = UserAgent(UaConfig(local=("10.0.0.1", 5060), trunk=TRUNK, domain="trunk.test"))
+    seen: set[str] = set()
+    for n in range(300):
+        ua.invite(f"k{n}", "sip:+48601@trunk.test", TRUNK, MEDIA, "", 0.0)
+    for data, _ in ua.drain()[0]:
+        invite = parse(data)
+        assert isinstance(invite, Request)
+        ids = (invite.call_id, invite.from_.tag or "", (invite.vias[0].branch or "")[7:])
+        for value in ids:
+            assert len(value) == 32 and int(value, 16) >= 0  # 32 hex digits: 128 bits
+        seen.update(ids)
+    assert len(seen) == 900
