@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def resolve(host: str, port: int) -> tuple[str, int]:
+def resolve(host: str, port: int) -> tuple[str, int] | None:
     """An address to send to: an IP as it is, a name through the resolver (first answer)."""
     try:
         ipaddress.ip_address(host)
@@ -26,7 +26,7 @@ def resolve(host: str, port: int) -> tuple[str, int]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)
     except OSError as exc:
         log.warning("trunk: cannot resolve %s: %s", host, exc)
-        return host, port
+        return None
     return str(infos[0][4][0]), port
 
 
@@ -64,9 +64,7 @@ def direct_target(target: str, trunk: tuple[str, int]) -> tuple[str, int] | None
     if found is None:
         return None
     host, port = found.group(1), int(found.group(2) or 5060)
-    if (host, port) == trunk:
-        return None
-    return resolve(host, port)
+    return None if (host, port) == trunk else (host, port)
 
 
 class RtpPorts:

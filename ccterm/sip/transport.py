@@ -56,8 +56,10 @@ class Screen:
         self._cache: dict[str, bool] = {}
 
     def add(self, networks: list[Network]) -> None:
-        self.networks.extend(networks)
-        self._cache.clear()
+        fresh = [n for n in networks if n not in self.networks]
+        if fresh:
+            self.networks.extend(fresh)
+            self._cache.clear()
 
     def allows(self, host: str) -> bool:
         known = self._cache.get(host)

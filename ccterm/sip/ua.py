@@ -224,6 +224,10 @@ class UserAgent:
             stx = self._server(request, source, now)
             call.on_request(request, stx, now)
             return
+        if method == "OPTIONS" and (refusal := _refusal(request, body=False)) is not None:
+            self._stateless(request, source, *refusal)
+            self.counters.refused += 1
+            return
         if method == "OPTIONS":
             extra = [("Allow", ALLOW), ("Accept", "application/sdp"), ("Supported", SUPPORTED)]
             self.send(
@@ -297,16 +301,18 @@ class UserAgent:
         self.send(reply(request, code, reason, to_tag=self.token(), extra=extra).to_bytes(), source)
 
 
-def _refusal(request: Request) -> tuple[int, str, list[tuple[str, str]]] | None:
-    """Why a new INVITE cannot be taken (RFC 4475's application-layer cases), or None."""
+def _refusal(
+    request: Request, *, body: bool = True
+) -> tuple[int, str, list[tuple[str, str]]] | None:
+    """Why a new request cannot be taken (RFC 4475's application-layer cases), or None."""
     scheme = request.uri.partition(":")[0].lower()
     if scheme not in SCHEMES:
         return 416, "Unsupported URI Scheme", []
-    required = [r.strip().lower() for r in request.headers.values("Require") if r.strip()]
-    unknown = [r for r in required if r not in UNDERSTOOD]
+    required = [r.strip() for r in request.headers.values("Require") if r.strip()]
+    unknown = [r for r in required if r.lower() not in UNDERSTOOD]  # echoed as sent
     if unknown:
         return 420, "Bad Extension", [("Unsupported", ", ".join(unknown))]
     kind = (request.headers.get("Content-Type") or "application/sdp").split(";")[0]
-    if request.body and kind.strip().lower() != "application/sdp":
+    if body and request.body and kind.strip().lower() != "application/sdp":
         return 415, "Unsupported Media Type", [("Accept", "application/sdp")]
     return None

@@ -103,6 +103,7 @@ class VoipTrunk:
         self._silent_registrations = 0
         self._unregistered: asyncio.Event | None = None
         self.rebinds = 0
+        self._phones: dict[tuple[str, int], tuple[str, int]] = {}  # direct URIs, resolved
         self._last_from_trunk: float | None = None
         self.registered_for: int | None = None  # seconds the registrar granted
         self._local: tuple[str, int] = (config.local_ip, config.local_port)
@@ -129,7 +130,8 @@ class VoipTrunk:
                 None, allowed_networks, config.host, config.port, config.allow_from
             )
         )
-        self._trunk_addr = await self._loop.run_in_executor(None, resolve, config.host, config.port)
+        resolved = await self._loop.run_in_executor(None, resolve, config.host, config.port)
+        self._trunk_addr = resolved or (config.host, config.port)
         await self._bind()
         assert self._protocol is not None and self._protocol.transport is not None
         bound = self._protocol.transport.get_extra_info("sockname")
@@ -173,6 +175,7 @@ class VoipTrunk:
                 f"{exc.strerror or exc}",
                 "check [trunk] local_ip / local_port, or stop what already uses the port",
             ) from exc
+        _widen_receive_buffer(protocol)
         old = self._protocol
         self._protocol = protocol
         if old is not None:  # keep the counts across a re-bind
@@ -209,25 +212,24 @@ class VoipTrunk:
         ring_timeout: float,
         check: bool = True,
     ) -> None:
-        track = _Track(call_id)
-        self._tracks[call_id] = track
         refusal = self.guard(number) if self.guard and check else None
-        direct = direct_target(number, (self.config.host, self.config.port))
-        trunk_down = self._state is not TrunkState.UP and direct is None
-        port = None if refusal or trunk_down or self.ua is None else self._ports.take()
-        if refusal or self.ua is None or trunk_down or port is None:
-            cause = refusal or (
-                f"the trunk is {self._state.value}"
-                if port is not None or trunk_down
-                else "no free RTP port in [trunk] rtp_ports"
-            )
-            del self._tracks[call_id]
-            self._emit(CallEnded(call_id, Outcome.FAILED, None, cause))
+        direct = None if refusal else self._direct(number)
+        if isinstance(direct, str):
+            refusal, direct = direct, None
+        port = None
+        if refusal is None and self.ua is None:
+            refusal = "the trunk is stopped"
+        elif refusal is None and direct is None and self._state is not TrunkState.UP:
+            refusal = f"the trunk is {self._state.value}"
+        elif refusal is None:
+            port = self._ports.take()
+            refusal = None if port is not None else "no free RTP port in [trunk] rtp_ports"
+        if refusal is not None or port is None or self.ua is None:
+            self._emit(CallEnded(call_id, Outcome.FAILED, None, refusal or "refused"))
             return
-        track.rtp_port = port
+        self._tracks[call_id] = _Track(call_id, rtp_port=port)
         if direct is not None:
             uri, dest = number, direct
-            self._screen.add(networks(dest[0], dest[1]))
         else:
             uri = customer_uri(number, self.config.host, self.config.port)
             dest = self._trunk_addr
@@ -237,6 +239,21 @@ class VoipTrunk:
         )
         self.ua.timers.at(now + ring_timeout, lambda n: self._ring_timeout(call_id, n))
         self._pump()
+
+    def _direct(self, target: str) -> tuple[str, int] | str | None:
+        """A desk phone's address for a direct SIP URI (resolved once, then remembered, and
+        let through the screen), a reason it cannot be reached, or None for the trunk."""
+        hostport = direct_target(target, (self.config.host, self.config.port))
+        if hostport is None:
+            return None
+        known = self._phones.get(hostport)
+        if known is None:
+            address = resolve(*hostport)
+            if address is None:
+                return f"cannot resolve {hostport[0]}"
+            self._screen.add(networks(address[0], address[1]))
+            known = self._phones[hostport] = address
+        return known
 
     def hangup(self, call_id: str) -> None:
         track = self._tracks.get(call_id)
@@ -491,6 +508,26 @@ class VoipTrunk:
     def _emit_now(self, event: TrunkEvent) -> None:
         if self._listener is not None:
             self._listener(event)
+
+
+RECEIVE_BUFFER = 4 * 1024 * 1024  # bursts of answers (100 calls placed at once) must not drop
+
+
+def _widen_receive_buffer(protocol: SipProtocol) -> None:
+    """A larger socket buffer than the kernel's default, forced when we may (root)."""
+    if protocol.transport is None:
+        return
+    sock = protocol.transport.get_extra_info("socket")
+    if sock is None:
+        return
+    for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+        if option is None:
+            continue
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
+            return
+        except OSError:
+            continue
 
 
 def _outcome(event: sip.Ended, track: _Track) -> tuple[Outcome, str]:

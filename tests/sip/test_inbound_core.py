@@ -227,3 +227,16 @@ def test_a_late_copy_of_an_answered_invite_makes_no_second_call() -> None:
     rig.advance(20)
     assert rig.deliver(incoming_invite()) == []  # still within 64*T1 of our 200: absorbed
     assert not rig.events()
+
+
+def test_options_with_an_unknown_extension_or_scheme_are_refused_like_an_invite() -> None:
+    """RFC 4475 bext01 and unkscm: 420 with Unsupported, and 416 — not 200."""
+    from pathlib import Path
+
+    here = Path(__file__).parent / "rfc4475"
+    rig = Rig.make()
+    [bext] = rig.deliver((here / "bext01.dat").read_bytes())
+    assert isinstance(bext, Response) and bext.status == 420
+    assert bext.headers.get("Unsupported") == "nothingSupportsThis, nothingSupportsThisEither"
+    [unkscm] = rig.deliver((here / "unkscm.dat").read_bytes())
+    assert isinstance(unkscm, Response) and unkscm.status == 416
