@@ -1,8 +1,8 @@
 """The Trunk interface: what the daemon needs from a telephone line, and what it hears back.
 
-Two implementations exist: the real SIP trunk (voip.py, the only importer of
-the SIP library) and SimulatedTrunk (simulated.py) for the demo, tests and
-`ccterm simulate`. The daemon's composition root picks one; nothing else cares.
+Two implementations exist: the real SIP trunk (voip.py, the asyncio shell of
+our sans-io SIP core in ua.py) and SimulatedTrunk (simulated.py) for the demo,
+tests and `ccterm simulate`. The daemon's composition root picks one; nothing else cares.
 Events are facts, delivered to one listener on the daemon's event loop.
 """
 
