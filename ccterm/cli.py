@@ -128,11 +128,12 @@ def status(config: ConfigOpt = None, json_out: JsonOpt = False) -> None:
 def sip_health(sip: dict[str, Any]) -> str:
     """One line of the SIP layer's own counts: is the trunk talking to us, and who is refused."""
     last = sip.get("last_from_trunk_s")
-    heard = (
-        "nothing from the trunk yet"
-        if last is None
-        else f"last message from the trunk {ago(last)} ago"
-    )
+    if last is None:
+        heard = "nothing from the trunk yet"
+    elif last < 60:
+        heard = f"last message from the trunk {last:.0f} s ago"
+    else:
+        heard = f"last message from the trunk {ago(last)} ago"
     parts = [
         heard,
         f"{sip.get('received', 0):,} received",
