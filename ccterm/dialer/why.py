@@ -2,10 +2,10 @@
 
 Pure: the facts the store gathered (`NumberFacts`, `LeadFacts`), the campaign,
 the calling hours and `now` in; an `Answer` out, for `ccterm lead why`. The
-rules are the dial-time ones (store/dialing.py's `refusal`, dialer/hours.py)
-read the other way round: not the first reason to refuse, but all of them, with
-who, when and until when. Times are shown in the contact's first time zone and
-in the machine's local time ("here").
+rules are the dial-time ones, from the same list (dialer/eligibility.py): not
+the first that refuses, but every one, worded with who, when and until when.
+Times are shown in the contact's first time zone and in the machine's local
+time ("here").
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ccterm.clock import local
-from ccterm.dialer.dispositions import abandon_rest_until
-from ccterm.dialer.hours import CallingHours, Verdict, check
+from ccterm.dialer import eligibility
+from ccterm.dialer.hours import CallingHours, Verdict
 from ccterm.dialer.hours import local as zone_local
 from ccterm.model import Campaign, CampaignStatus, DialMode
 
@@ -125,19 +125,19 @@ def _mode(campaign: Campaign) -> Reason | None:
     return None
 
 
-def _state(lead: LeadFacts, campaign: Campaign) -> Reason | None:
+def _state(found: set[str], lead: LeadFacts, campaign: Campaign) -> Reason | None:
     cap = campaign.settings.max_attempts
-    if lead.state == "done":
+    if "done" in found:
         last = f" (last disposition '{lead.last_disposition}')" if lead.last_disposition else ""
         return Reason("done", f"it is done in this campaign{last}")
-    if lead.state == "exhausted" or lead.attempts >= cap:
+    if "exhausted" in found:
         return Reason("exhausted", f"it has had all its attempts: {lead.attempts} of {cap}")
     return None
 
 
-def _number(number: NumberFacts, clocks: Clocks) -> list[Reason]:
+def _number(found: set[str], number: NumberFacts, clocks: Clocks) -> list[Reason]:
     out: list[Reason] = []
-    if number.dnc is not None:
+    if "dnc" in found and number.dnc is not None:
         why = f" ({number.dnc.what})" if number.dnc.what else ""
         out.append(
             Reason(
@@ -146,7 +146,7 @@ def _number(number: NumberFacts, clocks: Clocks) -> list[Reason]:
                 f" added by {number.dnc.by or 'unknown'}{why}",
             )
         )
-    if number.mark is not None:
+    if found & {"wrong_number", "fax"} and number.mark is not None:
         kind = "a wrong number" if number.mark.what == "wrong_number" else "a fax"
         out.append(
             Reason(
@@ -158,32 +158,33 @@ def _number(number: NumberFacts, clocks: Clocks) -> list[Reason]:
     return out
 
 
-def _abandoned(number: NumberFacts, campaign: Campaign, clocks: Clocks) -> Reason | None:
-    if number.abandoned_at is None:
-        return None
-    until = abandon_rest_until(number.abandoned_at, campaign.settings)
-    if until <= clocks.now:
+def _abandoned(
+    refusal: eligibility.Refusal | None, number: NumberFacts, clocks: Clocks
+) -> Reason | None:
+    if refusal is None or number.abandoned_at is None or refusal.until is None:
         return None
     where = f" in campaign '{number.abandoned_in}'" if number.abandoned_in else ""
     return Reason(
         "abandoned",
         f"its call{where} was abandoned at {clocks.at(number.abandoned_at)};"
-        f" it may be called again after {clocks.at(until)}",
-        until,
+        f" it may be called again after {clocks.at(refusal.until)}",
+        refusal.until,
     )
 
 
-def _timing(lead: LeadFacts, clocks: Clocks, explained: set[float | None]) -> Reason | None:
+def _timing(
+    found: set[str], lead: LeadFacts, clocks: Clocks, explained: set[float | None]
+) -> Reason | None:
     """A callback, or a retry time not come; a wait another reason explains is not repeated."""
-    waiting = lead.state == "waiting" and lead.next_at > clocks.now
-    if waiting and lead.callback_at is not None:
+    if "callback" in found and lead.callback_at is not None:
         whom = lead.callback_agent or "any agent"
         text = f"a callback is booked for {whom} at {clocks.at(lead.callback_at)}"
         return Reason("callback", text, lead.callback_at)
-    if waiting and not any(t is not None and abs(t - lead.next_at) < 1 for t in explained):
+    if "retry" in found and not any(t is not None and abs(t - lead.next_at) < 1 for t in explained):
         after = f", after '{lead.last_disposition}'" if lead.last_disposition else ""
         text = f"its retry time has not come: next attempt at {clocks.at(lead.next_at)}{after}"
         return Reason("retry", text, lead.next_at)
+    waiting = lead.state == "waiting" and lead.next_at > clocks.now
     if not waiting and lead.callback_agent and lead.callback_at is not None:
         text = (
             f"its callback for {lead.callback_agent} is due since {clocks.at(lead.callback_at)}:"
@@ -193,8 +194,8 @@ def _timing(lead: LeadFacts, clocks: Clocks, explained: set[float | None]) -> Re
     return None
 
 
-def _hours(verdict: Verdict, clocks: Clocks) -> Reason | None:
-    if verdict.allowed:
+def _hours(verdict: Verdict | None, clocks: Clocks) -> Reason | None:
+    if verdict is None or verdict.allowed:
         return None
     text = f"outside calling hours: {verdict.reason}"
     if len(verdict.zones) > 1:
@@ -202,6 +203,21 @@ def _hours(verdict: Verdict, clocks: Clocks) -> Reason | None:
     if verdict.opens_at is not None:
         text += f"; it may be called from {clocks.at(verdict.opens_at)}"
     return Reason("calling_hours", text, verdict.opens_at)
+
+
+def contact_of(number: NumberFacts, lead: LeadFacts) -> eligibility.Contact:
+    return eligibility.Contact(
+        state=lead.state,
+        attempts=lead.attempts,
+        next_at=lead.next_at,
+        callback_at=lead.callback_at,
+        callback_agent=lead.callback_agent,
+        dnc=number.dnc is not None,
+        mark=number.mark.what if number.mark is not None else None,
+        abandoned_at=number.abandoned_at,
+        timezone=number.timezone,
+        e164=number.e164,
+    )
 
 
 def explain(
@@ -217,17 +233,23 @@ def explain(
     if lead.state == "dialing":
         attempt = f"attempt {lead.attempts} of {campaign.settings.max_attempts}"
         return Answer("dialing", f"being dialled right now ({attempt})")
-    verdict = check(zones, now, hours.window)
-    rest = _abandoned(number, campaign, clocks)
-    explained = {verdict.opens_at, None if rest is None else rest.until}
+    ask = eligibility.Ask(contact_of(number, lead), campaign.settings, now, None, hours)
+    refusals = {found.code: found for found in eligibility.every(ask)}
+    codes = set(refusals)
+    closed = refusals.get("calling_hours")
+    rest = refusals.get("abandoned")
+    explained = {
+        closed.until if closed is not None else now,
+        None if rest is None else rest.until,
+    }
     found = [
         _campaign(campaign, clocks),
         _mode(campaign),
-        _state(lead, campaign),
-        *_number(number, clocks),
-        rest,
-        _timing(lead, clocks, explained),
-        _hours(verdict, clocks),
+        _state(codes, lead, campaign),
+        *_number(codes, number, clocks),
+        _abandoned(rest, number, clocks),
+        _timing(codes, lead, clocks, explained),
+        _hours(closed.verdict if closed is not None else None, clocks),
     ]
     return _answer([r for r in found if r is not None], lead)
 

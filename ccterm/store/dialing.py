@@ -17,7 +17,8 @@ from typing import Any
 import aiosqlite
 
 from ccterm.clock import local
-from ccterm.dialer.dispositions import HOUR, LeadUpdate, abandon_rest_until
+from ccterm.dialer import eligibility
+from ccterm.dialer.dispositions import HOUR, LeadUpdate
 from ccterm.dialer.hours import DAY, CallingHours
 from ccterm.model import Campaign, CampaignSettings, Disposition
 from ccterm.store.db import Store, log_event
@@ -71,6 +72,22 @@ def _short(ts: float, now: float) -> str:
     return f"{moment:%H:%M}" if moment.date() == local(now).date() else f"{moment:%Y-%m-%d %H:%M}"
 
 
+def contact_of(row: sqlite3.Row) -> eligibility.Contact:
+    """A _LEAD row as the facts the rule list reads."""
+    return eligibility.Contact(
+        state=row["state"],
+        attempts=row["attempts"],
+        next_at=row["next_at"],
+        callback_at=row["callback_at"],
+        callback_agent=row["callback_agent"],
+        dnc=bool(row["dnc"]),
+        mark=row["mark"],
+        abandoned_at=row["abandoned_at"],
+        timezone=row["timezone"],
+        e164=row["e164"],
+    )
+
+
 def refusal(
     row: sqlite3.Row,
     settings: CampaignSettings,
@@ -81,37 +98,53 @@ def refusal(
 ) -> NotDialable | None:
     """None when the lead may be dialled now, else why not (and whether to block or rest it).
 
-    `row` is a _LEAD row; `hours` None leaves calling hours unchecked.
+    `row` is a _LEAD row; `hours` None leaves calling hours unchecked. The rules are
+    dialer/eligibility.py's, the first that refuses; here they are worded for the agent.
     """
-    if row["dnc"]:
-        return NotDialable("the number is on the do-not-call list", block=True)
-    if row["mark"] == "wrong_number":
-        return NotDialable("the number is marked as a wrong number", block=True)
-    if row["mark"] == "fax":
-        return NotDialable("the number is marked as a fax", block=True)
-    state = row["state"]
-    if state == "dialing":
-        return NotDialable("the contact is being dialled already")
-    if state == "done":
-        return NotDialable("the contact is done in this campaign")
-    if state == "exhausted" or row["attempts"] >= settings.max_attempts:
-        return NotDialable(f"the contact has had its {settings.max_attempts} attempts")
-    if row["callback_agent"] and agent is not None and row["callback_agent"] != agent:
-        return NotDialable(f"the callback belongs to {row['callback_agent']}")
-    if state == "waiting" and row["next_at"] > now:
-        return NotDialable("its next call is not due yet")
-    if row["abandoned_at"] is not None:
-        until = abandon_rest_until(row["abandoned_at"], settings)
-        return NotDialable(
+    found = eligibility.first(eligibility.Ask(contact_of(row), settings, now, agent, hours))
+    if found is None:
+        return None
+    return NotDialable(
+        _words(found, row, settings, now), block=found.block, retry_at=_rest(found, now)
+    )
+
+
+def _words(
+    found: eligibility.Refusal, row: sqlite3.Row, settings: CampaignSettings, now: float
+) -> str:
+    code = found.code
+    if code == "exhausted":
+        return f"the contact has had its {settings.max_attempts} attempts"
+    if code == "callback_owner":
+        return f"the callback belongs to {row['callback_agent']}"
+    if code == "abandoned":
+        until = found.until if found.until is not None else now
+        return (
             f"its call was abandoned at {_short(row['abandoned_at'], now)};"
-            f" it may be called again after {_short(until, now)}",
-            retry_at=until,
+            f" it may be called again after {_short(until, now)}"
         )
-    if hours is not None:
-        verdict = hours.check(row["timezone"], row["e164"], now)
-        if not verdict.allowed:
-            retry_at = verdict.opens_at if verdict.opens_at is not None else now + DAY
-            return NotDialable(verdict.reason, retry_at=retry_at)
+    if code == "calling_hours" and found.verdict is not None:
+        return found.verdict.reason
+    return _REFUSALS[code]
+
+
+_REFUSALS = {
+    "dnc": "the number is on the do-not-call list",
+    "wrong_number": "the number is marked as a wrong number",
+    "fax": "the number is marked as a fax",
+    "dialing": "the contact is being dialled already",
+    "done": "the contact is done in this campaign",
+    "callback": "its next call is not due yet",
+    "retry": "its next call is not due yet",
+}
+
+
+def _rest(found: eligibility.Refusal, now: float) -> float | None:
+    """Until when the lead should wait: a rest's end, or when calling hours open (else a day)."""
+    if found.code == "abandoned":
+        return found.until
+    if found.code == "calling_hours":
+        return found.until if found.until is not None else now + DAY
     return None
 
 
