@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ccterm.sip.sdp import Description
+from ccterm.sip.trunk import Outcome, outcome_for_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +93,21 @@ SipEvent = (
     | Digit
     | Ended
 )
+
+
+def trunk_outcome(event: Ended, *, answered: bool, reason: str) -> tuple[Outcome, str]:
+    """How a call ended, in the dialer's words: `reason` is why we ended it ourselves."""
+    how = event.how
+    if how in ("local_bye", "remote_bye") or (answered and how == "timeout"):
+        return Outcome.ANSWERED, event.detail
+    if how == "final" and event.code is not None:
+        return outcome_for_code(event.code), f"SIP {event.code}"
+    if reason == "no_answer":
+        return Outcome.NO_ANSWER, "rang out: cancelled"
+    if how == "cancelled" or reason:
+        return Outcome.CANCELLED, "cancelled"
+    if how in ("remote_cancel", "rejected"):
+        return Outcome.CANCELLED, event.detail
+    if how == "timeout":
+        return Outcome.FAILED, "no answer from the trunk (timed out)"
+    return Outcome.FAILED, event.detail or "ended with no final response"

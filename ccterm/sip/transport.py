@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -178,3 +179,23 @@ class SipProtocol(asyncio.DatagramProtocol):
         self.closing = True
         if self.transport is not None:
             self.transport.close()
+
+
+RECEIVE_BUFFER = 4 * 1024 * 1024  # bursts of answers (100 calls placed at once) must not drop
+
+
+def widen_receive_buffer(protocol: SipProtocol) -> None:
+    """A larger socket buffer than the kernel's default, forced when we may (root)."""
+    if protocol.transport is None:
+        return
+    sock = protocol.transport.get_extra_info("socket")
+    if sock is None:
+        return
+    for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+        if option is None:
+            continue
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
+            return
+        except OSError:
+            continue

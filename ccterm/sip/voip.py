@@ -1,15 +1,10 @@
 """The real SIP trunk: our sans-io user agent (ua.py) on an asyncio socket, behind the Trunk
-interface, with each call's audio on the media loop (rtp.py).
+interface, with each call's audio on the media loop (rtp.py), the only thread.
 
-This is the shell around the core: it resolves names, owns the socket
-(transport.py: trunk screen and flood limits before parsing), reads the clock,
-wakes the core when its next timer is due, allocates RTP ports, and turns the
-core's SIP facts into the daemon's trunk events. SIP runs on the event loop;
-the only thread is the media loop's.
-
-Health tells the truth: the registration state comes from the registrar's own
-answers, and a registrar silent twice in a row makes us re-bind the socket
-and register again rather than go on saying "up".
+The shell around the core: it owns the socket (transport.py: the trunk screen and
+flood limits, before parsing), reads the clock, wakes the core at its next timer,
+hands out RTP ports and turns SIP facts into trunk events. The state is the
+registrar's word; a registrar silent twice in a row makes us re-open the socket.
 """
 
 from __future__ import annotations
@@ -19,7 +14,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +32,7 @@ from ccterm.sip.addresses import (
     resolve,
 )
 from ccterm.sip.rtp import MediaEngine
-from ccterm.sip.transport import Screen, SipProtocol
+from ccterm.sip.transport import Screen, SipProtocol, widen_receive_buffer
 from ccterm.sip.trunk import (
     CallAnswered,
     CallEnded,
@@ -49,7 +44,6 @@ from ccterm.sip.trunk import (
     TrunkEvent,
     TrunkState,
     TrunkStateChanged,
-    outcome_for_code,
 )
 from ccterm.sip.ua import UaConfig, UserAgent
 
@@ -175,7 +169,7 @@ class VoipTrunk:
                 f"{exc.strerror or exc}",
                 "check [trunk] local_ip / local_port, or stop what already uses the port",
             ) from exc
-        _widen_receive_buffer(protocol)
+        widen_receive_buffer(protocol)
         old = self._protocol
         self._protocol = protocol
         if old is not None:  # keep the counts across a re-bind
@@ -305,17 +299,14 @@ class VoipTrunk:
 
     def health(self) -> dict[str, Any]:
         """The SIP layer's own account of itself, for `ccterm status` and the hello snapshot."""
-        stats = self._protocol.stats if self._protocol is not None else None
-        counters = self.ua.counters if self.ua is not None else None
         last = self._last_from_trunk
+        counters = asdict(self.ua.counters) if self.ua is not None else {}
+        stats = self._protocol.stats if self._protocol is not None else None
         return {
             "registration": str(self._state),
             "registered_for": self.registered_for,
             "last_from_trunk_s": None if last is None else round(self.clock() - last, 1),
-            "received": counters.received if counters else 0,
-            "malformed": counters.malformed if counters else 0,
-            "stray": counters.stray if counters else 0,
-            "no_dialog": counters.no_dialog if counters else 0,
+            **{k: counters.get(k, 0) for k in ("received", "malformed", "stray", "no_dialog")},
             "from_strangers": stats.strangers if stats else 0,
             "flood_dropped": stats.limited if stats else 0,
             "socket_errors": stats.errors if stats else 0,
@@ -457,7 +448,7 @@ class VoipTrunk:
         if track.rtp_port is not None:
             self._ports.release(track.rtp_port)
         self.media.remove_leg(event.key)
-        outcome, cause = _outcome(event, track)
+        outcome, cause = sip.trunk_outcome(event, answered=track.answered, reason=track.reason)
         code = event.code if event.how == "final" else track.code
         self._emit(CallEnded(event.key, outcome, code, cause, tuple(track.responses)))
 
@@ -489,8 +480,6 @@ class VoipTrunk:
     def _lost(self, exc: Exception | None) -> None:
         self._rebind(f"the SIP socket closed ({exc or 'no reason given'})")
 
-    # -- helpers ------------------------------------------------------------------------
-
     def _set_state(self, state: TrunkState, detail: str = "") -> None:
         changed = (state, detail) != (self._state, self._detail)
         self._state, self._detail = state, detail
@@ -508,40 +497,3 @@ class VoipTrunk:
     def _emit_now(self, event: TrunkEvent) -> None:
         if self._listener is not None:
             self._listener(event)
-
-
-RECEIVE_BUFFER = 4 * 1024 * 1024  # bursts of answers (100 calls placed at once) must not drop
-
-
-def _widen_receive_buffer(protocol: SipProtocol) -> None:
-    """A larger socket buffer than the kernel's default, forced when we may (root)."""
-    if protocol.transport is None:
-        return
-    sock = protocol.transport.get_extra_info("socket")
-    if sock is None:
-        return
-    for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
-        if option is None:
-            continue
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, option, RECEIVE_BUFFER)
-            return
-        except OSError:
-            continue
-
-
-def _outcome(event: sip.Ended, track: _Track) -> tuple[Outcome, str]:
-    how = event.how
-    if how in ("local_bye", "remote_bye") or (track.answered and how == "timeout"):
-        return Outcome.ANSWERED, event.detail
-    if how == "final" and event.code is not None:
-        return outcome_for_code(event.code), f"SIP {event.code}"
-    if track.reason == "no_answer":
-        return Outcome.NO_ANSWER, "rang out: cancelled"
-    if how == "cancelled" or track.reason:
-        return Outcome.CANCELLED, "cancelled"
-    if how in ("remote_cancel", "rejected"):
-        return Outcome.CANCELLED, event.detail
-    if how == "timeout":
-        return Outcome.FAILED, "no answer from the trunk (timed out)"
-    return Outcome.FAILED, event.detail or "ended with no final response"
