@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING
 
 from ccterm.sip import sdp
 from ccterm.sip.dialog import ALLOW, SUPPORTED, Dialog, reply
 from ccterm.sip.events import Digit, Ended, MediaChanged
+from ccterm.sip.host import Host
 from ccterm.sip.message import Request, Response
 from ccterm.sip.transaction import (
     TIMEOUT,
@@ -26,9 +26,6 @@ from ccterm.sip.transaction import (
     Timer,
 )
 
-if TYPE_CHECKING:
-    from ccterm.sip.ua import UserAgent
-
 MIN_SE = 90  # RFC 4028's smallest session interval
 _INFO_DIGIT = re.compile(rb"(?im)^\s*signal\s*=\s*([0-9A-D*#])|^\s*([0-9A-D*#])\s*$")
 _SESSION_EXPIRES = re.compile(r"^\s*(\d{1,9})\s*(?:;(.*))?$")
@@ -37,7 +34,7 @@ _SESSION_EXPIRES = re.compile(r"^\s*(\d{1,9})\s*(?:;(.*))?$")
 class Call:
     """One call's dialog-level life: what both directions share."""
 
-    def __init__(self, ua: UserAgent, key: str, dest: Addr, media: Addr, now: float) -> None:
+    def __init__(self, ua: Host, key: str, dest: Addr, media: Addr, now: float) -> None:
         self.ua, self.key, self.dest, self.media = ua, key, dest, media
         self.dialog: Dialog | None = None
         self.ended = False

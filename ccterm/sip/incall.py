@@ -7,17 +7,13 @@ the INVITE 487.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ccterm.sip import sdp
 from ccterm.sip.calls import Call
 from ccterm.sip.dialog import ALLOW, SUPPORTED, reply, uas_dialog
 from ccterm.sip.events import Answered, Ended, Offered
+from ccterm.sip.host import Host
 from ccterm.sip.message import Request
 from ccterm.sip.transaction import Addr, ServerTransaction
-
-if TYPE_CHECKING:
-    from ccterm.sip.ua import UserAgent
 
 REASONS = {
     404: "Not Found",
@@ -33,7 +29,7 @@ REASONS = {
 class InboundCall(Call):
     def __init__(
         self,
-        ua: UserAgent,
+        ua: Host,
         key: str,
         invite: Request,
         stx: ServerTransaction,

@@ -15,23 +15,20 @@ The rules a dialer lives by, from RFC 3261 and what carriers do:
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING
 
 from ccterm.sip import digest, sdp
 from ccterm.sip.calls import Call
 from ccterm.sip.dialog import ALLOW, SUPPORTED, Dialog, uac_dialog
 from ccterm.sip.events import Answered, Ended, Progress
+from ccterm.sip.host import Host
 from ccterm.sip.message import Headers, Request, Response
 from ccterm.sip.transaction import TIMEOUT, Addr, ClientTransaction, Timer
-
-if TYPE_CHECKING:
-    from ccterm.sip.ua import UserAgent
 
 
 class OutboundCall(Call):
     def __init__(
         self,
-        ua: UserAgent,
+        ua: Host,
         key: str,
         *,
         uri: str,

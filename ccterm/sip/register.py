@@ -9,15 +9,12 @@ report well before the transaction's own 32 s.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from ccterm.sip import digest
 from ccterm.sip.events import Registered, RegistrationFailed, Unregistered
+from ccterm.sip.host import Host
 from ccterm.sip.message import Headers, Request, Response
 from ccterm.sip.transaction import ClientTransaction, Timer
-
-if TYPE_CHECKING:
-    from ccterm.sip.ua import UserAgent
 
 REGISTER_TIMEOUT = 8.0
 MAX_BACKOFF = 60.0
@@ -25,7 +22,7 @@ _EXPIRES_PARAM = re.compile(r";\s*expires\s*=\s*(\d{1,9})", re.IGNORECASE)
 
 
 class Registration:
-    def __init__(self, ua: UserAgent) -> None:
+    def __init__(self, ua: Host) -> None:
         self.ua = ua
         self.call_id = ua.token()
         self.tag = ua.token()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ccterm.sip.calls import Call
 from ccterm.sip.dialog import (
@@ -30,6 +30,8 @@ from ccterm.sip.dialog import (
     reply,
 )
 from ccterm.sip.events import SipEvent
+from ccterm.sip.host import Party
+from ccterm.sip.host import UaConfig as UaConfig  # the core's settings, shown here too
 from ccterm.sip.incall import InboundCall
 from ccterm.sip.message import ParseError, Request, Response, parse
 from ccterm.sip.outcall import OutboundCall
@@ -47,17 +49,6 @@ from ccterm.sip.transaction import (
 
 SCHEMES = ("sip", "sips", "tel")
 MAX_CALLS = 4096  # concurrent calls the core will hold; beyond, new INVITEs get 503
-
-
-@dataclass(frozen=True, slots=True)
-class UaConfig:
-    local: Addr  # where our SIP socket listens (what we put in Via and Contact)
-    trunk: Addr  # the registrar / proxy every trunk request goes to
-    domain: str  # the trunk's host as configured: the domain of our URIs
-    username: str = ""
-    password: str = field(default="", repr=False)
-    expires: int = 300
-    register: bool = True
 
 
 @dataclass(slots=True)
@@ -120,17 +111,18 @@ class UserAgent:
         self.transactions[tx.key] = tx
         return tx
 
-    def bind_dialog(self, call: Call) -> None:
-        if call.dialog is not None:
+    def bind_dialog(self, call: Party) -> None:
+        if isinstance(call, Call) and call.dialog is not None:
             self.dialogs[call.dialog.call_id] = call
 
-    def ended(self, call: Call) -> None:
+    def ended(self, call: Party) -> None:
         self.calls.pop(call.key, None)
-        if call.dialog is not None and self.dialogs.get(call.dialog.call_id) is call:
-            del self.dialogs[call.dialog.call_id]
-        pending = getattr(call, "call_id", None)
-        if pending is not None and self.dialogs.get(pending) is call:
-            del self.dialogs[pending]
+        for call_id in (
+            call.dialog.call_id if call.dialog else None,
+            getattr(call, "call_id", None),
+        ):
+            if call_id is not None and self.dialogs.get(call_id) is call:
+                del self.dialogs[call_id]
 
     # -- the shell's side -----------------------------------------------------------------
 
