@@ -25,6 +25,14 @@ KNOWN_CYCLES = [
         "ccterm.daemon.center",
         "ccterm.daemon.harbor",
     },
+    {
+        "ccterm.daemon.opbase",
+        "ccterm.daemon.ops",
+        "ccterm.daemon.ops_campaigns",
+        "ccterm.daemon.ops_dnc",
+        "ccterm.daemon.ops_imports",
+        "ccterm.daemon.ops_why",
+    },
 ]
 
 
