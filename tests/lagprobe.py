@@ -20,8 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ccterm.daemon.ops import LEADS_PAGE_MAX
-from ccterm.daemon.ops_imports import ROWS_MAX
+from ccterm.daemon.ops import LEADS_PAGE_MAX, ROWS_MAX
 from ccterm.model import MAX_NAMES
 
 # time.monotonic is CLOCK_MONOTONIC, the same in every process on the machine: the

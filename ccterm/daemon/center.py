@@ -17,6 +17,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ccterm.clock import Clock
@@ -507,6 +508,49 @@ class Center:
         finally:
             del self.probes[call_id]
         return {**result, **call}
+
+    # -- what requests ask of the center (the ops see it through ops/base.py's Core) ------
+
+    def group_of(self, agent: str) -> str | None:
+        """The group of an agent the center holds (logged in, or lately), else None."""
+        live = self.agents.get(agent)
+        return None if live is None else live.group
+
+    def working_on(self, campaign: Campaign) -> list[str]:
+        """The names of the agents logged in to this campaign, sorted."""
+        return sorted(
+            a.name
+            for a in self.agents.values()
+            if a.status is not AgentStatus.OFFLINE
+            and a.campaign is not None
+            and a.campaign.id == campaign.id
+        )
+
+    def pacing(self, campaign: Campaign) -> dict[str, Any]:
+        """The dialer's pacing of a campaign now and its abandon-rate windows."""
+        return self.dialer.show(campaign)
+
+    def monitor(self, supervisor: str, agent: str, mode: str) -> dict[str, Any]:
+        """A supervisor listens to, whispers to or barges into an agent's calls."""
+        return self.audio.monitor(supervisor, agent, mode)
+
+    def stop_monitor(self, supervisor: str) -> dict[str, Any]:
+        """The supervisor's listening phone leg hangs up."""
+        return self.audio.stop_monitor(supervisor)
+
+    def phone_leg(self, agent: str) -> str | None:
+        """The leg of an agent's phone while it is up on the line, else None."""
+        leg = self.audio.agent_legs.get(agent)
+        return leg if leg is not None and self.audio.phone_up(agent) else None
+
+    def answered(self, call_id: str) -> bool:
+        """Whether a live call by this id has been answered."""
+        call = self.calls.get(call_id)
+        return call is not None and call.answered_at is not None
+
+    def play(self, leg: str, path: Path, *, hang_up: bool) -> float:
+        """Play a WAV file to a leg (a call or a phone); its length in seconds."""
+        return self.audio.play(leg, path, hang_up=hang_up)
 
     def _call_changed(self, call: LiveCall) -> None:
         if call.agent and call.agent in self.agents:

@@ -1,21 +1,17 @@
-"""Campaign operations: list, show, create, edit, start, pause, stop, copy, archive,
-restore, delete."""
+"""Campaigns: list, show, create, edit, start, pause, stop, copy, archive, restore, delete."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ccterm.daemon.autodial import SHOWN
 from ccterm.daemon.harbor import message_path, message_seconds
-from ccterm.daemon.opbase import arg_bool, arg_dict, arg_str, arg_time, check_groups, op
+from ccterm.daemon.ops.base import Ops, arg_bool, arg_dict, arg_str, arg_time, check_groups, op
 from ccterm.daemon.server import Session, campaign_audience
 from ccterm.errors import Conflict, UsageError
-from ccterm.model import AgentStatus, CampaignSettings, Role, outbound_mode
+from ccterm.model import CampaignSettings, Role, outbound_mode
 from ccterm.sip.media import AudioFileError
 from ccterm.store import campaigns, reports
-
-if TYPE_CHECKING:
-    from ccterm.daemon.ops import Ops
 
 
 @op("campaign.list", Role.AGENT, "listing campaigns")
@@ -41,7 +37,7 @@ async def campaign_show(ops: Ops, session: Session, args: dict[str, Any]) -> dic
     report = await reports.campaign_report(ops.store, campaign)
     out: dict[str, Any] = {"campaign": campaign.to_wire(), "progress": report["progress"]}
     if campaign.settings.mode in SHOWN:
-        shown = ops.center.dialer.show(campaign)
+        shown = ops.center.pacing(campaign)
         out["pacing"], out["abandons"] = shown["pacing"], shown["abandons"]
         out["warnings"] = _message_warnings(ops, campaign.settings)
     return out
@@ -194,13 +190,7 @@ async def campaign_delete(ops: Ops, session: Session, args: dict[str, Any]) -> d
     """Only a campaign without history (calls, dispositions, notes) nobody is logged in to."""
     who = session.identity
     current = await ops.managed_campaign(who, arg_str(args, "name"))
-    working = sorted(
-        a.name
-        for a in ops.center.agents.values()
-        if a.status is not AgentStatus.OFFLINE
-        and a.campaign is not None
-        and a.campaign.id == current.id
-    )
+    working = ops.center.working_on(current)
     if working:
         raise Conflict(
             f"{', '.join(working)} {'is' if len(working) == 1 else 'are'} logged in to"

@@ -1,13 +1,14 @@
-"""Import operations: a list streamed in batches on one connection, landed in one commit."""
+"""Imports: a list streamed in batches on one connection, landed in one commit."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ccterm.daemon.opbase import (
+from ccterm.daemon.ops.base import (
+    Ops,
     arg_bool,
     arg_int,
     arg_list,
@@ -17,14 +18,11 @@ from ccterm.daemon.opbase import (
     require_manage,
     require_visible,
 )
-from ccterm.daemon.ops_campaigns import campaign_name
+from ccterm.daemon.ops.campaigns import campaign_name
 from ccterm.daemon.server import Session, campaign_audience
 from ccterm.errors import NotFound, UsageError
 from ccterm.model import Campaign, CampaignSettings, CampaignStatus, Role, nearest
 from ccterm.store import campaigns, imports
-
-if TYPE_CHECKING:
-    from ccterm.daemon.ops import Ops
 
 log = logging.getLogger(__name__)
 # Rows in one import.rows request: decoding and staging 10,000 holds the loop ~35 ms
@@ -63,7 +61,7 @@ async def import_begin(ops: Ops, session: Session, args: dict[str, Any]) -> dict
     if len(pending) >= 2:
         raise UsageError("this connection has imports in progress already; finish them first")
     staging = await imports.begin(ops.store)
-    import_id = next(ops._import_ids)
+    import_id = ops.new_import_id()
     pending[import_id] = {
         "staging": staging,
         "campaign": name,

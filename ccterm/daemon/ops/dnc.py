@@ -1,33 +1,29 @@
-"""Do-not-call operations: list, unlist, check and read numbers; tell the desks at once.
+"""The do-not-call list: list, unlist, check and read numbers; tell the desks at once."""
 
-A request may carry 50,000 numbers, and no request may hold the event loop: the
-numbers are parsed a slice at a time with a yield to the loop between slices,
-de-duplicated in a dict (linear), and written in one transaction on the
-database thread. After the commit, every campaign with a lead that changed gets
-`leads.changed` events (at most EVENT_LEADS leads each) for whoever may see
-that campaign:
-
-    {"campaign_id": 3, "leads": [{"id": 812, "blocked": true}, ...]}
-
-A batch's changes and their events are serialised per daemon, so a desk never
-sees an older batch's events after a newer one's.
-"""
+# A request may carry 50,000 numbers, and no request may hold the event loop: the
+# numbers are parsed a slice at a time with a yield to the loop between slices,
+# de-duplicated in a dict (linear), and written in one transaction on the
+# database thread. After the commit, every campaign with a lead that changed gets
+# `leads.changed` events (at most EVENT_LEADS leads each) for whoever may see
+# that campaign:
+#
+#     {"campaign_id": 3, "leads": [{"id": 812, "blocked": true}, ...]}
+#
+# A batch's changes and their events are serialised per daemon, so a desk never
+# sees an older batch's events after a newer one's.
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ccterm.daemon.opbase import arg_int, arg_list, arg_str, op
+from ccterm.daemon.ops.base import Ops, arg_int, arg_list, arg_str, op
 from ccterm.daemon.server import Identity, Session, campaign_audience
 from ccterm.model import Role
 from ccterm.numbers import Invalid, NumberBook
 from ccterm.store import campaigns, dnc
 from ccterm.store.db import Store
-
-if TYPE_CHECKING:
-    from ccterm.daemon.ops import Ops
 
 PARSE_SLICE = 250  # numbers parsed between yields: ~1 ms, ~15 ms for the library's slow path
 EVENT_LEADS = 2_000  # leads in one leads.changed event
