@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from ccterm.client import DaemonClient, call
+from ccterm.clock import SystemClock, monotonic
 from ccterm.commands.common import echo, note, run
 from ccterm.errors import CctermError, DaemonUnavailable
 
@@ -106,8 +107,8 @@ def start_daemon(config_path: Path, log_path: Path) -> subprocess.Popen[bytes]:
 def wait_ready(
     socket: Path, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 20
 ) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    deadline = monotonic() + timeout
+    while monotonic() < deadline:
         if process.poll() is not None:
             tail = log_path.read_text(errors="replace")[-2000:]
             raise CctermError(f"the demo daemon exited (code {process.returncode}):\n{tail}")
@@ -137,7 +138,7 @@ def book_callbacks(socket: Path) -> None:
             page = await client.request("leads.list", {"campaign": SAMPLE_CAMPAIGN, "limit": 80})
             fields = page["fields"]
             ids = [r[fields.index("id")] for r in page["rows"] if not r[fields.index("blocked")]]
-            now = time.time()
+            now = SystemClock().now()
             plan = [
                 (11, 0, None),
                 (23, 0, None),

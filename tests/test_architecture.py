@@ -3,6 +3,7 @@ and no module over 500 lines. The import contracts run as `lint-imports` in .ci/
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import grimp
@@ -84,3 +85,28 @@ def test_no_module_over_500_lines() -> None:
     assert not grown, f"known large modules grew: {grown}"
     paid = [name for name in KNOWN_LARGE if sizes.get(name, 0) <= LIMIT]
     assert not paid, f"now under {LIMIT} lines, take them off KNOWN_LARGE: {paid}"
+
+
+# The event loop's own clock and timers: to go through the injected scheduler instead. Debts,
+# each not allowed to grow; a module not listed may have none (ruff bans time.time & co.).
+LOOP_CLOCK = re.compile(r"(?:loop|get_running_loop\(\))\.(?:call_later|call_at|time)\(")
+KNOWN_LOOP_CLOCK = {
+    "ccterm/daemon/center.py": 5,
+    "ccterm/daemon/harbor.py": 2,
+    "ccterm/daemon/autodial.py": 2,
+    "ccterm/sip/voip.py": 1,
+    "ccterm/sip/probe.py": 3,
+}
+
+
+def test_the_loop_clock_is_read_nowhere_new() -> None:
+    found = {}
+    for path in (ROOT / "ccterm").rglob("*.py"):
+        name = str(path.relative_to(ROOT))
+        count = len(LOOP_CLOCK.findall(path.read_text()))
+        if count:
+            found[name] = count
+    new = {n: c for n, c in found.items() if c > KNOWN_LOOP_CLOCK.get(n, 0)}
+    assert not new, f"the loop's clock or timers used (use the injected scheduler): {new}"
+    paid = [n for n, c in KNOWN_LOOP_CLOCK.items() if found.get(n, 0) < c]
+    assert not paid, f"fewer uses now, lower KNOWN_LOOP_CLOCK: {paid}"

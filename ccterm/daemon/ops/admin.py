@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ccterm import __version__
+from ccterm.clock import monotonic
 from ccterm.daemon.ops.base import Ops, arg_int, arg_str, op
 from ccterm.daemon.server import Session
 from ccterm.errors import NotFound, UsageError
@@ -36,7 +36,7 @@ async def status(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, 
             counts[key] = counts.get(key, 0) + 1
     out: dict[str, Any] = {
         "version": __version__,
-        "uptime_s": round(time.monotonic() - ops.started, 1),
+        "uptime_s": round(monotonic() - ops.started, 1),
         **who.to_wire(),
         "trunk": trunk_status(ops),
         "campaigns": counts,

@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ccterm.clock import Clock
+from ccterm.clock import Clock, monotonic
 from ccterm.config import Config
 from ccterm.daemon.server import Identity, Session, campaign_audience
 from ccterm.errors import Forbidden, NotFound, UsageError
@@ -208,7 +207,7 @@ class Ops:
         self.trunk = trunk
         self.publish = publish
         self.center = center
-        self.started = time.monotonic()
+        self.started = monotonic()
         self.book = NumberBook(config.dialer.region)
         self._import_ids = itertools.count(1)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from typing import Any
 
+from ccterm.clock import monotonic
 from ccterm.daemon.ops.base import (
     Ops,
     arg_bool,
@@ -111,7 +111,7 @@ async def import_commit(ops: Ops, session: Session, args: dict[str, Any]) -> dic
         require_visible(who, campaign)
         require_manage(who, campaign)
 
-    started = time.perf_counter()
+    started = monotonic()
     result = await imports.commit(
         ops.store,
         job["staging"],
@@ -128,7 +128,7 @@ async def import_commit(ops: Ops, session: Session, args: dict[str, Any]) -> dic
         dry_run=job["dry_run"],
         new_status=None if job["start"] else CampaignStatus.PAUSED,
     )
-    commit_s = round(time.perf_counter() - started, 3)
+    commit_s = round(monotonic() - started, 3)
     if job["dry_run"]:
         log.info(
             "dry run of %s for '%s' by %s: %d rows, %d would be imported; nothing written",
