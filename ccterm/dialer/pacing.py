@@ -164,6 +164,11 @@ class Pacer:
     SLACK_REF = 3.0
     SLACK_DOUBLING = 3.0
     SLACK_HALVING = 1.0
+    # The people expected from the lines in flight may exceed the agents free now or
+    # within the ring time by ROOM_EXTRA, counting those agents ROOM_Z standard
+    # deviations under their mean: when talk times vary a lot, fewer free than expected.
+    ROOM_EXTRA = 1.0
+    ROOM_Z = 1.0
     PRECISE_THRESHOLD = 0.01
     EXACT_AGENTS = 10  # up to this many busy agents, exact distributions; above, normal
     EXACT_LINES = 60
@@ -325,8 +330,11 @@ class Pacer:
         room = self.MAX_BATCH if floor.max_lines <= 0 else floor.max_lines - floor.lines_in_use
         # Never more people expected from the lines in flight than agents free now or
         # within the ring time (+1), whatever the risks say: a big batch's late answers,
-        # which the risks leave out, would take the agents its early answers need.
-        agents = floor.idle - floor.waiting + side.means[-1] + 1.0
+        # which the risks leave out, would take the agents its early answers need. Those
+        # agents are counted one standard deviation under their mean, so when talk times
+        # vary a lot and fewer free up than expected, the burst stays small.
+        spread = self.ROOM_Z * math.sqrt(side.variances[-1])
+        agents = floor.idle - floor.waiting + side.means[-1] - spread + self.ROOM_EXTRA
         expected = (len(floor.ringing) - len(drop)) * model.answer_rate
         if model.answer_rate > 0:
             room = min(room, math.floor((agents - expected) / model.answer_rate))
