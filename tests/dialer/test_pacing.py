@@ -218,3 +218,28 @@ def test_a_cut_line_says_only_that_nobody_had_answered_by_then() -> None:
 
     assert learn(cut_as_no_answer=False) == pytest.approx(0.3, abs=0.02)
     assert learn(cut_as_no_answer=True) < 0.25
+
+
+def test_the_agents_counted_free_soon_are_fewer_when_talk_times_vary() -> None:
+    """The lines in flight bring no more people than the agents free now or within the
+    ring time (+1), those agents counted a standard deviation under their mean: with a
+    dozen talks of very different lengths, a mean of about one free is often none."""
+    pacer = trained()
+    talking = [NOW - 20 - 37 * i for i in range(12)]  # 20 s to 7 min into their talks
+    rich = {"answered": 100_000, "abandoned": 0}  # the threshold is at its highest
+    decision = pacer.decide(floor(idle=3, talking=talking, **rich))
+    side = pacer._agent_side(floor(talking=talking), [pacer.model.horizon])
+    mean, sd = side.means[0], side.variances[0] ** 0.5
+    assert sd > 0.5
+    people = decision.dial * pacer.model.answer_rate
+    assert people <= 3 + mean - sd + 1.0 + 1e-9
+    assert decision.dial > 0
+
+
+@pytest.mark.parametrize(("name", "seed"), [("varied", 2), ("tiny_varied", 5)])
+def test_the_cap_holds_on_variable_talk_and_tiny_teams(name: str, seed: int) -> None:
+    """The seeds of the kept-aside kinds that came nearest the cap (2.99 % and 2.85 %)."""
+    [m] = shifts(name, "predictive", range(seed, seed + 1))
+    [p] = shifts(name, "progressive", range(seed, seed + 1))
+    assert m["abandon_rate"] <= 0.03, m
+    assert m["occupancy"] > p["occupancy"] + 0.05
