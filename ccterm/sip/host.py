@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ccterm.sip import digest
 from ccterm.sip.dialog import Dialog
 from ccterm.sip.events import SipEvent
-from ccterm.sip.message import Request
+from ccterm.sip.message import Request, Response
 from ccterm.sip.transaction import Addr, ClientTransaction, ClientUser, Timers
 
 
@@ -54,3 +55,33 @@ class Host(Protocol):
     def bind_dialog(self, call: Party) -> None: ...
 
     def ended(self, call: Party) -> None: ...
+
+
+def credentials(
+    host: Host, response: Response, *, method: str, uri: str, tried: set[str]
+) -> tuple[str, str] | None:
+    """The header that answers a 401/407 challenge (Authorization or Proxy-Authorization),
+    or None when it cannot be answered: not digest, or the same nonce again (the
+    credentials are wrong). `tried` keeps the nonces answered for this request."""
+    proxy = response.status == 407
+    try:
+        challenge = digest.parse_challenge(
+            response.headers.get("Proxy-Authenticate" if proxy else "WWW-Authenticate") or ""
+        )
+    except digest.DigestError:
+        return None
+    if challenge.nonce in tried and not challenge.stale:
+        return None
+    tried.add(challenge.nonce)
+    try:
+        value = digest.authorization(
+            challenge,
+            method=method,
+            uri=uri,
+            username=host.config.username,
+            password=host.config.password,
+            cnonce=host.token()[:16],
+        )
+    except digest.DigestError:
+        return None
+    return ("Proxy-Authorization" if proxy else "Authorization"), value

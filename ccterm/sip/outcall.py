@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import contextlib
 
-from ccterm.sip import digest, sdp
+from ccterm.sip import sdp
 from ccterm.sip.calls import Call
 from ccterm.sip.dialog import ALLOW, SUPPORTED, Dialog, uac_dialog
 from ccterm.sip.events import Answered, Ended, Progress
-from ccterm.sip.host import Host
+from ccterm.sip.host import Host, credentials
 from ccterm.sip.message import Headers, Request, Response
 from ccterm.sip.transaction import TIMEOUT, Addr, ClientTransaction, Timer
 
@@ -185,29 +185,11 @@ class OutboundCall(Call):
         self.finish(Ended(self.key, how, code, f"SIP {code} {response.reason}".strip()))
 
     def _retry_with_auth(self, response: Response, now: float) -> bool:
-        header = "WWW-Authenticate" if response.status == 401 else "Proxy-Authenticate"
-        answer = "Authorization" if response.status == 401 else "Proxy-Authorization"
-        try:
-            challenge = digest.parse_challenge(response.headers.get(header) or "")
-        except digest.DigestError:
-            return False
-        if challenge.nonce in self.auth_tried and not challenge.stale:
-            return False  # the same nonce twice: our credentials are wrong
-        self.auth_tried.add(challenge.nonce)
-        config = self.ua.config
-        try:
-            value = digest.authorization(
-                challenge,
-                method="INVITE",
-                uri=self.uri,
-                username=config.username,
-                password=config.password,
-                cnonce=self.ua.token()[:16],
-            )
-        except digest.DigestError:
+        auth = credentials(self.ua, response, method="INVITE", uri=self.uri, tried=self.auth_tried)
+        if auth is None:
             return False
         self.cseq += 1
-        self._send_invite(now, (answer, value))
+        self._send_invite(now, auth)
         return True
 
     def on_timeout(self, tx: ClientTransaction, now: float) -> None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ccterm.sip import digest
 from ccterm.sip.events import Registered, RegistrationFailed, Unregistered
-from ccterm.sip.host import Host
+from ccterm.sip.host import Host, credentials
 from ccterm.sip.message import Headers, Request, Response
 from ccterm.sip.transaction import ClientTransaction, Timer
 
@@ -112,28 +111,10 @@ class Registration:
             self._failed(now, f"the registrar answered {code} {response.reason}".strip())
 
     def _authenticate(self, response: Response, now: float) -> bool:
-        header = "WWW-Authenticate" if response.status == 401 else "Proxy-Authenticate"
-        answer = "Authorization" if response.status == 401 else "Proxy-Authorization"
-        try:
-            challenge = digest.parse_challenge(response.headers.get(header) or "")
-        except digest.DigestError:
+        auth = credentials(self.ua, response, method="REGISTER", uri=self.uri, tried=self._tried)
+        if auth is None:
             return False
-        if challenge.nonce in self._tried and not challenge.stale:
-            return False
-        self._tried.add(challenge.nonce)
-        config = self.ua.config
-        try:
-            value = digest.authorization(
-                challenge,
-                method="REGISTER",
-                uri=self.uri,
-                username=config.username,
-                password=config.password,
-                cnonce=self.ua.token()[:16],
-            )
-        except digest.DigestError:
-            return False
-        self._send(now, self._asked, (answer, value))
+        self._send(now, self._asked, auth)
         return True
 
     def on_timeout(self, tx: ClientTransaction, now: float) -> None:
