@@ -88,11 +88,8 @@ class OutboundCall(Call):
     # -- answers ---------------------------------------------------------------------------
 
     def on_response(self, tx: ClientTransaction, response: Response, now: float) -> None:
-        if tx is not self.invite_tx:
-            if tx.method == "INVITE" and 200 <= response.status < 300 and tx.final is not None:
-                super().on_response(tx, response, now)  # our session refresh
-            elif tx.method == "INVITE":
-                super().on_response(tx, response, now)
+        if tx is not self.invite_tx:  # a PRACK, BYE or session refresh of ours
+            super().on_response(tx, response, now)
             return
         code = response.status
         if code < 200:
