@@ -8,6 +8,7 @@ seconds (floats) everywhere inside; they are shown in local time at the edges.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
 import time
@@ -17,14 +18,20 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
 class Clock(Protocol):
+    """The time and its timers: every wait in the daemon goes through one of these."""
+
     def now(self) -> float:
         """Seconds since the epoch, UTC."""
         ...
 
-
-class Cancellable(Protocol):
-    def cancel(self) -> None: ...
+    def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable:
+        """Run `callback` after `delay` seconds of this clock's time."""
+        ...
 
 
 class Scheduler(Protocol):
@@ -34,8 +41,13 @@ class Scheduler(Protocol):
 
 
 class SystemClock:
+    """The wall clock; its timers run on the running asyncio loop."""
+
     def now(self) -> float:
         return time.time()
+
+    def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable:
+        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
 
 
 def monotonic() -> float:
