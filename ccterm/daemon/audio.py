@@ -1,15 +1,12 @@
 """Where the audio goes: agents' phone legs, customer bridges, recordings, listen/whisper/barge.
 
-Each agent has a SIP phone. At log-in the daemon calls it and keeps that leg
-up; while it is not up the agent is paused (the reason says so), because a
-customer put through to no phone is an abandoned call. A customer who
-answers is bridged into the agent's leg at once and the bridge is recorded
-(customer left, agent right). A supervisor's monitor is another phone leg,
-routed by mode: listen hears both sides, whisper also speaks to the agent
-only, barge speaks to both.
-
-All of it only when the trunk carries audio (the SIP trunk); on the simulated
-trunk the phone is "simulated" and nothing here runs.
+Each agent has a SIP phone. The floor (floor/agents.py) decides when it rings
+and what a lost leg means; this module places the legs and routes the media.
+A customer who answers is bridged into the agent's leg and the bridge is
+recorded (customer left, agent right). A supervisor's monitor is another phone
+leg, routed by mode: listen hears both sides, whisper also speaks to the agent
+only, barge speaks to both. Only when the trunk carries audio (the SIP trunk);
+on the simulated trunk the phone is "simulated" and nothing here runs.
 """
 
 from __future__ import annotations
@@ -18,17 +15,13 @@ import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ccterm.clock import local
-from ccterm.errors import Conflict, NotFound
-from ccterm.model import AgentStatus
+from ccterm.config import Config
+from ccterm.errors import Conflict
 from ccterm.sip.media import AudioFileError
-from ccterm.sip.trunk import CallAnswered, CallEnded, TrunkEvent
-from ccterm.store import dialing
-
-if TYPE_CHECKING:
-    from ccterm.daemon.center import Center, LiveAgent, LiveCall
+from ccterm.sip.trunk import CallAnswered, CallEnded, Trunk, TrunkEvent
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +39,21 @@ class PhoneLeg:
     mode: str = ""
 
 
-class Audio:
-    def __init__(self, center: Center) -> None:
-        self.center = center
-        self.trunk: Any = center.trunk
-        self.enabled = bool(getattr(center.trunk, "carries_audio", False))
+@dataclass(frozen=True, slots=True)
+class PhoneNews:
+    """What a phone leg's event means to the floor: `up`, or lost with the words to show."""
+
+    agent: str
+    up: bool
+    phone: str = ""
+    reason: str = ""
+
+
+class Media:
+    def __init__(self, trunk: Trunk, config: Config) -> None:
+        self.trunk: Any = trunk
+        self.config = config
+        self.enabled = bool(getattr(trunk, "carries_audio", False))
         self.legs: dict[str, PhoneLeg] = {}
         self.agent_legs: dict[str, str] = {}  # agent -> leg id
         self.monitors: dict[str, str] = {}  # supervisor -> leg id
@@ -59,39 +62,27 @@ class Audio:
 
     # -- agents' phones -------------------------------------------------------------------
 
-    def phone_up(self, agent: str) -> bool:
+    def phone_leg(self, agent: str) -> str | None:
         leg = self.legs.get(self.agent_legs.get(agent, ""))
-        return leg is not None and leg.up
+        return leg.id if leg is not None and leg.up else None
 
-    def call_phone(self, agent: LiveAgent) -> None:
-        """Ring the agent's phone (log-in, or the agent asked); the agent waits paused."""
-        if not self.enabled or self.phone_up(agent.name):
-            return
-        old = self.agent_legs.pop(agent.name, None)
+    def ring(self, agent: str) -> PhoneNews | None:
+        """Ring the agent's phone; news for the floor at once when there is no phone to ring."""
+        if not self.enabled:
+            return None
+        old = self.agent_legs.pop(agent, None)
         if old is not None:
             self.legs.pop(old, None)
             self.trunk.hangup(old)
-        user = self.center.config.user(agent.name)
+        user = self.config.user(agent)
         uri = user.phone if user is not None else ""
         if not uri:
-            agent.phone = "no phone in config.toml"
-            self.center.pause_for_phone(agent, "no phone: set phone = ... for you in config.toml")
-            return
-        leg = PhoneLeg(f"p{next(self._ids)}-{agent.name}", agent.name)
-        self.agent_legs[agent.name] = leg.id
-        agent.phone = "ringing"
-        self.center.pause_for_phone(agent, "calling your phone: answer it to start")
+            reason = "no phone: set phone = ... for you in config.toml"
+            return PhoneNews(agent, False, "no phone in config.toml", reason)
+        leg = PhoneLeg(f"p{next(self._ids)}-{agent}", agent)
+        self.agent_legs[agent] = leg.id
         self._ring(leg, uri)
-
-    def recall_phones(self) -> None:
-        """The trunk is back: ring every logged-in agent whose phone is down (not ringing)."""
-        for agent in list(self.center.agents.values()):
-            if (
-                agent.status is not AgentStatus.OFFLINE
-                and agent.waiting_for_phone
-                and agent.name not in self.agent_legs
-            ):
-                self.call_phone(agent)
+        return None
 
     def _ring(self, leg: PhoneLeg, uri: str) -> None:
         """Call a staff phone: an extension or SIP URI, so no toll-fraud check."""
@@ -99,12 +90,12 @@ class Audio:
         self.trunk.originate(
             leg.id,
             uri,
-            caller_id=self.center.config.trunk.caller_id,
+            caller_id=self.config.trunk.caller_id,
             ring_timeout=PHONE_RING_SECONDS,
             check=False,
         )
 
-    def release_phone(self, agent: str) -> None:
+    def release(self, agent: str) -> None:
         """Logged out: hang up the agent's leg."""
         leg_id = self.agent_legs.pop(agent, None)
         if leg_id is not None:
@@ -113,38 +104,37 @@ class Audio:
 
     # -- customers --------------------------------------------------------------------------
 
-    async def bridge(self, call: LiveCall, agent: LiveAgent) -> None:
-        """Put the customer through to the agent's phone and start recording."""
-        leg_id = self.agent_legs.get(agent.name)
+    def bridge(self, call_id: str, agent: str, now: float, *, record: bool) -> Path | None:
+        """Put the customer through to the agent's phone; start recording when `record`
+        (an early bridge, agent first, records from the answer). The recording's path."""
+        leg_id = self.agent_legs.get(agent)
         if not self.enabled or leg_id is None:
-            return
-        self.trunk.connect(call.id, leg_id)
-        self.trunk.connect(leg_id, call.id)
-        self.bridged[call.id] = leg_id
-        self._follow(agent.name)
-        path = self._recording_path(call)
+            return None
+        if self.bridged.get(call_id) != leg_id:
+            self.trunk.connect(call_id, leg_id)
+            self.trunk.connect(leg_id, call_id)
+            self.bridged[call_id] = leg_id
+            self._follow(agent)
+        if not record:
+            return None
+        path = self.config.daemon.recordings / local(now).strftime("%Y-%m-%d") / f"{call_id}.wav"
         try:
-            self.trunk.record(call.id, path, call.id, leg_id)
+            self.trunk.record(call_id, path, call_id, leg_id)
         except OSError as exc:  # a full disk or a bad [daemon] recordings must not drop the call
-            log.error("call %s: cannot record to %s: %s", call.id, path, exc)
-            return
-        await dialing.set_recording(self.center.store, call.taken.attempt_id, str(path))
+            log.error("call %s: cannot record to %s: %s", call_id, path, exc)
+            return None
+        return path
 
-    def unbridge(self, call: LiveCall) -> None:
-        leg_id = self.bridged.pop(call.id, None)
+    def unbridge(self, call_id: str) -> None:
+        leg_id = self.bridged.pop(call_id, None)
         if leg_id is None:
             return
-        self.trunk.stop_recording(call.id)
-        self.trunk.disconnect(call.id, leg_id)
-        self.trunk.disconnect(leg_id, call.id)
+        self.trunk.stop_recording(call_id)
+        self.trunk.disconnect(call_id, leg_id)
+        self.trunk.disconnect(leg_id, call_id)
         agent = self.legs.get(leg_id)
         if agent is not None:
             self._follow(agent.user)
-
-    def _recording_path(self, call: LiveCall) -> Path:
-        root = self.center.config.daemon.recordings
-        day = local(call.answered_at or call.started_at).strftime("%Y-%m-%d")
-        return root / day / f"{call.id}.wav"
 
     # -- prompts ------------------------------------------------------------------------------
 
@@ -178,9 +168,7 @@ class Audio:
             raise Conflict(f"unknown mode '{mode}'", "listen, whisper or barge")
         if not self.enabled:
             raise Conflict("the simulated trunk carries no audio", "listening needs kind = 'sip'")
-        if agent_name not in self.center.agents:
-            raise NotFound(f"{agent_name} is not logged in")
-        user = self.center.config.user(supervisor)
+        user = self.config.user(supervisor)
         uri = user.phone if user is not None else ""
         leg_id = self.monitors.get(supervisor)
         leg = self.legs.get(leg_id or "")
@@ -241,33 +229,29 @@ class Audio:
     def handles(self, event: TrunkEvent) -> bool:
         return getattr(event, "call_id", None) in self.legs
 
-    async def on_event(self, event: TrunkEvent) -> None:
+    def on_event(self, event: TrunkEvent) -> PhoneNews | None:
+        """A leg answered or ended; what it means for an agent, if anything."""
         leg = self.legs.get(getattr(event, "call_id", ""))
         if leg is None:
-            return
+            return None
         if isinstance(event, CallAnswered):
             leg.up = True
             if leg.agent is not None:  # a monitor
                 self._route(leg)
-                return
-            agent = self.center.agents.get(leg.user)
-            if agent is not None:
-                agent.phone = "up"
-                self.center.phone_ready(agent)
-        elif isinstance(event, CallEnded):
-            self.legs.pop(leg.id, None)
-            if self.monitors.get(leg.user) == leg.id:
-                self.monitors.pop(leg.user, None)
-                return
-            if self.agent_legs.get(leg.user) != leg.id:
-                return
-            self.agent_legs.pop(leg.user, None)
-            for customer in [c for c, bridged in self.bridged.items() if bridged == leg.id]:
-                self.trunk.hangup(customer)  # the agent put the handset down: the call is over
-            agent = self.center.agents.get(leg.user)
-            if agent is None or agent.status is AgentStatus.OFFLINE:
-                return
-            why = "hung up" if leg.up else f"not answered ({event.outcome})"
-            agent.phone = f"down: {why}"
-            log.info("agent %s: phone %s", agent.name, why)
-            self.center.pause_for_phone(agent, f"your phone {why}: press r to be called again")
+                return None
+            return PhoneNews(leg.user, True, "up")
+        if not isinstance(event, CallEnded):
+            return None
+        self.legs.pop(leg.id, None)
+        if self.monitors.get(leg.user) == leg.id:
+            self.monitors.pop(leg.user, None)
+            return None
+        if self.agent_legs.get(leg.user) != leg.id:
+            return None
+        self.agent_legs.pop(leg.user, None)
+        for customer in [c for c, bridged in self.bridged.items() if bridged == leg.id]:
+            self.trunk.hangup(customer)  # the agent put the handset down: the call is over
+        why = "hung up" if leg.up else f"not answered ({event.outcome})"
+        return PhoneNews(
+            leg.user, False, f"down: {why}", f"your phone {why}: press r to be called again"
+        )

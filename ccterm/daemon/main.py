@@ -20,8 +20,9 @@ from typing import IO
 from ccterm import __version__
 from ccterm.clock import Clock, SystemClock
 from ccterm.config import Config
-from ccterm.daemon.center import Center
 from ccterm.daemon.ops import Ops
+from ccterm.daemon.requests import Requests
+from ccterm.daemon.runner import Runner
 from ccterm.daemon.server import Server
 from ccterm.daemon.systemd import Notifier, watchdog_interval
 from ccterm.errors import CctermError
@@ -33,7 +34,7 @@ from ccterm.store.db import Store
 log = logging.getLogger("ccterm.daemon")
 
 
-def make_trunk(config: Config, loop: asyncio.AbstractEventLoop) -> Trunk:
+def make_trunk(config: Config, clock: Clock) -> Trunk:
     """The one place that chooses between the real and the simulated trunk."""
     if config.trunk.kind == "sim":
         s = config.sim
@@ -48,7 +49,7 @@ def make_trunk(config: Config, loop: asyncio.AbstractEventLoop) -> Trunk:
             invalid_seconds=s.invalid_seconds,
             talk_mean=s.talk_mean,
         )
-        return SimulatedTrunk(profile, loop, seed=s.seed)
+        return SimulatedTrunk(profile, clock, seed=s.seed)
     from ccterm.numbers import dial_refusal
     from ccterm.sip.voip import VoipTrunk  # late: the simulated trunk needs none of SIP
 
@@ -97,7 +98,7 @@ async def serve(
     store: Store | None = None
     server: Server | None = None
     trunk: Trunk | None = None
-    center: Center | None = None
+    center: Runner | None = None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
@@ -114,15 +115,15 @@ async def serve(
             log.warning(
                 "%d call(s) were in progress when the daemon stopped; back in line", recovered
             )
-        trunk = make_trunk(config, loop)
-        center = Center(store, clock, server, trunk, config)
+        trunk = make_trunk(config, clock)
+        center = Runner(store, clock, server, trunk, config)
         server.handler = Ops(
             config=config,
             store=store,
             clock=clock,
             trunk=trunk,
             publish=server.publish,
-            center=center,
+            center=Requests(center),
         )
         await center.load()
         trunk.set_listener(center.on_trunk_event)

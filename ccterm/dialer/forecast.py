@@ -80,6 +80,15 @@ class Model:
         self._humans += human
         self._ring_new += 1
 
+    def teach(self, other: Model) -> None:
+        """Learn what another model saw (a campaign's new ring timeout: a new model)."""
+        for seconds, human, cut in other._resolved:
+            self.resolved(seconds, human, cut=cut)
+        for talk in other._talks:
+            self.talked(talk)
+        for wrap in other._wraps:
+            self.wrapped(wrap)
+
     def talked(self, seconds: float) -> None:
         self._talks.append(max(1.0, seconds))
         self._talk_new += 1

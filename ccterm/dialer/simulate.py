@@ -1,30 +1,51 @@
-"""`ccterm simulate`: a shift of the real pacer on a virtual clock against the simulated trunk.
+"""`ccterm simulate`: a shift of the live floor core and its pacer on a virtual clock.
 
-The model is the one bench/scenarios/README.md defines: contacts dialled in list order,
-each with pre-drawn numbers; outcomes from the odds in force when dialled; a
-person who answers takes the longest-idle agent, or waits up to the safe-harbor
-time and is then abandoned (a recorded message holds the line); talk, then
-wrap-up, then idle again. The pacer sees only what a live dialer would see:
-who is idle, talking or in wrap-up since when, which lines ring since when,
-and the outcomes of past calls — never a contact's pre-drawn numbers.
+The model is the one bench/scenarios/README.md defines: contacts dialled in list
+order, each with pre-drawn numbers; outcomes from the odds in force when dialled.
+There is no call flow here: the daemon's own FloorCore (daemon/floor/) decides
+who takes whom, the safe harbor, abandons, wrap-up and every dial, exactly as
+live. This module only plays the world around it — the simulated trunk (the
+customers: ringing, answering, talking `talk_s`, then hanging up), the agents
+(each disposes `wrap_s` after a call ends), the store (a lead per contact) — and
+counts. The pacer sees only what the live floor gives it, never a pre-drawn number.
 """
 
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import IO, Any
 
-from ccterm.clock import VirtualClock
-from ccterm.dialer.pacing import Floor, Pacer, Policy
+from ccterm.clock import Cancellable, VirtualClock
+from ccterm.daemon.floor.base import Setup
+from ccterm.daemon.floor.core import FloorCore
+from ccterm.daemon.floor.effects import (
+    Bridge,
+    Effect,
+    FinishAttempt,
+    Hangup,
+    MarkAbandoned,
+    MarkConnected,
+    Originate,
+    Publish,
+    Take,
+)
+from ccterm.daemon.floor.state import Lead
+from ccterm.dialer.pacing import Policy
 from ccterm.dialer.scenario import Contact, Scenario, ScenarioError
+from ccterm.model import (
+    Campaign,
+    CampaignSettings,
+    CampaignStatus,
+    DialMode,
+    Disposition,
+)
 from ccterm.sip.simulated import CallPlan, SimProfile, SimulatedTrunk
-from ccterm.sip.trunk import CallAnswered, CallEnded, TrunkEvent, TrunkStateChanged
+from ccterm.sip.trunk import CallAnswered, CallEnded, TrunkEvent
 
 START = 1_767_603_600.0  # 2026-01-05 09:00 UTC: a Monday morning, for the events file
-TICK = 1.0  # seconds between the pacer's clock-driven looks, as live
+CAMPAIGN = 1
+IDLE = ("ready", "dialing")
 
 METRIC_KEYS = (
     "occupancy",
@@ -48,25 +69,19 @@ METRIC_KEYS = (
 )
 
 
-@dataclass(slots=True)
-class _Call:
-    id: str
-    contact: Contact
-    dialed_at: float
-    kind: str  # the truth: human | machine | busy | invalid | no_answer
-    answered_at: float | None = None
-    agent: _Agent | None = None
-    waiting: bool = False
-    abandoned: bool = False
-    cut: bool = False  # hung up by the pacer while still ringing
-
-
-@dataclass(slots=True, eq=False)
-class _Agent:
-    index: int
-    state: str = "idle"  # idle | talk | wrap
-    since: float = 0.0
-    call: _Call | None = None
+def _campaign(scenario: Scenario, policy: Policy) -> Campaign:
+    mode = DialMode.PRECISE if policy.kind == "precise" else DialMode.PREDICTIVE
+    settings = CampaignSettings(
+        mode=mode,
+        ring_timeout=round(scenario.ring_timeout),
+        wrapup_seconds=0,  # the simulated agents dispose when their contact's wrap-up is over
+        safe_harbor=scenario.safe_harbor,
+        abandon_cap=policy.target if policy.kind == "predictive" else scenario.cap,
+        cut_after=int(policy.drop),
+    )
+    return Campaign(
+        CAMPAIGN, scenario.name, CampaignStatus.RUNNING, settings, START, None, START, START
+    )
 
 
 class Simulation:
@@ -81,30 +96,37 @@ class Simulation:
         events: IO[str] | None = None,
     ) -> None:
         self.scenario = scenario
-        self.policy = policy
         self.clock = VirtualClock(START)
         self.trunk = SimulatedTrunk(SimProfile(ringing_after=1e9), self.clock)
         self.trunk.planner = self._plan
         self.trunk.set_listener(self._on_event)
-        self.pacer = Pacer(
-            policy, ring_timeout=scenario.ring_timeout, safe_harbor=scenario.safe_harbor
+        lines = scenario.max_lines or 1_000_000
+        setup = Setup(
+            audio=False,
+            max_lines=lines,
+            calls_per_second=1e9,
+            amd_seconds=scenario.amd_detect_seconds,
+            burst=float(lines),
         )
+        self.core = FloorCore(setup, START)
+        self.core.policies[CAMPAIGN] = policy
+        self.core.holds[CAMPAIGN] = scenario.message_seconds
+        campaign = _campaign(scenario, policy)
+        self.core.set_campaigns([campaign])
+        for i in range(scenario.agents):
+            self.core.login(f"a{i}", "sim", campaign, START, new_client=True)
         self._contacts = contacts
         self._events = events
         self._end = START + scenario.shift_seconds
         self._over = False
-        self._pacing = False
-        self._again = False
-        self._call_seq = 0
-        self._plans: dict[str, CallPlan] = {}
-        self.agents = [_Agent(i, since=START) for i in range(scenario.agents)]
-        self._idle: deque[_Agent] = deque(self.agents)  # longest idle first
-        self._talking: dict[_Agent, float] = {}
-        self._wrapping: dict[_Agent, float] = {}
-        self._ringing: dict[str, float] = {}
-        self._waiting: deque[_Call] = deque()
-        self._screening = 0  # answered lines AMD is judging
-        self._calls: dict[str, _Call] = {}
+        self._timer: Cancellable | None = None
+        self._timer_at: float | None = None
+        self._taken: dict[int, tuple[Contact, str]] = {}  # attempt -> contact, the truth
+        self._calls: dict[str, int] = {}  # call id -> attempt
+        self._call_ids: dict[int, str] = {}  # attempt -> call id
+        self._answered: set[str] = set()
+        self._connected: dict[str, float] = {}  # call id -> connected at
+        self._agents: dict[str, tuple[str, float]] = {}  # name -> (status, since)
         self._lines = 0
         self._lines_since = START
         self.counts = dict.fromkeys(METRIC_KEYS[9:], 0)
@@ -116,86 +138,84 @@ class Simulation:
     # -- the run --------------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
-        self.clock.call_later(0.0, self._start)
+        for name in self.core.agents:
+            self._agents[name] = ("ready", START)
+        self.core.drain()  # the log-ins' news: nobody listens
+        self.trunk.up()
+        self._flush()
         self.clock.advance_to(self._end)
         self._finish()
         return self.metrics()
 
-    def _start(self) -> None:
-        self.trunk.up()
-        if self.policy.kind in ("predictive", "precise"):
-            self._tick()
-        self._pace()
+    def _flush(self) -> None:
+        """Execute what the floor asked, pacing when it wants, as the daemon's runner does."""
+        core = self.core
+        while not self._over:
+            effects = core.drain()
+            for one in effects:
+                self._execute(one)
+            if core.out:
+                continue
+            if core.pace_wanted:
+                core.pace(self.clock.now())
+                if core.out:
+                    continue
+            break
+        self._arm()
 
-    def _tick(self) -> None:
-        if self.clock.now() >= self._end:
+    def _arm(self) -> None:
+        at = self.core.next_wake()
+        if at == self._timer_at or self._over:
             return
-        self._pace()
-        self.clock.call_later(TICK, self._tick)
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_at = None, at
+        if at is not None:
+            self._timer = self.clock.call_later(at - self.clock.now(), self._wake)
+
+    def _wake(self) -> None:
+        self._timer, self._timer_at = None, None
+        if self.clock.now() < self._end:
+            self.core.wake_up(self.clock.now())
+            self._flush()
 
     def _log(self, event: str, **data: Any) -> None:
         if self._events is not None:
             record = {"t": round(self.clock.now() - START, 3), "event": event, **data}
             self._events.write(json.dumps(record) + "\n")
 
-    def _floor(self) -> Floor:
-        n_human = self.counts["connects"] + self.counts["abandoned"]
-        return Floor(
-            now=self.clock.now(),
-            idle=len(self._idle),
-            talking=self._talking.values(),
-            wrapping=self._wrapping.values(),
-            ringing=self._ringing.values(),
-            waiting=len(self._waiting),
-            screening=self._screening,
-            lines_in_use=self._lines,
-            max_lines=self.scenario.max_lines,
-            answered=n_human,
-            abandoned=self.counts["abandoned"],
-        )
+    # -- the world: store, trunk and agents --------------------------------------------------
 
-    def _pace(self) -> None:
-        if self._over or self.clock.now() >= self._end:
-            return
-        if self._pacing:  # a line cut while pacing ends at once: look again after
-            self._again = True
-            return
-        self._pacing = True
-        try:
-            self._again = True
-            while self._again:
-                self._again = False
-                decision = self.pacer.decide(self._floor())
-                for _ in range(decision.dial):
-                    self._dial()
-                if decision.drop:
-                    self._cut(decision.drop)
-        finally:
-            self._pacing = False
-
-    def _cut(self, dialled_at: tuple[float, ...]) -> None:
-        """Hang up the ringing lines the pacer gave up on, named by when each was dialled."""
-        wanted = list(dialled_at)
-        chosen = []
-        for call_id, since in self._ringing.items():
-            if since in wanted:
-                wanted.remove(since)
-                chosen.append(self._calls[call_id])
-        for call in chosen:
-            call.cut = True
-            self._log("cut", call=call.id)
-            self.trunk.hangup(call.id)
-
-    # -- lines ----------------------------------------------------------------------------
-
-    def _line(self, delta: int) -> None:
+    def _execute(self, one: Effect) -> None:
         now = self.clock.now()
-        self.line_seconds += self._lines * (now - self._lines_since)
-        self._lines_since = now
-        self._lines += delta
-        self.peak_lines = max(self.peak_lines, self._lines)
+        if isinstance(one, Take):
+            leads = [self._take() for _ in range(one.count)]
+            self.core.taken(one.campaign_id, one.agent, one.mode, leads, one.count, now)
+        elif isinstance(one, Originate):
+            self._dial(one)
+        elif isinstance(one, Hangup):
+            call = self.core.calls.get(one.call_id)
+            if call is not None and call.cut and one.call_id not in self._answered:
+                self._log("cut", call=one.call_id)
+            self.trunk.hangup(one.call_id)
+        elif isinstance(one, Bridge):  # the person talks, then hangs up
+            contact = self._taken[self._calls[one.call_id]][0]
+            call_id = one.call_id
+            self.clock.call_later(contact.talk_s, lambda: self.trunk.hangup(call_id))
+        elif isinstance(one, MarkConnected):
+            self.counts["connects"] += 1
+            call_id = self._call_of(one.attempt_id)
+            self._connected[call_id] = one.at
+            self._log("connect", call=call_id, agent=one.agent)
+        elif isinstance(one, MarkAbandoned):
+            self.counts["abandoned"] += 1
+            self._log("abandon", call=self._call_of(one.attempt_id))
+        elif isinstance(one, FinishAttempt):
+            self._finished(one)
+        elif isinstance(one, Publish) and one.name == "agent.changed":
+            self._agent(one.data, now)
 
-    def _dial(self) -> None:
+    def _take(self) -> Lead:
         try:
             contact = next(self._contacts)
         except StopIteration:
@@ -204,163 +224,131 @@ class Simulation:
                 f" {self.clock.now() - START:.0f} s into the shift",
                 "give a longer file, or leave out --contacts to draw contacts from the seed",
             ) from None
-        now = self.clock.now()
-        self._call_seq += 1
-        call_id = f"s{self._call_seq}"
-        kind = self._outcome(contact, now)
-        call = _Call(call_id, contact, now, kind)
-        self._calls[call_id] = call
-        self._ringing[call_id] = now
+        attempt = len(self._taken) + 1
+        self._taken[attempt] = (contact, self._outcome(contact, self.clock.now()))
+        return Lead(attempt, attempt, 1, str(attempt), "")
+
+    def _dial(self, one: Originate) -> None:
+        attempt = int(one.number)
+        self._calls[one.call_id] = attempt
+        self._call_ids[attempt] = one.call_id
         self.counts["dials"] += 1
         self._line(+1)
-        sc = self.scenario
-        if kind == "busy":
-            plan = CallPlan("busy", sc.busy_seconds, 0.0)
-        elif kind == "invalid":
-            plan = CallPlan("invalid", sc.invalid_seconds, 0.0)
-        elif kind == "human":
-            plan = CallPlan("human", contact.ring_s, 1e9, amd_machine=False)
-        elif kind == "machine":
-            plan = CallPlan("machine", contact.ring_s, 1e9, amd_machine=True)
-        else:
-            plan = CallPlan("no_answer", sc.ring_timeout, 0.0)
-        self._plans[call_id] = plan
-        self._log("dial", call=call_id, outcome=kind)
-        self.trunk.originate(call_id, call_id, caller_id="", ring_timeout=sc.ring_timeout)
+        self._log("dial", call=one.call_id, outcome=self._taken[attempt][1])
+        self.trunk.originate(one.call_id, one.number, caller_id="", ring_timeout=one.ring_timeout)
+
+    def _call_of(self, attempt: int) -> str:
+        return self._call_ids[attempt]
 
     def _outcome(self, contact: Contact, now: float) -> str:
         odds = self.scenario.odds_at(now - START)
         u = contact.outcome_u
-        total = odds.p_human
-        if u < total:
-            return "human"
-        total += odds.p_machine
-        if u < total:
-            return "machine"
-        total += odds.p_busy
-        if u < total:
-            return "busy"
-        total += odds.p_invalid
-        if u < total:
-            return "invalid"
+        total = 0.0
+        for kind, p in (
+            ("human", odds.p_human),
+            ("machine", odds.p_machine),
+            ("busy", odds.p_busy),
+            ("invalid", odds.p_invalid),
+        ):
+            total += p
+            if u < total:
+                return kind
         return "no_answer"
 
     def _plan(self, number: str, ring_timeout: float) -> CallPlan:
-        return self._plans.pop(number)
+        """What the simulated trunk plays for this contact: the pre-drawn truth."""
+        sc = self.scenario
+        contact, kind = self._taken[int(number)]
+        if kind == "busy":
+            return CallPlan("busy", sc.busy_seconds, 0.0)
+        if kind == "invalid":
+            return CallPlan("invalid", sc.invalid_seconds, 0.0)
+        if kind == "machine":
+            return CallPlan("machine", contact.ring_s, 1e9, amd_machine=True)
+        if kind == "human":  # answering-machine detection may take them for a machine
+            fp = contact.amd_u < sc.amd_false_positive
+            return CallPlan("human", contact.ring_s, 1e9, amd_machine=fp)
+        return CallPlan("no_answer", sc.ring_timeout, 0.0)
+
+    def _agent(self, data: dict[str, Any], now: float) -> None:
+        """An agent's state changed: count idle time; after a call, dispose in `wrap_s`."""
+        name, status = data["name"], data["status"]
+        before, since = self._agents.get(name, ("offline", now))
+        if status == before:
+            return
+        if before in IDLE:
+            self.idle_seconds += now - since
+        self._agents[name] = (status, now)
+        if status == "wrapup" and data["call"] is not None:
+            lead_id = data["call"]["lead_id"]
+            call_id = data["call"]["id"]
+            self._log("wrapup", call=call_id, agent=name)
+            wrap = self._taken[lead_id][0].wrap_s
+            self.clock.call_later(wrap, lambda: self._dispose(name, lead_id))
+        elif status == "ready":
+            self._log("idle", agent=name)
+
+    def _dispose(self, name: str, lead_id: int) -> None:
+        if self.clock.now() >= self._end:
+            return
+        now = self.clock.now()
+        self.core.dispose(
+            name, lead_id, Disposition.DONE, now, attempts=1, callback_at=None, note=""
+        )
+        self._flush()
 
     # -- what the trunk reports ----------------------------------------------------------
 
     def _on_event(self, event: TrunkEvent) -> None:
-        if self._over or isinstance(event, TrunkStateChanged):
+        if self._over:
             return
         if isinstance(event, CallAnswered):
-            self._answered(self._calls[event.call_id], event.machine)
+            self._answered.add(event.call_id)
+            kind = self._taken[self._calls[event.call_id]][1]
+            if kind == "human":
+                self.counts["human_answered"] += 1
+            if event.machine:
+                self.counts["machine" if kind == "machine" else "amd_false_positive"] += 1
+                self._log("answer", call=event.call_id, amd="machine")
+            else:
+                self._log("answer", call=event.call_id)
         elif isinstance(event, CallEnded):
-            self._ended(self._calls.pop(event.call_id))
+            self._line(-1)
+            connected = self._connected.pop(event.call_id, None)
+            if connected is not None:
+                self.talk_seconds += self.clock.now() - connected
+        self.core.trunk_event(event, self.clock.now())
+        self._flush()
 
-    def _answered(self, call: _Call, machine: bool) -> None:
-        now = self.clock.now()
-        call.answered_at = now
-        del self._ringing[call.id]
-        sc = self.scenario
-        fp = call.kind == "human" and call.contact.amd_u < sc.amd_false_positive
-        self.pacer.model.resolved(now - call.dialed_at, human=not (machine or fp))
-        if call.kind == "human":
-            self.counts["human_answered"] += 1
-        if machine or fp:
-            self.counts["machine" if machine else "amd_false_positive"] += 1
-            self._log("answer", call=call.id, amd="machine")
-            self._screening += 1
-            self.clock.call_later(sc.amd_detect_seconds, lambda: self._screened(call))
-            self._pace()
+    def _finished(self, one: FinishAttempt) -> None:
+        call_id = self._call_of(one.attempt_id)
+        kind = self._taken[one.attempt_id][1]
+        if call_id in self._answered:
+            self._log("end", call=call_id)
             return
-        self._log("answer", call=call.id)
-        if self._idle:
-            self._connect(call, self._idle.popleft())
-        else:
-            call.waiting = True
-            self._waiting.append(call)
-            self.clock.call_later(sc.safe_harbor, lambda: self._harbor_over(call))
-        self._pace()
+        call = self.core.calls.get(call_id)
+        cut = call is not None and call.cut
+        cut_off = cut or kind in ("human", "machine")
+        self.counts["no_answer" if cut_off else kind] += 1
+        self._log("end", call=call_id, outcome=kind)
 
-    def _screened(self, call: _Call) -> None:
-        """AMD has judged the line a machine: hang up."""
-        self._screening -= 1
-        self.trunk.hangup(call.id)
-
-    def _harbor_over(self, call: _Call) -> None:
-        if not call.waiting:
-            return
-        call.waiting = False
-        call.abandoned = True
-        self._waiting.remove(call)
-        self.counts["abandoned"] += 1
-        self._log("abandon", call=call.id)
-        self.clock.call_later(self.scenario.message_seconds, lambda: self.trunk.hangup(call.id))
-        self._pace()
-
-    def _connect(self, call: _Call, agent: _Agent) -> None:
+    def _line(self, delta: int) -> None:
         now = self.clock.now()
-        self.idle_seconds += now - agent.since
-        agent.state, agent.since, agent.call = "talk", now, call
-        call.agent = agent
-        self._talking[agent] = now
-        self.counts["connects"] += 1
-        self._log("connect", call=call.id, agent=agent.index)
-        talk = call.contact.talk_s
-        self.clock.call_later(talk, lambda: self.trunk.hangup(call.id))
-
-    def _ended(self, call: _Call) -> None:
-        now = self.clock.now()
-        self._line(-1)
-        if call.id in self._ringing:
-            del self._ringing[call.id]
-            self.pacer.model.resolved(now - call.dialed_at, human=False, cut=call.cut)
-            cut_off = call.cut or call.kind in ("human", "machine")
-            self.counts["no_answer" if cut_off else call.kind] += 1
-            self._log("end", call=call.id, outcome=call.kind)
-            self._pace()
-            return
-        agent = call.agent
-        if agent is None:  # AMD or abandon message over
-            self._log("end", call=call.id)
-            self._pace()
-            return
-        talk = now - agent.since
-        self.talk_seconds += talk
-        self.pacer.model.talked(talk)
-        del self._talking[agent]
-        agent.state, agent.since, agent.call = "wrap", now, None
-        self._wrapping[agent] = now
-        self._log("wrapup", call=call.id, agent=agent.index)
-        wrap = call.contact.wrap_s
-        self.clock.call_later(wrap, lambda: self._wrapped(agent))
-        self._pace()
-
-    def _wrapped(self, agent: _Agent) -> None:
-        now = self.clock.now()
-        self.pacer.model.wrapped(now - agent.since)
-        del self._wrapping[agent]
-        agent.state, agent.since = "idle", now
-        self._log("idle", agent=agent.index)
-        if self._waiting:
-            call = self._waiting.popleft()
-            call.waiting = False
-            self._connect(call, agent)
-        else:
-            self._idle.append(agent)
-        self._pace()
+        self.line_seconds += self._lines * (now - self._lines_since)
+        self._lines_since = now
+        self._lines += delta
+        self.peak_lines = max(self.peak_lines, self._lines)
 
     # -- the end of the shift --------------------------------------------------------------
 
     def _finish(self) -> None:
         now = self._end
         self._line(0)
-        for agent in self.agents:
-            if agent.state == "talk":
-                self.talk_seconds += now - agent.since
-            elif agent.state == "idle":
-                self.idle_seconds += now - agent.since
+        for connected in self._connected.values():
+            self.talk_seconds += now - connected
+        for status, since in self._agents.values():
+            if status in IDLE:
+                self.idle_seconds += now - since
         self._over = True
 
     def metrics(self) -> dict[str, Any]:

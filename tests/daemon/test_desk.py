@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ccterm.client import DaemonClient
-from ccterm.daemon import center as center_mod
+from ccterm.daemon.floor import agents as center_mod
 from ccterm.errors import RemoteError
 from tests.conftest import RunningDaemon
 from tests.desk_helpers import as_agent, db, load, status_is, until

@@ -6,9 +6,9 @@ import ast
 from pathlib import Path
 
 import ccterm.daemon.ops as ops_package
-from ccterm.daemon.center import Center
 from ccterm.daemon.ops import OPS
 from ccterm.daemon.ops.base import Core
+from ccterm.daemon.requests import Requests as Center
 
 HERE = Path(ops_package.__file__).parent
 MODULES = sorted(HERE.glob("*.py"))
@@ -28,7 +28,7 @@ def test_the_ops_reach_the_center_only_through_core() -> None:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):
-                assert node.module != "ccterm.daemon.center", path.name
+                assert node.module != "ccterm.daemon.requests", path.name
             if (
                 isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Attribute)

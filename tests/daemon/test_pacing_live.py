@@ -18,6 +18,7 @@ import pytest
 
 from ccterm import config as config_mod
 from ccterm.client import DaemonClient
+from ccterm.clock import Cancellable, SystemClock
 from ccterm.errors import RemoteError
 from tests.conftest import RunningDaemon, ccterm, start_daemon, write_config
 from tests.desk_helpers import DESK_USERS, HUMAN, as_agent, db, load, status_is, until
@@ -57,6 +58,9 @@ class ShiftedClock:
 
     def now(self) -> float:
         return time.time() + self.offset
+
+    def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable:
+        return SystemClock().call_later(delay, callback)
 
 
 class Rig:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ccterm.daemon.autodial import SHOWN
-from ccterm.daemon.harbor import message_path, message_seconds
+from ccterm.daemon.floor.dialing import SHOWN
+from ccterm.daemon.messages import abandon_message, message_seconds
 from ccterm.daemon.ops.base import Ops, arg_bool, arg_dict, arg_str, arg_time, check_groups, op
 from ccterm.daemon.server import Session, campaign_audience
 from ccterm.errors import Conflict, UsageError
@@ -45,7 +45,7 @@ async def campaign_show(ops: Ops, session: Session, args: dict[str, Any]) -> dic
 
 def _message_warnings(ops: Ops, settings: CampaignSettings) -> list[str]:
     """What a campaign that can abandon calls lacks: the law expects a recorded message."""
-    path = message_path(ops.config, settings)
+    path = abandon_message(ops.config, settings)
     if path is None:
         return [
             "no abandon message: the law expects a recorded message for a person who answers"
@@ -62,7 +62,7 @@ def _check_message(ops: Ops, settings: CampaignSettings, changes: dict[str, Any]
     """An abandon message given now must be a WAV the daemon can play."""
     if not changes.get("abandon_message"):
         return
-    path = message_path(ops.config, settings)
+    path = abandon_message(ops.config, settings)
     assert path is not None
     try:
         message_seconds(path)

@@ -102,12 +102,12 @@ async def agent_ready(ops: Ops, session: Session, args: dict[str, Any]) -> dict[
 
 @op("agent.pause", Role.AGENT, "pausing")
 async def agent_pause(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return ops.center.pause(session.identity, arg_str(args, "reason", default="", limit=200))
+    return await ops.center.pause(session.identity, arg_str(args, "reason", default="", limit=200))
 
 
 @op("agent.phone", Role.AGENT, "calling your phone")
 async def agent_phone(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return ops.center.call_my_phone(session.identity)
+    return await ops.center.call_my_phone(session.identity)
 
 
 @op("agent.state", Role.AGENT, "reading your state")
@@ -122,7 +122,7 @@ async def call_dial(ops: Ops, session: Session, args: dict[str, Any]) -> dict[st
 
 @op("call.hangup", Role.AGENT, "hanging up")
 async def call_hangup(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return ops.center.hangup(session.identity)
+    return await ops.center.hangup(session.identity)
 
 
 @op("disposition.set", Role.AGENT, "setting a disposition")

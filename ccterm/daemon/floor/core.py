@@ -1,0 +1,105 @@
+"""FloorCore: the one live core of agents and calls, fed events and `now`, returning effects.
+
+The daemon's runner and `ccterm simulate` both drive it: trunk events
+(`trunk_event`), client requests (agents.py, calls.py), and the wake-ups it asked
+for (`wake_up` at `next_wake()`). After each input the caller takes the effects
+(`drain`) and executes them in order; when `pace_wanted` it calls `pace(now)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ccterm.daemon.floor.base import TICK, Setup
+from ccterm.daemon.floor.dialing import Dialing
+from ccterm.daemon.floor.effects import ClockWork, Effect, Hangup, Publish
+from ccterm.daemon.floor.state import Agent
+from ccterm.dialer.pacing import Policy
+from ccterm.model import Campaign
+from ccterm.sip.trunk import (
+    CallAnswered,
+    CallEnded,
+    CallRinging,
+    Outcome,
+    TrunkEvent,
+    TrunkState,
+    TrunkStateChanged,
+)
+
+
+class FloorCore(Dialing):
+    def __init__(self, setup: Setup, now: float) -> None:
+        super().__init__(setup, now)
+        self.policies: dict[int, Policy] = {}
+
+    def drain(self) -> list[Effect]:
+        out, self.out = self.out, []
+        return out
+
+    def next_wake(self) -> float | None:
+        return self.timers.next()
+
+    # -- what the runner tells the floor -----------------------------------------------------
+
+    def set_campaigns(self, campaigns: Iterable[Campaign]) -> None:
+        """The campaigns as the store has them now (settings and status)."""
+        for campaign in campaigns:
+            self.campaign_changed(campaign)
+
+    def campaign_changed(self, campaign: Campaign) -> None:
+        old = self.campaigns.get(campaign.id)
+        self.campaigns[campaign.id] = campaign
+        if old is not None and old.status is not campaign.status:
+            for agent in self.agents.values():
+                if campaign.id in agent.campaigns:
+                    self.agent_changed(agent)
+        self.wake()
+
+    def trunk_event(self, event: TrunkEvent, now: float) -> None:
+        """An event about a customer's call (the runner routes phone legs and probes itself)."""
+        if isinstance(event, TrunkStateChanged):
+            self.trunk = event.state
+            self.emit(Publish("trunk.state", {"state": str(event.state), "detail": event.detail}))
+            if event.state is TrunkState.UP:
+                self.trunk_back(now)
+                self.wake()
+        elif isinstance(event, CallRinging):
+            self.call_ringing(event.call_id)
+        elif isinstance(event, CallAnswered):
+            self.call_answered(event.call_id, event.machine, now)
+        elif isinstance(event, CallEnded):
+            crossed = event.outcome is not Outcome.ANSWERED and (
+                event.code == 200 or 200 in event.responses
+            )
+            self.call_ended(event.call_id, event.outcome, event.code, now, crossed=crossed)
+
+    def wake_up(self, now: float) -> None:
+        """Every wake-up that has come due, in the order they fell due."""
+        for kind, key in self.timers.pop_due(now):
+            if kind == "tick":
+                self.timers.set(("tick", ""), now + TICK)
+                self.emit(ClockWork())
+                self.publish_pacing(now)
+                self.wake()
+            elif kind == "rate":
+                self.wake()
+            elif kind == "harbor" and key in self.calls:
+                self.harbor_over(self.calls[key], now)
+            elif kind == "hangup" and key in self.calls:
+                self.emit(Hangup(key))
+            elif kind == "wrapup" and key in self.agents:
+                self.wrapup_expired(self.agents[key], now)
+            elif kind == "gone" and key in self.agents:
+                self.gone(self.agents[key], now)
+
+    # -- what requests read ---------------------------------------------------------------------
+
+    def working_on(self, campaign_id: int) -> list[str]:
+        return sorted(a.name for a in self.agents.values() if campaign_id in a.campaigns)
+
+    def answered(self, call_id: str) -> bool:
+        call = self.calls.get(call_id)
+        return call is not None and call.answered_at is not None
+
+    def known(self, name: str) -> Agent | None:
+        return self.agents.get(name)

@@ -1,0 +1,165 @@
+"""What the floor core asks the world to do, in order (DESIGN.md §1: effects, not calls).
+
+The runner executes them one by one and awaits each store write (`Commit`
+subclasses) before the next effect, so nothing is published or acknowledged
+before the write it reports is committed. The simulator executes the same list
+against the simulated trunk and an in-memory count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ccterm.daemon.floor.state import Lead
+from ccterm.model import Disposition
+from ccterm.sip.trunk import Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Originate:
+    call_id: str
+    number: str
+    caller_id: str
+    ring_timeout: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """Take the campaign's next `count` leads from the store (for `agent`, or anyone);
+    each comes back to FloorCore.taken, an empty list to FloorCore.taken too."""
+
+    campaign_id: int
+    count: int
+    agent: str | None
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    """The customer to the agent's phone, recorded (`early`: ringing, agent first)."""
+
+    call_id: str
+    agent: str
+    attempt_id: int | None
+    early: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Unbridge:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RingPhone:
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePhone:
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """Told after the abandon's commit: on an audio trunk the campaign's message plays
+    (`play`) and the line hangs up after it; without audio the floor holds the line
+    `hold` seconds itself. Published as call.abandoned."""
+
+    call_id: str
+    campaign_id: int
+    lead: Lead
+    answered_at: float | None
+    at: float
+    play: bool
+    hold: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClockWork:
+    """Once a second: campaigns starting and ending, waiting leads coming due."""
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    """An event to clients; `campaign_id` or `agent` say who may see it."""
+
+    name: str
+    data: dict[str, Any]
+    campaign_id: int | None = None
+    agent: str | None = None
+
+
+class Commit:
+    """A store write: committed before any later effect runs."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAnswered(Commit):
+    attempt_id: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class MarkConnected(Commit):
+    attempt_id: int
+    at: float
+    agent: str
+    answered_at: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAbandoned(Commit):
+    attempt_id: int
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class FinishAttempt(Commit):
+    attempt_id: int
+    outcome: Outcome
+    code: int | None
+    answered_at: float | None
+    ended_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Dispose(Commit):
+    """A disposition, its lead update computed at the commit under the campaign's settings
+    of now; `keep_callback` keeps a callback already booked (a wrap-up default)."""
+
+    campaign_id: int
+    lead_id: int
+    code: Disposition
+    actor: str
+    attempt_id: int | None
+    attempts: int
+    at: float
+    callback_at: float | None = None
+    callback_agent: str | None = None
+    note: str = ""
+    keep_callback: bool = False
+
+
+Effect = (
+    Originate
+    | Hangup
+    | Take
+    | Bridge
+    | Unbridge
+    | RingPhone
+    | ReleasePhone
+    | Abandoned
+    | ClockWork
+    | Publish
+    | MarkAnswered
+    | MarkConnected
+    | MarkAbandoned
+    | FinishAttempt
+    | Dispose
+)

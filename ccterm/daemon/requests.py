@@ -1,0 +1,243 @@
+"""What requests may ask of the live floor (ops/base.py's `Core`), and no more.
+
+Each request checks and changes the floor through the runner's one lock, so its
+effects — the commit first — have run before the reply goes out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from ccterm.daemon.floor.effects import Dispose
+from ccterm.daemon.floor.state import Lead
+from ccterm.daemon.runner import Runner
+from ccterm.daemon.server import Identity, Session
+from ccterm.dialer.dispositions import DispositionError, effect
+from ccterm.errors import Conflict, NotFound, UsageError
+from ccterm.model import Campaign, Disposition
+from ccterm.sip.probe import probe_call
+from ccterm.sip.trunk import TrunkEvent, TrunkState
+from ccterm.store import campaigns, dialing
+
+
+class Requests:
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self._sessions: dict[str, set[Session]] = {}
+        self._probe_ids = 0
+
+    # -- who is here -------------------------------------------------------
+
+    def session_count(self) -> int:
+        return len(self.runner.server.sessions)
+
+    def online_users(self) -> set[str]:
+        return {s.identity.user for s in self.runner.server.sessions}
+
+    def snapshot(self, who: Identity) -> dict[str, Any] | None:
+        agent = self.runner.core.agents.get(who.user)
+        return None if agent is None else self.runner.core.wire(agent)
+
+    def group_of(self, agent: str) -> str | None:
+        live = self.runner.core.agents.get(agent)
+        return None if live is None else live.group
+
+    def working_on(self, campaign: Campaign) -> list[str]:
+        return self.runner.core.working_on(campaign.id)
+
+    def pacing(self, campaign: Campaign) -> dict[str, Any]:
+        return self.runner.core.show(campaign, self.runner.clock.now())
+
+    async def login(self, who: Identity, session: Session, campaign_name: str) -> dict[str, Any]:
+        campaign = await campaigns.get(self.runner.store, campaign_name)
+        if not campaign.visible_to(who.role, who.user, who.group):
+            raise NotFound(f"no campaign named '{campaign_name}'")
+        mine = self._sessions.setdefault(who.user, set())
+        new_client = session not in mine
+        if new_client:
+            mine.add(session)
+            session.on_close.append(lambda: self._closed_session(who.user, session))
+
+        def feed(now: float) -> dict[str, Any]:
+            agent = self.runner.core.login(
+                who.user, who.group, campaign, now, new_client=new_client
+            )
+            return self.runner.core.wire(agent)
+
+        return await self.runner.step(feed)
+
+    async def _closed_session(self, user: str, session: Session) -> None:
+        mine = self._sessions.get(user, set())
+        if session in mine:
+            mine.discard(session)
+            await self.runner.step(lambda now: self.runner.core.client_closed(user, now))
+
+    async def logout(self, who: Identity) -> dict[str, Any]:
+        return await self.runner.step(
+            lambda now: self.runner.core.wire(self.runner.core.logout(who.user, now))
+        )
+
+    async def ready(self, who: Identity) -> dict[str, Any]:
+        return await self.runner.step(
+            lambda now: self.runner.core.wire(self.runner.core.ready(who.user, now))
+        )
+
+    async def pause(self, who: Identity, reason: str) -> dict[str, Any]:
+        return await self.runner.step(
+            lambda now: self.runner.core.wire(self.runner.core.pause(who.user, reason, now))
+        )
+
+    async def call_my_phone(self, who: Identity) -> dict[str, Any]:
+        return await self.runner.step(
+            lambda now: self.runner.core.wire(self.runner.core.call_my_phone(who.user, now))
+        )
+
+    async def dial(self, who: Identity, lead_id: int) -> dict[str, Any]:
+        """The agent's own choice of contact (preview): checked, recorded, dialled."""
+        async with self.runner.lock:
+            agent = self.runner.core.logged_in(who.user)
+            assert agent.campaign is not None
+            campaign = await self.runner.fresh(self.runner.core.campaigns[agent.campaign])
+            self.runner.core.may_dial(who.user)
+            try:
+                taken = await dialing.take(
+                    self.runner.store,
+                    campaign,
+                    lead_id,
+                    agent=who.user,
+                    mode="manual",
+                    hours=self.runner.hours,
+                )
+            except dialing.NotDialable as refusal:
+                raise Conflict(f"not dialled: {refusal.reason}") from None
+            lead = Lead(taken.lead_id, taken.attempt_id, taken.attempts, taken.e164, taken.name)
+            call = self.runner.core.dialled(who.user, lead, self.runner.clock.now())
+            await self.runner.run_effects()
+            return call.to_wire()
+
+    async def hangup(self, who: Identity) -> dict[str, Any]:
+        ids = await self.runner.step(lambda now: self.runner.core.hangup(who.user))
+        return {"hung_up": ids}
+
+    async def dispose(
+        self,
+        who: Identity,
+        lead_id: int,
+        code: Disposition,
+        *,
+        callback_at: float | None,
+        note: str,
+    ) -> dict[str, Any]:
+        """An agent's one keystroke: committed before this returns."""
+        async with self.runner.lock:
+            campaign_id, call = self.runner.core.disposing(who.user, lead_id)
+            campaign = await self.runner.fresh(self.runner.core.campaigns[campaign_id])
+            if call is None:
+                if await dialing.lead_campaign(self.runner.store, lead_id) != campaign.id:
+                    raise NotFound(f"no contact {lead_id} in '{campaign.name}'")
+                attempts = int(
+                    await self.runner.store.scalar(
+                        "SELECT attempts FROM leads WHERE id = ?", (lead_id,)
+                    )
+                )
+            else:
+                attempts = call.outbound.lead.attempts
+            now = self.runner.clock.now()
+            agent = who.user if code is Disposition.CALLBACK else None
+            check(code, attempts, campaign, now, callback_at, agent)
+            self.runner.lead = None
+            self.runner.core.dispose(
+                who.user, lead_id, code, now, attempts=attempts, callback_at=callback_at, note=note
+            )
+            await self.runner.run_effects()
+            assert self.runner.lead is not None
+            return self.runner.lead
+
+    async def book(
+        self,
+        campaign: Campaign,
+        lead_id: int,
+        *,
+        at: float,
+        agent: str | None,
+        actor: str,
+        attempts: int,
+    ) -> dict[str, Any]:
+        """A callback booked by a supervisor (or the demo)."""
+        async with self.runner.lock:
+            self.runner.core.not_dialling(lead_id)
+            now = self.runner.clock.now()
+            check(Disposition.CALLBACK, attempts, campaign, now, at, agent)
+            code = Disposition.CALLBACK
+            write = Dispose(campaign.id, lead_id, code, actor, None, attempts, now, at, agent)
+            self.runner.core.campaigns.setdefault(campaign.id, campaign)
+            self.runner.lead = None
+            self.runner.core.emit(write)
+            await self.runner.run_effects()
+            assert self.runner.lead is not None
+            return self.runner.lead
+
+    def monitor(self, supervisor: str, agent: str, mode: str) -> dict[str, Any]:
+        if agent not in self.runner.core.agents and self.runner.media.enabled:
+            raise NotFound(f"{agent} is not logged in")
+        return self.runner.media.monitor(supervisor, agent, mode)
+
+    def stop_monitor(self, supervisor: str) -> dict[str, Any]:
+        return self.runner.media.stop_monitor(supervisor)
+
+    def phone_leg(self, agent: str) -> str | None:
+        return self.runner.media.phone_leg(agent)
+
+    def answered(self, call_id: str) -> bool:
+        return self.runner.core.answered(call_id)
+
+    def play(self, leg: str, path: Path, *, hang_up: bool) -> float:
+        return self.runner.media.play(leg, path, hang_up=hang_up)
+
+    async def probe(self, number: str, ring_timeout: float) -> dict[str, Any]:
+        """`ccterm trunk test` with the daemon running: one call through its trunk."""
+        state = self.runner.trunk.state
+        detail = str(getattr(self.runner.trunk, "detail", ""))
+        result: dict[str, Any] = {"registered": state is TrunkState.UP, "trunk": detail}
+        if state is not TrunkState.UP:
+            return {**result, "outcome": None, "code": None, "ring_s": None, "answered_s": None}
+        self._probe_ids += 1
+        call_id = f"t{self._probe_ids}"
+        queue: asyncio.Queue[TrunkEvent] = asyncio.Queue()
+        self.runner.probes[call_id] = queue
+        try:
+            call = await probe_call(
+                self.runner.trunk,
+                queue,
+                call_id,
+                number,
+                caller_id=self.runner.config.trunk.caller_id,
+                ring_timeout=ring_timeout,
+            )
+        finally:
+            del self.runner.probes[call_id]
+        return {**result, **call}
+
+
+def check(
+    code: Disposition,
+    attempts: int,
+    campaign: Campaign,
+    now: float,
+    callback_at: float | None,
+    agent: str | None,
+) -> None:
+    """A disposition that cannot be (a callback in the past...) is refused before any change."""
+    try:
+        effect(
+            code,
+            attempts=attempts,
+            settings=campaign.settings,
+            now=now,
+            callback_at=callback_at,
+            agent=agent,
+        )
+    except DispositionError as exc:
+        raise UsageError(str(exc)) from None

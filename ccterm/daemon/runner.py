@@ -1,0 +1,357 @@
+"""The runner: feeds the floor core its events and `now`, and executes the effects it returns.
+
+Every input — a trunk event, a client request, a wake-up the core asked for —
+takes the one lock, goes to the core, and its effects run in order before the
+next input: a store write is committed before anything after it (a publish, a
+reply) can acknowledge it. Timers go through the injected clock, so a
+VirtualClock drives the whole daemon in tests. The ops reach the core only
+through the methods here (ops/base.py's `Core`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ccterm.clock import Cancellable, Clock
+from ccterm.config import Config
+from ccterm.daemon import commits
+from ccterm.daemon.audio import Media, PhoneNews
+from ccterm.daemon.floor.base import NO_MESSAGE_HOLD, Setup
+from ccterm.daemon.floor.core import FloorCore
+from ccterm.daemon.floor.effects import (
+    Abandoned,
+    Bridge,
+    ClockWork,
+    Commit,
+    Dispose,
+    Effect,
+    Hangup,
+    Originate,
+    Publish,
+    ReleasePhone,
+    RingPhone,
+    Take,
+    Unbridge,
+)
+from ccterm.daemon.floor.state import Lead
+from ccterm.daemon.messages import abandon_message, message_hold
+from ccterm.daemon.server import Identity, Server, campaign_audience
+from ccterm.dialer.dispositions import DispositionError
+from ccterm.dialer.hours import CallingHours
+from ccterm.dialer.windows import MONTH
+from ccterm.errors import Conflict
+from ccterm.model import Campaign, CampaignStatus, Role
+from ccterm.sip.trunk import InboundCall, Trunk, TrunkEvent
+from ccterm.store import campaigns, dialing, history
+from ccterm.store.db import Store
+from ccterm.store.leads import promote_due
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_ROUNDS = 1000  # effects feeding the core feeding effects: a bug if it goes on longer
+
+
+class Runner:
+    def __init__(
+        self, store: Store, clock: Clock, server: Server, trunk: Trunk, config: Config
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.server = server
+        self.trunk = trunk
+        self.config = config
+        self.hours = CallingHours.of(config.dialer)
+        self.media = Media(trunk, config)
+        setup = Setup(
+            audio=self.media.enabled,
+            max_lines=config.trunk.max_lines,
+            calls_per_second=config.trunk.calls_per_second,
+            caller_id=config.trunk.caller_id,
+        )
+        self.core = FloorCore(setup, clock.now())
+        self.lock = asyncio.Lock()
+        self._events: asyncio.Queue[TrunkEvent] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._timer: Cancellable | None = None
+        self._timer_at: float | None = None
+        self.lead: dict[str, Any] | None = None  # the last disposition's lead, for its reply
+        self.probes: dict[str, asyncio.Queue[TrunkEvent]] = {}
+        self._closed = False
+
+    # -- start and stop ------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Before serving: the campaigns, and what the database remembers of their calls."""
+        now = self.clock.now()
+        found = await campaigns.list_all(self.store)
+        self._set_campaigns(found)
+        for campaign in found:
+            window = self.core.window(campaign.id)
+            for at, abandoned in await history.live_answers(self.store, campaign.id, now - MONTH):
+                (window.abandoned if abandoned else window.connected)(at)
+            if campaign.status is not CampaignStatus.FINISHED:
+                model = self.core.model(campaign.id)
+                for past in await history.recent_calls(self.store, campaign.id, model.RESOLVED):
+                    model.resolved(past.ring, past.human, cut=past.cut)
+                    if past.talk is not None:
+                        model.talked(past.talk)
+                    if past.wrap is not None:
+                        model.wrapped(past.wrap)
+
+    async def run(self) -> None:
+        """Hand on trunk events in order, for ever; the clock's wake-ups come by timer."""
+        await self.step(lambda now: None)  # arms the first wake-up
+        while True:
+            event = await self._events.get()
+            try:
+                await self._trunk_event(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("handling %r failed", event)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def on_trunk_event(self, event: TrunkEvent) -> None:
+        """From the trunk, on the loop: queued, so one call's events are handled in order."""
+        self._events.put_nowait(event)
+
+    async def idle(self) -> None:
+        """Until every event, wake-up and effect so far has run (tests on a virtual clock)."""
+        for _ in range(MAX_ROUNDS):
+            await asyncio.sleep(0)
+            if self._events.empty() and not self._tasks and not self.lock.locked():
+                await asyncio.sleep(0)
+                if self._events.empty() and not self._tasks and not self.lock.locked():
+                    return
+
+    # -- the step ------------------------------------------------------------------------------
+
+    async def step(self, feed: Callable[[float], T]) -> T:
+        """One input under the lock: the core's answer, after its effects have run."""
+        async with self.lock:
+            result = feed(self.clock.now())
+            await self.run_effects()
+            return result
+
+    async def run_effects(self) -> None:
+        core = self.core
+        try:
+            for _ in range(MAX_ROUNDS):
+                effects = core.drain()
+                for one in effects:
+                    try:
+                        await self._execute(one)
+                    except (asyncio.CancelledError, DispositionError, Conflict):
+                        raise
+                    except Exception:
+                        log.exception("effect %r failed", one)
+                if core.out:
+                    continue
+                if core.pace_wanted and not self._closed:
+                    self._set_campaigns(await campaigns.list_all(self.store))
+                    core.pace(self.clock.now())
+                    if core.out:
+                        continue
+                break
+        finally:
+            self._arm()
+
+    def _arm(self) -> None:
+        at = self.core.next_wake()
+        if at == self._timer_at or self._closed:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._timer_at = None, at
+        if at is not None:
+            self._timer = self.clock.call_later(at - self.clock.now(), self._wake)
+
+    def _wake(self) -> None:
+        self._timer, self._timer_at = None, None
+        self._spawn(self.step(self.core.wake_up), "floor-wake")
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("task %s failed", task.get_name(), exc_info=task.exception())
+
+    def _set_campaigns(self, found: list[Campaign]) -> None:
+        for campaign in found:
+            if campaign.settings.abandon_message:
+                self.core.holds[campaign.id] = message_hold(self.config, campaign.settings)
+            else:
+                self.core.holds[campaign.id] = NO_MESSAGE_HOLD
+        self.core.set_campaigns(found)
+
+    # -- effects -------------------------------------------------------------------------------
+
+    async def _execute(self, one: Effect) -> None:
+        core, now = self.core, self.clock.now()
+        if isinstance(one, Commit):
+            campaign_id = getattr(one, "campaign_id", None)
+            campaign = core.campaigns.get(campaign_id) if campaign_id is not None else None
+            if isinstance(one, Dispose) and campaign is not None:
+                campaign = await self.fresh(campaign)
+            lead = await commits.commit(self.store, one, campaign)
+            if lead is not None and campaign is not None:
+                self.lead = lead
+                data = {"campaign_id": campaign.id, "lead": lead}
+                self.server.publish("lead.changed", data, campaign_audience(campaign))
+        elif isinstance(one, Publish):
+            self.server.publish(one.name, one.data, self._audience(one))
+        elif isinstance(one, Originate):
+            self.trunk.originate(
+                one.call_id, one.number, caller_id=one.caller_id, ring_timeout=one.ring_timeout
+            )
+        elif isinstance(one, Hangup):
+            self.trunk.hangup(one.call_id)
+        elif isinstance(one, Take):
+            await self._take(one, now)
+        elif isinstance(one, Bridge):
+            path = self.media.bridge(one.call_id, one.agent, now, record=not one.early)
+            if path is not None and one.attempt_id is not None:
+                await dialing.set_recording(self.store, one.attempt_id, str(path))
+        elif isinstance(one, Unbridge):
+            self.media.unbridge(one.call_id)
+        elif isinstance(one, RingPhone):
+            news = self.media.ring(one.agent)
+            if news is not None:
+                core.phone_lost(news.agent, news.phone, news.reason, now)
+        elif isinstance(one, ReleasePhone):
+            self.media.release(one.agent)
+        elif isinstance(one, Abandoned):
+            self._abandoned(one)
+        elif isinstance(one, ClockWork):
+            await self._clock_work()
+
+    async def _take(self, one: Take, now: float) -> None:
+        campaign = self.core.campaigns[one.campaign_id]
+        leads: list[Lead] = []
+        for _ in range(one.count):
+            taken = await dialing.take_next(
+                self.store, campaign, agent=one.agent, mode=one.mode, hours=self.hours
+            )
+            if taken is None:
+                break
+            leads.append(
+                Lead(taken.lead_id, taken.attempt_id, taken.attempts, taken.e164, taken.name)
+            )
+        self.core.taken(one.campaign_id, one.agent, one.mode, leads, one.count, self.clock.now())
+
+    def _abandoned(self, one: Abandoned) -> None:
+        campaign = self.core.campaigns[one.campaign_id]
+        path = abandon_message(self.config, campaign.settings) if one.play else None
+        seconds = one.hold
+        if one.play and self.media.enabled:
+            if path is None:
+                log.warning(
+                    "call %s abandoned: campaign %s has no abandon_message, hanging up at once"
+                    " (the law expects a recorded message)",
+                    one.call_id,
+                    campaign.name,
+                )
+                self.trunk.hangup(one.call_id)
+            else:
+                try:
+                    seconds = self.media.play(one.call_id, path, hang_up=True)
+                except Conflict as exc:
+                    log.error("call %s abandoned: %s; hanging up", one.call_id, exc.message)
+                    self.trunk.hangup(one.call_id)
+                    path = None
+        elif one.play:
+            log.info(
+                "call %s abandoned: the message %s plays (simulated trunk: the line is held"
+                " %.1f s), then hang up",
+                one.call_id,
+                path or "(none set)",
+                seconds,
+            )
+        data: dict[str, Any] = {
+            "call": one.call_id,
+            "campaign_id": one.campaign_id,
+            "lead_id": one.lead.lead_id,
+            "e164": one.lead.e164,
+            "answered_at": one.answered_at,
+            "abandoned_at": one.at,
+            "message": None if path is None else str(path),
+            "seconds": round(seconds, 2),
+            "simulated": not self.media.enabled,
+            "hung_up": not one.play,
+        }
+        self.server.publish("call.abandoned", data, campaign_audience(campaign))
+
+    async def _clock_work(self) -> None:
+        """Campaigns starting and ending, waiting leads coming due; each step commits on its own."""
+        for campaign in await campaigns.apply_clock(self.store):
+            log.info("campaign %s is now %s", campaign.name, campaign.status)
+            self.server.publish("campaign.changed", campaign.to_wire(), campaign_audience(campaign))
+            self.core.campaign_changed(campaign)
+        async with self.store.connection() as db:  # one UPDATE: atomic by itself
+            await promote_due(db, self.clock.now())
+
+    def _audience(self, one: Publish) -> Callable[[Identity], bool] | None:
+        if one.agent is not None:
+            name = one.agent
+            agent = self.core.agents.get(name)
+            group = agent.group if agent is not None else ""
+            return lambda who: (
+                who.user == name
+                or who.role is Role.ADMIN
+                or (who.role is Role.SUPERVISOR and who.group == group)
+            )
+        if one.campaign_id is not None and one.campaign_id in self.core.campaigns:
+            return campaign_audience(self.core.campaigns[one.campaign_id])
+        return None
+
+    async def fresh(self, campaign: Campaign) -> Campaign:
+        """The campaign's settings of now, from the store."""
+        found = await campaigns.list_all(self.store)
+        self._set_campaigns(found)
+        return self.core.campaigns.get(campaign.id, campaign)
+
+    # -- trunk events --------------------------------------------------------------------------
+
+    async def _trunk_event(self, event: TrunkEvent) -> None:
+        if isinstance(event, InboundCall):
+            # No IVR or inbound queue yet: say busy at once rather than ring for ever.
+            log.warning(
+                "inbound call from %s to %s refused (busy): no inbound queue yet",
+                event.caller or "unknown",
+                event.did or "unknown",
+            )
+            self.trunk.hangup(event.call_id)
+            return
+        if self.media.handles(event):
+            news = self.media.on_event(event)
+            if news is not None:
+                await self.step(lambda now: self._phone(news, now))
+            return
+        probe = self.probes.get(getattr(event, "call_id", ""))
+        if probe is not None:
+            probe.put_nowait(event)
+            return
+        if hasattr(event, "state"):
+            log.info("trunk %s %s", event.state, getattr(event, "detail", ""))
+        await self.step(lambda now: self.core.trunk_event(event, now))
+
+    def _phone(self, news: PhoneNews, now: float) -> None:
+        if news.up:
+            self.core.phone_answered(news.agent, now)
+        else:
+            self.core.phone_lost(news.agent, news.phone, news.reason, now)
