@@ -37,7 +37,7 @@ from phonenumbers.timezone import time_zones_for_number
 from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from ccterm.errors import UsageError
-from ccterm.model import suggest
+from ccterm.typos import suggest
 
 __all__ = ["Invalid", "Number", "NumberBook", "number_zones", "region_zones"]
 

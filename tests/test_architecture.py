@@ -16,7 +16,6 @@ LIMIT = 500
 KNOWN_LARGE = {
     "ccterm/daemon/center.py": 940,
     "ccterm/numbers.py": 685,
-    "ccterm/model.py": 508,
 }
 KNOWN_CYCLES = [
     {
