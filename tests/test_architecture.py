@@ -93,8 +93,6 @@ KNOWN_LOOP_CLOCK = {
     "ccterm/daemon/center.py": 5,
     "ccterm/daemon/harbor.py": 2,
     "ccterm/daemon/autodial.py": 2,
-    "ccterm/sip/voip.py": 1,
-    "ccterm/sip/probe.py": 3,
 }
 
 
