@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from ccterm.clock import SystemClock
-from ccterm.model import CampaignSettings, LeadOrder
+from ccterm.settings import CampaignSettings, LeadOrder
 from ccterm.store import campaigns, imports
 from ccterm.store.db import Store
 from ccterm.store.leads import peek_next

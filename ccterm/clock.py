@@ -40,6 +40,11 @@ class Scheduler(Protocol):
     def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable: ...
 
 
+# A scheduling function: run the callback after so many seconds (`later`, or a
+# VirtualClock's call_later in tests).
+Later = Callable[[float, Callable[[], object]], Cancellable]
+
+
 class SystemClock:
     """The wall clock; its timers run on the running asyncio loop."""
 
@@ -47,12 +52,18 @@ class SystemClock:
         return time.time()
 
     def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable:
-        return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
+        return later(delay, callback)
 
 
 def monotonic() -> float:
     """Seconds on a clock that never jumps: protocol timers (SIP), never timestamps."""
     return time.monotonic()
+
+
+def later(delay: float, callback: Callable[[], object]) -> Cancellable:
+    """Run `callback` in `delay` seconds on the running asyncio loop, whose timers keep
+    monotonic() time, so they neither fire early nor late when the wall clock is set."""
+    return asyncio.get_running_loop().call_later(max(0.0, delay), callback)
 
 
 @dataclass(order=True)

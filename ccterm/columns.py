@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ccterm.errors import ImportFileError
-from ccterm.model import suggest
+from ccterm.typos import suggest
 
 __all__ = [
     "FIRST_NAME_HEADERS",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ccterm.errors import Conflict, UsageError
-from ccterm.model import CampaignStatus, suggest
+from ccterm.model import CampaignStatus
+from ccterm.typos import suggest
 
 
 def transition(

@@ -1,20 +1,35 @@
 """Domain values shared by the daemon and the clients: pure data, no I/O.
 
-A campaign's settings are validated here, once, so the CLI, the daemon and the
-store all agree on what a valid campaign is and say the same thing when it is not.
+Roles, statuses, how leads are counted, and the Campaign record. Its settings and
+the codes they name are in settings.py, "did you mean" in typos.py; both are
+re-exported here, the import path the daemon modules have always used.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ccterm.errors import UsageError
+# Re-exported: the daemon modules import these from here.
+from ccterm.settings import AGENT_DISPOSITIONS as AGENT_DISPOSITIONS
+from ccterm.settings import DEFAULT_RETRY_MINUTES as DEFAULT_RETRY_MINUTES
+from ccterm.settings import MAX_ABANDON_CAP as MAX_ABANDON_CAP
+from ccterm.settings import MAX_NAMES as MAX_NAMES
+from ccterm.settings import MAX_SAFE_HARBOR as MAX_SAFE_HARBOR
+from ccterm.settings import MIN_RING_TIMEOUT as MIN_RING_TIMEOUT
+from ccterm.settings import RETRYABLE as RETRYABLE
+from ccterm.settings import WRAPUP_DEFAULTS as WRAPUP_DEFAULTS
+from ccterm.settings import CampaignSettings as CampaignSettings
+from ccterm.settings import DialMode as DialMode
+from ccterm.settings import DialOrder as DialOrder
+from ccterm.settings import Disposition as Disposition
+from ccterm.settings import LeadOrder as LeadOrder
+from ccterm.settings import outbound_mode as outbound_mode
+from ccterm.settings import parse_choice as parse_choice
+from ccterm.typos import nearest as nearest
+from ccterm.typos import suggest as suggest
 
 
 class Role(StrEnum):
@@ -39,27 +54,6 @@ class CampaignStatus(StrEnum):
     PAUSED = "paused"
     STOPPED = "stopped"
     FINISHED = "finished"
-
-
-class DialMode(StrEnum):
-    MANUAL = "manual"  # preview: the agent picks and dials
-    POWER = "power"  # progressive: K lines per free agent
-    PREDICTIVE = "predictive"
-    PRECISE = "precise"  # predictive that always keeps one agent idle
-    INBOUND = "inbound"
-
-
-class LeadOrder(StrEnum):
-    OLDEST = "oldest"  # creation time, old first
-    NEWEST = "newest"  # creation time, new first
-    LAST_ATTEMPT = "last_attempt"  # the longest-untried first
-    PRIORITY = "priority"  # highest supervisor priority first
-    FEWEST_ATTEMPTS = "fewest_attempts"
-
-
-class DialOrder(StrEnum):
-    CUSTOMER_FIRST = "customer_first"
-    AGENT_FIRST = "agent_first"
 
 
 class LeadState(StrEnum):
@@ -138,34 +132,6 @@ def bucket_counts(counted: Iterable[tuple[LeadBucket, int]]) -> dict[str, int]:
     return counts
 
 
-class Disposition(StrEnum):
-    DONE = "done"
-    CALLBACK = "callback"  # "new contact": the agent sets the next call's time
-    NO_ANSWER = "no_answer"
-    VOICEMAIL = "voicemail"
-    BUSY = "busy"
-    WRONG_NUMBER = "wrong_number"
-    FAX = "fax"
-    # Set by the dialer alone, on calls no agent took:
-    INVALID = "invalid"  # the network says the number does not exist (404, 484)
-    FAILED = "failed"  # the call could not be placed (trunk error, daemon restart)
-    ABANDONED = "abandoned"  # a person answered and no agent was free
-    # Set by the daemon when a connected call's wrap-up ran out (or its agent left) with
-    # no disposition: the person was reached, so never "no answer"; a supervisor looks.
-    NOT_DISPOSED = "not_disposed"
-
-
-AGENT_DISPOSITIONS = (
-    Disposition.DONE,
-    Disposition.CALLBACK,
-    Disposition.NO_ANSWER,
-    Disposition.VOICEMAIL,
-    Disposition.BUSY,
-    Disposition.WRONG_NUMBER,
-    Disposition.FAX,
-)
-
-
 class AgentStatus(StrEnum):
     OFFLINE = "offline"
     READY = "ready"
@@ -180,278 +146,6 @@ class NumberMark(StrEnum):
 
     WRONG_NUMBER = "wrong_number"
     FAX = "fax"
-
-
-RETRYABLE = (Disposition.NO_ANSWER, Disposition.VOICEMAIL, Disposition.BUSY)
-# What a connected call gets when its agent sets nothing: the person was reached, so a
-# call outcome (no answer, busy, voicemail) would be false. Calls that never connected
-# get the dialer's own code from their outcome (dialer/dispositions.for_outcome).
-WRAPUP_DEFAULTS = (Disposition.NOT_DISPOSED, Disposition.DONE)
-# Stored by earlier versions; read as NOT_DISPOSED, which is what they should have meant.
-_LEGACY_WRAPUP_DEFAULTS = ("no_answer", "voicemail", "busy")
-MIN_RING_TIMEOUT = 15  # FCC/FTC safe harbor: 15 s or four rings
-MAX_SAFE_HARBOR = 2.0  # FCC/FTC and Ofcom: an answered call gets an agent or a message by then
-MAX_ABANDON_CAP = 0.03  # FCC/FTC and Ofcom: at most 3 % of answered calls abandoned
-
-
-def nearest(word: str, options: Any) -> str | None:
-    """The option most like `word` (a typo's likely intent), if any is close."""
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.5)
-    return close[0] if close else None
-
-
-def suggest(word: str, options: Any) -> str:
-    """' (did you mean 'x'?)' for the nearest option, or ''."""
-    close = nearest(word, options)
-    return f" (did you mean '{close}'?)" if close else ""
-
-
-def parse_choice(enum: type[StrEnum], key: str, value: Any) -> Any:
-    if not isinstance(value, str):
-        raise UsageError(f"{key}: expected one of {', '.join(enum)}, got {value!r}")
-    norm = value.strip().lower().replace("-", "_")
-    try:
-        return enum(norm)
-    except ValueError:
-        raise UsageError(
-            f"{key}: '{value}' is not one of {', '.join(enum)}{suggest(norm, list(enum))}"
-        ) from None
-
-
-def outbound_mode(value: Any, key: str = "mode") -> DialMode:
-    """A mode a campaign can be given today: inbound is named, but not built yet."""
-    outbound = [str(m) for m in DialMode if m is not DialMode.INBOUND]
-    norm = str(value).strip().lower().replace("-", "_")
-    if norm == DialMode.INBOUND:
-        raise UsageError(
-            "inbound campaigns do not exist yet: campaigns dial out"
-            f" ({', '.join(outbound[:-1])} or {outbound[-1]})",
-            "calls to your numbers are answered busy until the IVR and inbound queues exist",
-        )
-    if not isinstance(value, str) or norm not in outbound:
-        raise UsageError(
-            f"{key}: '{value}' is not one of {', '.join(outbound)}{suggest(norm, outbound)}"
-        )
-    return DialMode(norm)
-
-
-def _int(key: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise UsageError(f"{key}: expected a whole number, got {value!r}")
-    try:
-        number = int(value) if not isinstance(value, float) else value
-    except ValueError:
-        raise UsageError(f"{key}: expected a whole number, got {value!r}") from None
-    if isinstance(number, float):
-        if not number.is_integer():
-            raise UsageError(f"{key}: expected a whole number, got {value!r}")
-        number = int(number)
-    if not lo <= number <= hi:
-        raise UsageError(f"{key}: {number}{unit} is outside {lo}..{hi}{unit}")
-    return number
-
-
-def _float(key: str, value: Any, lo: float, hi: float) -> float:
-    if isinstance(value, bool):
-        raise UsageError(f"{key}: expected a number, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UsageError(f"{key}: expected a number, got {value!r}") from None
-    if not math.isfinite(number) or not lo <= number <= hi:
-        raise UsageError(f"{key}: {value} is outside {lo}..{hi}")
-    return number
-
-
-MAX_NAMES = 1_000  # groups, agents or tags of one campaign: a team is 5-50 people
-
-
-def _names(key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = value.split(",", MAX_NAMES)
-    if not isinstance(value, list | tuple):
-        raise UsageError(f"{key}: expected a list of names, got {_shown(value)}")
-    if len(value) > MAX_NAMES:
-        raise UsageError(f"{key}: more than {MAX_NAMES} names")
-    out: dict[str, None] = {}  # in order, once each
-    for item in value:
-        if not isinstance(item, str):
-            raise UsageError(f"{key}: expected names, got {_shown(item)}")
-        item = item.strip()
-        if item:
-            out[item] = None
-    return tuple(out)
-
-
-def _shown(value: Any) -> str:
-    """A wrong value as an error message quotes it: briefly, whatever its size or depth."""
-    scalar = isinstance(value, str | int | float | bool | None)
-    text = repr(value) if scalar else type(value).__name__
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-DEFAULT_RETRY_MINUTES: dict[str, int] = {"no_answer": 120, "voicemail": 120, "busy": 120}
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignSettings:
-    """What a supervisor sets on a campaign; the dialer reads it, the store keeps it as JSON."""
-
-    mode: DialMode = DialMode.MANUAL
-    caller_id: str = ""  # empty: the trunk's caller_id
-    groups: tuple[str, ...] = ()
-    agents: tuple[str, ...] = ()
-    ring_timeout: int = 25
-    wrapup_seconds: int = 15
-    max_attempts: int = 5
-    lead_order: LeadOrder = LeadOrder.OLDEST
-    retry_minutes: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RETRY_MINUTES))
-    target_seconds: int = 30
-    tags: tuple[str, ...] = ()
-    dial_ratio: float = 1.0
-    dial_order: DialOrder = DialOrder.CUSTOMER_FIRST
-    abandon_cap: float = 0.03
-    abandon_retry_hours: int = 72  # a number whose call was abandoned rests this long
-    safe_harbor: float = 2.0  # seconds an answered person may wait for an agent (the law: 2)
-    abandon_message: str = ""  # WAV played to whoever no agent took (relative: to config.toml)
-    ratio_override: float = 0.0  # predictive/precise paced by hand as ratio:K; 0: automatic
-    # Predictive/precise: a line that has rung this long while no agent is free is hung
-    # up unanswered rather than risked as an abandon; 0: lines ring to ring_timeout.
-    cut_after: int = MIN_RING_TIMEOUT
-    # A connected call whose wrap-up ran out undisposed (see WRAPUP_DEFAULTS)
-    wrapup_default: Disposition = Disposition.NOT_DISPOSED
-    script: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["groups"] = list(self.groups)
-        out["agents"] = list(self.agents)
-        out["tags"] = list(self.tags)
-        out["retry_minutes"] = dict(self.retry_minutes)
-        return {k: (str(v) if isinstance(v, StrEnum) else v) for k, v in out.items()}
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> CampaignSettings:
-        stored = json.loads(text)
-        if stored.get("wrapup_default") in _LEGACY_WRAPUP_DEFAULTS:
-            stored["wrapup_default"] = str(Disposition.NOT_DISPOSED)
-        return cls().merged(stored)
-
-    def merged(self, changes: Mapping[str, Any]) -> CampaignSettings:
-        """A copy with `changes` applied, every value validated; unknown keys are errors."""
-        known = {f.name for f in fields(self)}
-        updates: dict[str, Any] = {}
-        for key, value in changes.items():
-            if key not in known:
-                raise UsageError(f"unknown campaign setting '{key}'{suggest(key, sorted(known))}")
-            updates[key] = _validate_setting(key, value, self)
-        return replace(self, **updates)
-
-
-def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:
-    if key == "mode":
-        return parse_choice(DialMode, key, value)
-    if key == "lead_order":
-        return parse_choice(LeadOrder, key, value)
-    if key == "dial_order":
-        return parse_choice(DialOrder, key, value)
-    if key == "wrapup_default":
-        code = parse_choice(Disposition, key, value)
-        if code not in WRAPUP_DEFAULTS:
-            raise UsageError(
-                f"wrapup_default: '{code}' is a call outcome, and a connected call was"
-                f" answered; use one of {', '.join(WRAPUP_DEFAULTS)}",
-                "not_disposed keeps what was agreed and shows the call to the supervisor",
-            )
-        return code
-    if key == "abandon_retry_hours":
-        return _int(key, value, 1, 24 * 90, " h")
-    if key == "ring_timeout":
-        if (
-            not isinstance(value, bool)
-            and isinstance(value, int | float)
-            and value < MIN_RING_TIMEOUT
-        ):
-            raise UsageError(
-                f"ring_timeout: {value} s is below the legal minimum of {MIN_RING_TIMEOUT} s",
-                "regulators treat a shorter ring as an abandoned call; use 15 or more",
-            )
-        return _int(key, value, MIN_RING_TIMEOUT, 180, " s")
-    if key == "wrapup_seconds":
-        return _int(key, value, 0, 3600, " s")
-    if key == "max_attempts":
-        return _int(key, value, 1, 100)
-    if key == "target_seconds":
-        return _int(key, value, 0, 86_400, " s")
-    if key == "dial_ratio":
-        return _float(key, value, 1.0, 10.0)
-    if key == "abandon_cap":
-        cap = _float(key, value, 0.0, math.inf)
-        if cap > MAX_ABANDON_CAP:
-            raise UsageError(
-                f"abandon_cap: {value} ({cap * 100:g} %) is above the legal"
-                f" {MAX_ABANDON_CAP} ({MAX_ABANDON_CAP * 100:g} %)",
-                "a fraction of answered calls: 0.025 is 2.5 %",
-            )
-        return cap
-    if key == "safe_harbor":
-        seconds = _float(key, value, 0.0, math.inf)
-        if seconds > MAX_SAFE_HARBOR:
-            raise UsageError(
-                f"safe_harbor: {value} s is longer than the legal {MAX_SAFE_HARBOR:g} s",
-                "a person who answered must hear an agent or the message within 2 s",
-            )
-        return seconds
-    if key == "ratio_override":
-        ratio = _float(key, value, 0.0, 10.0)
-        if 0.0 < ratio < 1.0:
-            raise UsageError(
-                f"ratio_override: {value} is neither 0 (automatic) nor 1..10 lines per free agent"
-            )
-        return ratio
-    if key == "cut_after":
-        if (
-            not isinstance(value, bool)
-            and isinstance(value, int | float)
-            and 0 < value < MIN_RING_TIMEOUT
-        ):
-            raise UsageError(
-                f"cut_after: {value} s is below the legal minimum ring of {MIN_RING_TIMEOUT} s",
-                "use 0 to let every line ring to ring_timeout, or 15 or more",
-            )
-        return _int(key, value, 0, 180, " s")
-    if key == "abandon_message":
-        if not isinstance(value, str):
-            raise UsageError(f"abandon_message: expected the path of a WAV file, got {value!r}")
-        return value.strip()
-    if key in ("groups", "agents", "tags"):
-        return _names(key, value)
-    if key == "caller_id":
-        if not isinstance(value, str):
-            raise UsageError(f"caller_id: expected a phone number, got {value!r}")
-        return value.strip()
-    if key == "script":
-        if not isinstance(value, str):
-            raise UsageError(f"script: expected text, got {value!r}")
-        return value
-    if key == "retry_minutes":
-        if not isinstance(value, Mapping):
-            raise UsageError(f"retry_minutes: expected disposition=minutes pairs, got {value!r}")
-        merged = dict(current.retry_minutes)
-        allowed = [str(d) for d in RETRYABLE]
-        for code, minutes in value.items():
-            norm = str(code).strip().lower().replace("-", "_")
-            if norm not in allowed:
-                raise UsageError(
-                    f"retry_minutes: '{code}' is not one of {', '.join(allowed)}"
-                    f"{suggest(norm, allowed)}"
-                )
-            merged[norm] = _int(f"retry_minutes.{norm}", minutes, 1, 60 * 24 * 90, " min")
-        return merged
-    raise UsageError(f"unknown campaign setting '{key}'")  # pragma: no cover - guarded above
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from ccterm.daemon.ops import LEADS_PAGE_MAX, ROWS_MAX
-from ccterm.model import MAX_NAMES
+from ccterm.settings import MAX_NAMES
 
 # time.monotonic is CLOCK_MONOTONIC, the same in every process on the machine: the
 # probe's samples line up with the windows the driver records.

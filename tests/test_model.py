@@ -13,19 +13,15 @@ from ccterm.lifecycle import scheduled_status, transition
 from ccterm.model import (
     BUCKET_LABELS,
     LEAD_BUCKETS,
-    MAX_NAMES,
     OPEN_BUCKETS,
     Campaign,
-    CampaignSettings,
     CampaignStatus,
-    DialMode,
     LeadBucket,
-    LeadOrder,
     Role,
     bucket_counts,
     lead_bucket,
-    outbound_mode,
 )
+from ccterm.settings import MAX_NAMES, CampaignSettings, DialMode, LeadOrder, outbound_mode
 
 S = CampaignStatus
 

@@ -17,7 +17,8 @@ from typing import Any
 from ccterm import config as config_mod
 from ccterm.clock import VirtualClock
 from ccterm.dialer.dispositions import effect
-from ccterm.model import LEAD_BUCKETS, OPEN_BUCKETS, CampaignSettings, Disposition, lead_bucket
+from ccterm.model import LEAD_BUCKETS, OPEN_BUCKETS, lead_bucket
+from ccterm.settings import CampaignSettings, Disposition
 from ccterm.store import campaigns, dialing, dnc, imports, reports
 from ccterm.store.db import Store
 from ccterm.store.leads import promote_due

@@ -14,7 +14,7 @@ import typer
 
 from ccterm.commands.common import parse_minutes
 from ccterm.errors import UsageError
-from ccterm.model import MAX_ABANDON_CAP, DialOrder, LeadOrder, outbound_mode
+from ccterm.settings import MAX_ABANDON_CAP, DialOrder, LeadOrder, outbound_mode
 
 ModeOpt = Annotated[
     str | None,

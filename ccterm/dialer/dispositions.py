@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccterm.model import CampaignSettings, Disposition, LeadState, NumberMark
+from ccterm.model import LeadState, NumberMark
+from ccterm.settings import CampaignSettings, Disposition
 from ccterm.sip.trunk import Outcome
 
 HOUR = 3600.0

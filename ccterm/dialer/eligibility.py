@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ccterm.dialer.dispositions import abandon_rest_until
 from ccterm.dialer.hours import CallingHours, Verdict
-from ccterm.model import CampaignSettings
+from ccterm.settings import CampaignSettings
 
 
 @dataclass(frozen=True, slots=True)

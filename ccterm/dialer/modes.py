@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ccterm.model import AgentStatus, DialMode
+from ccterm.model import AgentStatus
+from ccterm.settings import DialMode
 
 
 @dataclass(frozen=True, slots=True)

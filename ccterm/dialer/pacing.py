@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from ccterm.dialer.forecast import AgentSide, Model, Queue, add_bernoulli
 from ccterm.errors import UsageError
-from ccterm.model import MIN_RING_TIMEOUT
+from ccterm.settings import MIN_RING_TIMEOUT
 
 __all__ = ["POLICIES", "Decision", "Floor", "Model", "Pacer", "Policy", "parse_policy"]
 

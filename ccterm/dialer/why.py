@@ -17,7 +17,8 @@ from ccterm.clock import local
 from ccterm.dialer import eligibility
 from ccterm.dialer.hours import CallingHours, Verdict
 from ccterm.dialer.hours import local as zone_local
-from ccterm.model import Campaign, CampaignStatus, DialMode
+from ccterm.model import Campaign, CampaignStatus
+from ccterm.settings import DialMode
 
 
 @dataclass(frozen=True, slots=True)

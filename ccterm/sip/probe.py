@@ -7,8 +7,10 @@ runs (through a trunk of its own); both feed it the trunk's events.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
+from ccterm.clock import later, monotonic
 from ccterm.sip.trunk import CallAnswered, CallEnded, CallRinging, Trunk, TrunkEvent
 
 TALK_SECONDS = 1.0  # how long an answered test call stays up before we hang up
@@ -24,8 +26,7 @@ async def probe_call(
     ring_timeout: float,
 ) -> dict[str, Any]:
     """Place the call, follow it to its end, and say what happened and when."""
-    loop = asyncio.get_running_loop()
-    began = loop.time()
+    began = monotonic()
     ring_s: float | None = None
     answered_s: float | None = None
     trunk.originate(call_id, number, caller_id=caller_id, ring_timeout=ring_timeout)
@@ -34,12 +35,12 @@ async def probe_call(
             event = await events.get()
             if getattr(event, "call_id", None) != call_id:
                 continue
-            now = round(loop.time() - began, 2)
+            now = round(monotonic() - began, 2)
             if isinstance(event, CallRinging) and ring_s is None:
                 ring_s = now
             elif isinstance(event, CallAnswered):
                 answered_s = now
-                loop.call_later(TALK_SECONDS, trunk.hangup, call_id)
+                later(TALK_SECONDS, functools.partial(trunk.hangup, call_id))
             elif isinstance(event, CallEnded):
                 return {
                     "number": number,

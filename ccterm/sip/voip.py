@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ccterm.clock import monotonic
+from ccterm.clock import Cancellable, Later, later, monotonic
 from ccterm.config import TrunkConfig
 from ccterm.errors import ConfigError
 from ccterm.sip import events as sip
@@ -78,11 +78,13 @@ class VoipTrunk:
         guard: Callable[[str], str | None] | None = None,
         engine: MediaEngine | None = None,
         clock: Callable[[], float] = monotonic,
+        later: Later = later,
     ) -> None:
         self.config = config
         self.guard = guard
         self.media = engine or MediaEngine()
-        self.clock = clock
+        self.clock = clock  # the SIP core's time: monotonic seconds
+        self.later = later  # its timers, on that same time
         self._state = TrunkState.DOWN
         self._detail = ""
         self._listener: Listener | None = None
@@ -90,7 +92,7 @@ class VoipTrunk:
         self.ua: UserAgent | None = None
         self._protocol: SipProtocol | None = None
         self._screen = Screen()
-        self._wake: asyncio.TimerHandle | None = None
+        self._wake: Cancellable | None = None
         self._wake_at: float | None = None
         self._tracks: dict[str, _Track] = {}
         self._ports = RtpPorts(*config.rtp_ports)
@@ -348,16 +350,12 @@ class VoipTrunk:
             for event in found:
                 self._handle(event)
         when = ua.next_wake()
-        if (
-            when is None
-            or self._loop is None
-            or (self._wake_at is not None and self._wake_at <= when)
-        ):
+        if when is None or (self._wake_at is not None and self._wake_at <= when):
             return
         if self._wake is not None:
             self._wake.cancel()
         self._wake_at = when
-        self._wake = self._loop.call_later(max(0.0, when - self.clock()), self._on_wake)
+        self._wake = self.later(max(0.0, when - self.clock()), self._on_wake)
 
     def _handle(self, event: sip.SipEvent) -> None:
         match event:

@@ -18,14 +18,11 @@ import aiosqlite
 
 from ccterm.errors import Conflict, NotFound
 from ccterm.lifecycle import scheduled_status, transition
-from ccterm.model import (
-    Campaign,
-    CampaignSettings,
-    CampaignStatus,
-    suggest,
-)
+from ccterm.model import Campaign, CampaignStatus
+from ccterm.settings import CampaignSettings
 from ccterm.store.db import Store, log_event
 from ccterm.store.leads import apply_attempt_cap, rerank_campaign
+from ccterm.typos import suggest
 
 _COLUMNS = (
     "id, name, status, settings, start_at, end_at, created_at, updated_at, created_by, archived_at"

@@ -8,7 +8,7 @@ import sqlite3
 from ccterm.clock import local
 from ccterm.dialer import eligibility
 from ccterm.dialer.hours import DAY, CallingHours
-from ccterm.model import CampaignSettings
+from ccterm.settings import CampaignSettings
 
 
 class NotDialable(Exception):

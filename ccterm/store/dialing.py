@@ -18,7 +18,8 @@ import aiosqlite
 
 from ccterm.dialer.dispositions import HOUR, LeadUpdate
 from ccterm.dialer.hours import CallingHours
-from ccterm.model import Campaign, CampaignSettings, Disposition
+from ccterm.model import Campaign
+from ccterm.settings import CampaignSettings, Disposition
 from ccterm.store.db import Store, log_event
 from ccterm.store.dialcheck import NotDialable as NotDialable  # what taking a lead raises
 from ccterm.store.dialcheck import refusal

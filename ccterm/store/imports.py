@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ccterm.errors import UsageError
-from ccterm.model import Campaign, CampaignSettings, CampaignStatus
+from ccterm.model import Campaign, CampaignStatus
+from ccterm.settings import CampaignSettings
 from ccterm.store import campaigns
 from ccterm.store.db import Store, log_event
 from ccterm.store.leads import rank_sql

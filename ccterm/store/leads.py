@@ -11,7 +11,7 @@ import sqlite3
 
 import aiosqlite
 
-from ccterm.model import LeadOrder
+from ccterm.settings import LeadOrder
 
 CALLBACK_MAJOR = -(1 << 62)
 

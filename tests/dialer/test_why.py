@@ -9,7 +9,8 @@ import pytest
 
 from ccterm.dialer.hours import CallingHours
 from ccterm.dialer.why import Entry, LeadFacts, NumberFacts, explain
-from ccterm.model import Campaign, CampaignSettings, CampaignStatus, DialMode
+from ccterm.model import Campaign, CampaignStatus
+from ccterm.settings import CampaignSettings, DialMode
 
 NOW = datetime(2026, 1, 16, 2, 59, tzinfo=UTC).timestamp()  # 20:59 in Chicago, 03:59 here
 HOURS = CallingHours("08:00", "21:00", region="PL")

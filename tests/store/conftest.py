@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ccterm.clock import VirtualClock
-from ccterm.model import CampaignSettings
+from ccterm.settings import CampaignSettings
 from ccterm.store import imports
 from ccterm.store.db import Store
 

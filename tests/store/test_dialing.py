@@ -9,7 +9,8 @@ import pytest
 from ccterm.clock import VirtualClock
 from ccterm.dialer.dispositions import effect
 from ccterm.dialer.hours import CallingHours
-from ccterm.model import Campaign, CampaignSettings, DialMode, Disposition
+from ccterm.model import Campaign
+from ccterm.settings import CampaignSettings, DialMode, Disposition
 from ccterm.store import campaigns, dialing, dnc
 from ccterm.store.db import Store
 from ccterm.store.leads import promote_due

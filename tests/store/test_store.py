@@ -9,7 +9,8 @@ import pytest
 
 from ccterm.clock import VirtualClock
 from ccterm.errors import Conflict, UsageError
-from ccterm.model import CampaignSettings, CampaignStatus, LeadOrder
+from ccterm.model import CampaignStatus
+from ccterm.settings import CampaignSettings, LeadOrder
 from ccterm.store import campaigns, dnc, imports
 from ccterm.store.db import Store, StoreError
 from ccterm.store.leads import PICK_SQL, peek_next, promote_due

@@ -18,11 +18,13 @@ from ccterm.clock import Clock, monotonic
 from ccterm.config import Config
 from ccterm.daemon.server import Identity, Session, campaign_audience
 from ccterm.errors import Forbidden, NotFound, UsageError
-from ccterm.model import Campaign, CampaignSettings, Disposition, Role, suggest
+from ccterm.model import Campaign, Role
 from ccterm.numbers import NumberBook
+from ccterm.settings import CampaignSettings, Disposition
 from ccterm.sip.trunk import Trunk
 from ccterm.store import campaigns, dialing
 from ccterm.store.db import Store
+from ccterm.typos import suggest
 
 OpHandler = Callable[["Ops", Session, dict[str, Any]], Awaitable[Any]]
 Publish = Callable[[str, dict[str, Any], Callable[[Identity], bool] | None], None]

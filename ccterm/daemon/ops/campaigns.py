@@ -9,7 +9,8 @@ from ccterm.daemon.messages import abandon_message, message_seconds
 from ccterm.daemon.ops.base import Ops, arg_bool, arg_dict, arg_str, arg_time, check_groups, op
 from ccterm.daemon.server import Session, campaign_audience
 from ccterm.errors import Conflict, UsageError
-from ccterm.model import CampaignSettings, Role, outbound_mode
+from ccterm.model import Role
+from ccterm.settings import CampaignSettings, outbound_mode
 from ccterm.sip.media import AudioFileError
 from ccterm.store import campaigns, reports
 

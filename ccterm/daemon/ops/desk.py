@@ -10,8 +10,10 @@ from ccterm.daemon.ops.base import Ops, an, arg_int, arg_str, arg_time, op, requ
 from ccterm.daemon.server import Identity, Session
 from ccterm.dialer.dispositions import DispositionError
 from ccterm.errors import Forbidden, NotFound, UsageError
-from ccterm.model import AGENT_DISPOSITIONS, Disposition, Role, parse_choice, suggest
+from ccterm.model import Role
+from ccterm.settings import AGENT_DISPOSITIONS, Disposition, parse_choice
 from ccterm.store import campaigns, sessions
+from ccterm.typos import suggest
 
 
 @op("hello", Role.AGENT, "hello")

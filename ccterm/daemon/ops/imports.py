@@ -21,8 +21,10 @@ from ccterm.daemon.ops.base import (
 from ccterm.daemon.ops.campaigns import campaign_name
 from ccterm.daemon.server import Session, campaign_audience
 from ccterm.errors import NotFound, UsageError
-from ccterm.model import Campaign, CampaignSettings, CampaignStatus, Role, nearest
+from ccterm.model import Campaign, CampaignStatus, Role
+from ccterm.settings import CampaignSettings
 from ccterm.store import campaigns, imports
+from ccterm.typos import nearest
 
 log = logging.getLogger(__name__)
 # Rows in one import.rows request: decoding and staging 10,000 holds the loop ~35 ms
