@@ -20,9 +20,10 @@ import pytest
 
 from ccterm import config as config_mod
 from ccterm.client import DaemonClient
-from ccterm.clock import Clock
+from ccterm.clock import Clock, VirtualClock
 from ccterm.config import Config
 from ccterm.daemon.main import serve
+from ccterm.daemon.runner import Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 IS_ROOT = os.geteuid() == 0
@@ -157,11 +158,54 @@ def here_is_warsaw() -> Iterator[None]:
         time.tzset()
 
 
+# Daemons in this process on a VirtualClock: `until` and `RunningDaemon.advance` move their
+# time; nothing else does, so what happens in them happens in the order a test says.
+VIRTUAL: list[RunningDaemon] = []
+STEP = 0.05  # virtual seconds per step while a test waits for something
+
+
 class RunningDaemon:
-    def __init__(self, config: Config, stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        stop: asyncio.Event,
+        task: asyncio.Task[None],
+        clock: Clock | None = None,
+        runner: Runner | None = None,
+    ) -> None:
         self.config = config
         self.stop = stop
         self.task = task
+        self.clock = clock
+        self.runner = runner
+
+    @property
+    def virtual(self) -> VirtualClock | None:
+        return self.clock if isinstance(self.clock, VirtualClock) else None
+
+    async def settle(self) -> None:
+        """Until the daemon has done all it was told (a virtual clock does not move)."""
+        if self.runner is not None:
+            await self.runner.idle()
+
+    async def advance(self, seconds: float) -> None:
+        """Let `seconds` of the daemon's virtual time pass: in steps of STEP, stopping at each
+        timer that falls due (so what it starts happens at its time), settling after each."""
+        clock = self.virtual
+        assert clock is not None, "advance needs a daemon on a VirtualClock"
+        end = clock.now() + seconds
+        stuck = 0  # passes at one instant: a timer that re-arms itself for now
+        while True:
+            now, due = clock.now(), clock.next_due()
+            waiting = due is not None and due <= now and stuck < 100
+            if now >= end - 1e-9 and not waiting:
+                return
+            if waiting:
+                target, stuck = now, stuck + 1
+            else:
+                target, stuck = min(end, now + STEP, due if due is not None else end), 0
+            clock.advance_to(target)
+            await self.settle()
 
     @property
     def socket(self) -> Path:
@@ -180,13 +224,21 @@ class RunningDaemon:
 async def start_daemon(config: Config, clock: Clock | None = None) -> RunningDaemon:
     """The daemon in this process; `clock` (default: the system's) is the time it reads."""
     stop = asyncio.Event()
-    task = asyncio.create_task(serve(config, clock=clock, stop=stop), name="test-daemon")
+    exposed: list[Runner] = []
+    task = asyncio.create_task(
+        serve(config, clock=clock, stop=stop, expose=exposed.append), name="test-daemon"
+    )
     for _ in range(200):
         if config.daemon.socket.exists():
             try:
                 async with DaemonClient(config.daemon.socket) as client:
                     await client.request("status")
-                return RunningDaemon(config, stop, task)
+                running = RunningDaemon(config, stop, task, clock, exposed[0])
+                if running.virtual is not None:
+                    VIRTUAL.append(running)
+                    task.add_done_callback(lambda _, it=running: VIRTUAL.remove(it))
+                    await running.settle()
+                return running
             except Exception:
                 pass
         if task.done():

@@ -11,7 +11,8 @@ from typing import Any
 
 from ccterm import config as config_mod
 from ccterm.client import DaemonClient
-from tests.conftest import RunningDaemon, start_daemon, write_config
+from ccterm.clock import VirtualClock
+from tests.conftest import STEP, VIRTUAL, RunningDaemon, start_daemon, write_config
 
 DESK_USERS = """
 [[users]]
@@ -48,8 +49,9 @@ BUSY = (
 
 
 async def desk(workdir: Path, sim: str) -> RunningDaemon:
+    """A daemon on a virtual clock (starting at the real time): time moves when a test waits."""
     cfg = config_mod.load(write_config(workdir, users=DESK_USERS, extra=sim))
-    return await start_daemon(cfg)
+    return await start_daemon(cfg, VirtualClock(time.time()))
 
 
 async def as_agent(daemon: RunningDaemon, name: str, campaign: str | None = "c") -> DaemonClient:
@@ -100,6 +102,19 @@ async def load(
 
 
 async def until(check: Callable[[], Awaitable[Any]], within: float = 8.0) -> Any:
+    """Until `check` holds: on a virtual clock, `within` virtual seconds, moved in steps
+    (the daemon settles after each); otherwise real seconds."""
+    if VIRTUAL:
+        waited = 0.0
+        while True:
+            value = await check()
+            if value:
+                return value
+            if waited > within:
+                raise AssertionError(f"condition not met in {within} s (last: {value!r})")
+            for daemon in list(VIRTUAL):
+                await daemon.advance(STEP)
+            waited += STEP
     deadline = time.monotonic() + within
     while True:
         value = await check()
@@ -108,6 +123,37 @@ async def until(check: Callable[[], Awaitable[Any]], within: float = 8.0) -> Any
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met in {within} s (last: {value!r})")
         await asyncio.sleep(0.05)
+
+
+async def next_event(client: DaemonClient, name: str) -> dict[str, Any]:
+    async for event in client.events():
+        if event["event"] == name:
+            data: dict[str, Any] = event["data"]
+            return data
+    raise AssertionError(f"no {name} event")
+
+
+async def event_of(client: DaemonClient, name: str, within: float = 8.0) -> dict[str, Any]:
+    """The client's next `name` event, waiting as `until` waits (virtual time moves)."""
+    task = asyncio.create_task(next_event(client, name))
+
+    async def arrived() -> bool:
+        await asyncio.sleep(0)
+        return task.done()
+
+    try:
+        await until(arrived, within)
+    finally:
+        if not task.done():
+            task.cancel()
+    return task.result()
+
+
+async def wait(seconds: float) -> None:
+    """Let `seconds` of the daemons' virtual time pass (never a real sleep)."""
+    assert VIRTUAL, "wait() is for daemons on a virtual clock"
+    for daemon in list(VIRTUAL):
+        await daemon.advance(seconds)
 
 
 def status_is(client: DaemonClient, status: str) -> Callable[[], Awaitable[Any]]:

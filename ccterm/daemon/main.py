@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -86,9 +87,14 @@ def setup_logging(level: str) -> None:
 
 
 async def serve(
-    config: Config, *, clock: Clock | None = None, stop: asyncio.Event | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    stop: asyncio.Event | None = None,
+    expose: Callable[[Runner], None] | None = None,
 ) -> None:
-    """Run until `stop` is set or SIGTERM/SIGINT arrives."""
+    """Run until `stop` is set or SIGTERM/SIGINT arrives; `expose` is handed the runner
+    (tests on a virtual clock wait for it to be idle)."""
     clock = clock or SystemClock()
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -126,6 +132,8 @@ async def serve(
             center=Requests(center),
         )
         await center.load()
+        if expose is not None:
+            expose(center)
         trunk.set_listener(center.on_trunk_event)
         await trunk.start()
         await server.start()

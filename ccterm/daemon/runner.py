@@ -127,13 +127,17 @@ class Runner:
         self._events.put_nowait(event)
 
     async def idle(self) -> None:
-        """Until every event, wake-up and effect so far has run (tests on a virtual clock)."""
-        for _ in range(MAX_ROUNDS):
-            await asyncio.sleep(0)
+        """Until every event, wake-up and effect so far has run (tests on a virtual clock):
+        quiet three times in a row, a millisecond apart (the store answers from its thread)."""
+        quiet = 0
+        for _ in range(5000):
+            await asyncio.sleep(0.001 if quiet else 0)
             if self._events.empty() and not self._tasks and not self.lock.locked():
-                await asyncio.sleep(0)
-                if self._events.empty() and not self._tasks and not self.lock.locked():
+                quiet += 1
+                if quiet >= 3:
                     return
+            else:
+                quiet = 0
 
     # -- the step ------------------------------------------------------------------------------
 

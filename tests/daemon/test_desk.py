@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from ccterm.client import DaemonClient
-from ccterm.daemon.floor import agents as center_mod
+from ccterm.daemon.floor.base import GONE_AFTER
 from ccterm.errors import RemoteError
 from tests.conftest import RunningDaemon
-from tests.desk_helpers import as_agent, db, load, status_is, until
+from tests.desk_helpers import as_agent, db, load, status_is, until, wait
 
 NUMBERS = [f"+4860123450{i}" for i in range(8)]
 
@@ -212,7 +212,7 @@ async def test_power_mode_dials_by_itself_in_order_and_never_a_listed_number(
     await anna.request("disposition.set", {"lead_id": leads[2], "code": "done"})
     paused = await until(status_is(anna, "paused"))
     assert paused["call"] is None
-    await asyncio.sleep(1.5)
+    await wait(30.0)
     assert db(human, "SELECT count(*) FROM attempts") == [(2,)], "paused: nothing more is dialled"
     assert db(human, "SELECT count(*) FROM attempts WHERE e164 = ?", (NUMBERS[0],)) == [(0,)]
     await anna.close()
@@ -244,16 +244,15 @@ async def test_attempt_cap_and_exhaustion(busy: RunningDaemon) -> None:
 
 
 async def test_a_lost_agent_keeps_the_customer_and_is_gone_after_the_grace(
-    human: RunningDaemon, monkeypatch: pytest.MonkeyPatch
+    human: RunningDaemon,
 ) -> None:
-    monkeypatch.setattr(center_mod, "GONE_AFTER", 0.5)
     leads = await load(human, "c", NUMBERS[:1])
     anna = await as_agent(human, "anna")
     await anna.request("call.dial", {"lead_id": leads[0]})
     await until(status_is(anna, "on_call"))
     await anna.close()  # the terminal went away
     watcher = await as_agent(human, "sam", campaign=None)
-    await asyncio.sleep(1.0)
+    await wait(GONE_AFTER + 1.0)
     anna_now = await watcher.request("user.list")
     assert [u["online"] for u in anna_now["users"] if u["name"] == "anna"] == [False]
     calls = db(human, "SELECT ended_at FROM attempts")
@@ -270,14 +269,13 @@ async def test_a_lost_agent_keeps_the_customer_and_is_gone_after_the_grace(
     await watcher.close()
 
 
-async def test_gone_without_a_call_logs_out(
-    human: RunningDaemon, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(center_mod, "GONE_AFTER", 0.3)
+async def test_gone_without_a_call_logs_out(human: RunningDaemon) -> None:
     await load(human, "c", NUMBERS[:1])
     anna = await as_agent(human, "anna")
     await anna.close()
     probe = await as_agent(human, "anna", campaign=None)
+    await wait(GONE_AFTER - 1.0)
+    assert (await probe.request("agent.state"))["agent"]["status"] == "ready", "in the grace"
     await until(status_is(probe, "offline"), within=3)
     await probe.close()
 

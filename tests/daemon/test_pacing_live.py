@@ -18,10 +18,20 @@ import pytest
 
 from ccterm import config as config_mod
 from ccterm.client import DaemonClient
-from ccterm.clock import Cancellable, SystemClock
+from ccterm.clock import VirtualClock
 from ccterm.errors import RemoteError
 from tests.conftest import RunningDaemon, ccterm, start_daemon, write_config
-from tests.desk_helpers import DESK_USERS, HUMAN, as_agent, db, load, status_is, until
+from tests.desk_helpers import (
+    DESK_USERS,
+    HUMAN,
+    as_agent,
+    db,
+    event_of,
+    load,
+    status_is,
+    until,
+    wait,
+)
 
 AGENTS = "".join(f'\n[[users]]\nname = "a{i}"\nrole = "agent"\ngroup = "sales"\n' for i in range(8))
 NO_ANSWER = """
@@ -50,26 +60,13 @@ talk_mean = 0.6
 NUMBERS = [f"+486012{i:05d}" for i in range(600)]
 
 
-class ShiftedClock:
-    """The wall clock, moved by however much the test says."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def now(self) -> float:
-        return time.time() + self.offset
-
-    def call_later(self, delay: float, callback: Callable[[], object]) -> Cancellable:
-        return SystemClock().call_later(delay, callback)
-
-
 class Rig:
     """A daemon the test can restart, on a config it shapes."""
 
-    def __init__(self, workdir: Path, sim: str, clock: ShiftedClock | None, **trunk: Any) -> None:
+    def __init__(self, workdir: Path, sim: str, clock: VirtualClock | None, **trunk: Any) -> None:
         cfg = config_mod.load(write_config(workdir, users=DESK_USERS + AGENTS, extra=sim))
         self.config = replace(cfg, trunk=replace(cfg.trunk, **trunk)) if trunk else cfg
-        self.clock = clock
+        self.clock = clock or VirtualClock(time.time())  # the same time across restarts
         self.daemon: RunningDaemon | None = None
 
     async def start(self) -> RunningDaemon:
@@ -85,7 +82,7 @@ class Rig:
 
 @contextlib.asynccontextmanager
 async def rig(
-    workdir: Path, sim: str, clock: ShiftedClock | None = None, **trunk: Any
+    workdir: Path, sim: str, clock: VirtualClock | None = None, **trunk: Any
 ) -> AsyncIterator[Rig]:
     made = Rig(workdir, sim, clock, **trunk)
     await made.start()
@@ -175,7 +172,7 @@ async def test_predictive_learns_then_dials_more_lines_than_free_agents(workdir:
             learnt = await until(lambda: learnt_at(d), within=20)
             before = most_ringing_at_once(d, 0, until=learnt - 0.5)
             assert before <= 6, "while learning: never more lines than agents free"
-            await asyncio.sleep(2.0)
+            await wait(2.0)
             assert most_ringing_at_once(d, learnt) > 6, "learnt: more lines than free agents"
             pacing = (await show(d))["pacing"]
             assert pacing["learning"] == "" and pacing["policy"] == "predictive:target=0.03"
@@ -197,7 +194,11 @@ async def test_predictive_learns_then_dials_more_lines_than_free_agents(workdir:
 
 async def learnt_at(daemon: RunningDaemon) -> float | None:
     pacing = (await show(daemon))["pacing"]
-    return time.time() if pacing is not None and pacing["learning"] == "" else None
+    return (
+        daemon.clock.now()
+        if daemon.clock is not None and pacing is not None and pacing["learning"] == ""
+        else None
+    )
 
 
 async def _learning(daemon: RunningDaemon, expected: str) -> bool:
@@ -213,10 +214,10 @@ async def test_while_learning_it_says_so_and_paces_as_progressive(workdir: Path)
         sam = await as_agent(d, "sam", campaign=None)
         agents = [await as_agent(d, name) for name in ("a0", "a1")]
         await until(attempts(d, 2))
-        event = await asyncio.wait_for(next_event(sam, "campaign.pacing"), 2)
+        event = await event_of(sam, "campaign.pacing", 2)
         assert event["campaign"] == "c" and event["pacing"]["policy"] == "predictive:target=0.03"
         assert set(event["abandons"]) == {"cap", "day", "month"}
-        await asyncio.sleep(1.2)  # five dialling passes or more: still one line per agent
+        await wait(1.2)  # five dialling passes or more: still one line per agent
         assert db(d, "SELECT count(*), count(agent) FROM attempts") == [(2, 0)], (
             "progressive: as many lines as free agents, reserved to nobody"
         )
@@ -244,7 +245,7 @@ async def test_a_ratio_set_by_hand_paces_as_ratio_k(workdir: Path) -> None:
         assert done.returncode == 0, done.stderr
         anna = await as_agent(d, "a0")
         await until(attempts(d, 3))
-        await asyncio.sleep(1.0)
+        await wait(1.0)
         assert db(d, "SELECT count(*) FROM attempts") == [(3,)], "three lines for one agent"
         pacing = (await show(d))["pacing"]
         assert (pacing["policy"], pacing["override"], pacing["learning"]) == ("ratio:3", 3.0, "")
@@ -262,7 +263,7 @@ async def test_calls_per_second_spread_the_dials(workdir: Path) -> None:
         assert d is not None
         await load(d, "c", NUMBERS[:40], mode="predictive", ring_timeout=15, ratio_override=10)
         anna = await as_agent(d, "a0")
-        await asyncio.sleep(2.1)
+        await wait(2.1)
         started = [t for (t,) in db(d, "SELECT started_at FROM attempts ORDER BY started_at")]
         assert 7 <= len(started) <= 10, started  # ten wanted at once; four a second allowed
         gaps = [b - a for a, b in itertools.pairwise(started)]
@@ -278,18 +279,10 @@ async def test_max_lines_holds_across_campaigns(workdir: Path) -> None:
         await load(d, "p", NUMBERS[20:40], mode="precise", ring_timeout=15, ratio_override=5)
         anna, piotr = await as_agent(d, "a0", "c"), await as_agent(d, "a1", "p")
         await until(attempts(d, 3))
-        await asyncio.sleep(1.5)
+        await wait(1.5)
         assert db(d, "SELECT count(*) FROM attempts") == [(3,)], "ten wanted, three lines"
         await anna.close()
         await piotr.close()
-
-
-async def next_event(client: DaemonClient, name: str) -> dict[str, Any]:
-    async for event in client.events():
-        if event["event"] == name:
-            data: dict[str, Any] = event["data"]
-            return data
-    raise AssertionError(f"no {name} event")
 
 
 async def test_a_person_no_agent_can_take_hears_the_message_within_2_s(workdir: Path) -> None:
@@ -301,7 +294,7 @@ async def test_a_person_no_agent_can_take_hears_the_message_within_2_s(workdir: 
         watcher = await d.client()
         await watcher.hello()
         anna = await as_agent(d, "a0")  # two lines for her; both answer; she takes one
-        told = await asyncio.wait_for(next_event(watcher, "call.abandoned"), 5)
+        told = await event_of(watcher, "call.abandoned", 5)
         assert (told["message"], told["seconds"], told["simulated"]) == (str(message), 0.4, True)
         lead = told["lead_id"]
         (answered, abandoned, connected) = db(
@@ -372,7 +365,7 @@ async def test_an_agent_who_frees_within_the_harbor_takes_the_person(workdir: Pa
 async def test_abandon_windows_match_the_attempts_survive_a_restart_and_expire(
     workdir: Path,
 ) -> None:
-    clock = ShiftedClock()
+    clock = VirtualClock(time.time())
     wav(workdir / "m.wav", 0.1)
     async with rig(workdir, HUMAN, clock, calls_per_second=100.0) as r:
         d = r.daemon
@@ -403,7 +396,7 @@ async def test_abandon_windows_match_the_attempts_survive_a_restart_and_expire(
         await r.stop()
         d = await r.start()  # counted from the attempts table: the same after a restart
         assert (await show(d))["abandons"]["day"] == both
-        clock.offset += 24 * 3600 + 2  # a day later: out of the 24 hours, still in the 30 days
+        clock.advance(24 * 3600 + 2)  # a day later: out of the 24 hours, still in the 30 days
         shown = (await show(d))["abandons"]
         assert (shown["day"], shown["month"]) == (empty, both)
         await r.stop()
@@ -424,8 +417,8 @@ async def test_a_line_past_the_legal_ring_with_no_agent_free_is_cut_not_abandone
         await load(d, "c", NUMBERS, mode="predictive")
         async with team(d):
             await until(lambda: learnt_at(d), within=20)
-            await asyncio.sleep(2.0)  # a margin: calls cut by the restart are not learnt from
-    clock = ShiftedClock()
+            await wait(2.0)  # a margin: calls cut by the restart are not learnt from
+    clock = VirtualClock(time.time() + 3600)
     async with rig(workdir, NO_ANSWER, clock, calls_per_second=200.0) as r:
         d = r.daemon
         assert d is not None
@@ -437,8 +430,8 @@ async def test_a_line_past_the_legal_ring_with_no_agent_free_is_cut_not_abandone
             await until(lambda: asyncio.sleep(0, db(d, ringing, (since,))[0][0] >= 2))
             await anna.request("agent.pause", {})
             await until(status_is(anna, "paused"))
-            await asyncio.sleep(0.5)  # a dial under way when she paused gets its line first
-            clock.offset += 16.0  # the lines have now rung 16 s, and nobody can take a person
+            await wait(0.5)  # a dial under way when she paused gets its line first
+            await wait(16.0)  # the lines have now rung 16 s, and nobody can take a person
             shifted = clock.now()
             before = (since, shifted - 16.0)  # dialled before the clock moved: rung 16 s or more
             rung = (

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import socket
-import sqlite3
 import stat
 import time
 from pathlib import Path
@@ -16,10 +15,12 @@ import pytest
 from ccterm import config as config_mod
 from ccterm import wire
 from ccterm.client import DaemonClient
+from ccterm.clock import VirtualClock
 from ccterm.config import Config
 from ccterm.daemon.main import serve
 from ccterm.errors import CctermError, RemoteError
-from tests.conftest import RunningDaemon, needs_root, request_as, start_daemon
+from tests.conftest import RunningDaemon, needs_root, request_as, running_daemon, start_daemon
+from tests.desk_helpers import db, until
 
 
 async def test_hello_gives_identity_snapshot_and_then_events(daemon: RunningDaemon) -> None:
@@ -44,11 +45,10 @@ async def test_hello_gives_identity_snapshot_and_then_events(daemon: RunningDaem
         "second",
     )
     assert (second["seq"], second["data"]["status"]) == (2, "paused")
-    await asyncio.sleep(0.3)  # the daemon notices the hang-up
-    con = sqlite3.connect(daemon.config.daemon.database)
-    recorded = con.execute("SELECT user, client, ended_at IS NOT NULL FROM sessions").fetchall()
-    con.close()
-    assert recorded == [("root", "cli", 1)], "a hello'd session is recorded, and its end"
+    query = "SELECT user, client, ended_at IS NOT NULL FROM sessions"
+    ended = [("root", "cli", 1)]
+    recorded = await until(lambda: asyncio.sleep(0, db(daemon, query) == ended), within=5)
+    assert recorded, "a hello'd session is recorded, and its end (when the daemon notices)"
 
 
 async def raw_exchange(path: Path, payload: bytes, replies: int = 1) -> list[dict]:
@@ -211,10 +211,11 @@ async def test_a_supervisor_sees_and_manages_only_their_group(daemon: RunningDae
     assert [u["name"] for u in users["result"]["users"]] == ["bin"]
 
 
-async def test_campaign_changes_take_effect_at_once_and_on_the_clock(daemon: RunningDaemon) -> None:
-    async with DaemonClient(daemon.socket) as watcher:
+async def test_campaign_changes_take_effect_at_once_and_on_the_clock(config: Config) -> None:
+    clock = VirtualClock(time.time())
+    async with running_daemon(config, clock) as daemon, DaemonClient(daemon.socket) as watcher:
         await watcher.hello()
-        start = time.time() + 1.0
+        start = clock.now() + 1.0
         created = await daemon.request("campaign.create", {"name": "soon", "start_at": start})
         assert created["campaign"]["status"] == "scheduled"
         edited = await daemon.request(
@@ -223,17 +224,18 @@ async def test_campaign_changes_take_effect_at_once_and_on_the_clock(daemon: Run
         assert edited["campaign"]["settings"]["ring_timeout"] == 40
         shown = await daemon.request("campaign.show", {"name": "soon"})
         assert shown["campaign"]["settings"]["ring_timeout"] == 40
-        statuses = []
+        await daemon.advance(0.9)
+        shown = await daemon.request("campaign.show", {"name": "soon"})
+        assert shown["campaign"]["status"] == "scheduled", "not before its start"
 
-        async def until_running() -> None:
+        async def started() -> None:
             async for event in watcher.events():
-                statuses.append(event["data"]["status"])
-                if event["data"]["status"] == "running":
+                if event["data"].get("status") == "running":
                     return
 
-        await asyncio.wait_for(until_running(), 4.0)
-    assert time.time() - start < 2.0, "the scheduled start happens within 2 s"
-    assert statuses[-1] == "running"
+        task = asyncio.create_task(started())
+        await until(lambda: asyncio.sleep(0, task.done()), within=2.0)
+        assert clock.now() - start <= 1.0 + 1e-6, "the scheduled start happens within 1 s"
 
 
 async def test_errors_carry_code_message_and_hint(daemon: RunningDaemon) -> None:

@@ -16,7 +16,7 @@ from ccterm.screens.agent import AgentApp
 from ccterm.screens.card import ContactCard
 from ccterm.screens.dialogs import CallbackDialog, Confirm, MessagePopup
 from ccterm.screens.widgets import LeadList
-from tests.conftest import RunningDaemon, start_daemon
+from tests.conftest import STEP, VIRTUAL, RunningDaemon, start_daemon
 from tests.desk_helpers import db, load
 
 NUMBERS = [f"+4860123460{i}" for i in range(8)]
@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 
 async def wait_for(pilot: Any, check: Callable[[], Any], within: float = 8.0) -> Any:
+    """Until `check` holds on screen; a daemon on a virtual clock moves a step each time."""
     deadline = time.monotonic() + within
     while True:
         value = check()
@@ -31,6 +32,8 @@ async def wait_for(pilot: Any, check: Callable[[], Any], within: float = 8.0) ->
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"not seen within {within} s")
+        for daemon in list(VIRTUAL):
+            await daemon.advance(STEP)
         await pilot.pause(0.05)
 
 

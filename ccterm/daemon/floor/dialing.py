@@ -99,18 +99,22 @@ class Dialing(CallFlow):
         """Lines that may start now, and whether calls per second (not lines) set that."""
         lines = self.setup.max_lines - len(self.calls) - self.pending
         tokens = self.bucket.available(now)
-        if tokens < lines:
-            self.timers.set(("rate", ""), self.bucket.next_at(now))
         return max(0, min(lines, tokens)), tokens < lines
 
+    def held(self, now: float) -> None:
+        """More lines were wanted than calls per second allow: look again when they do."""
+        self.timers.set(("rate", ""), max(self.bucket.next_at(now), now + 0.001))
+
     def paced(self, campaign: Campaign, running: set[int], now: float) -> None:
-        room, _ = self.room(now)
+        room, by_rate = self.room(now)
         decision = self.pacer(campaign).decide(self.floor(campaign, running, now, room))
         self.decisions[campaign.id] = decision
         self.cut(campaign, decision.drop, now)
         dial = min(decision.dial, room)
         if dial > 0:
             self.take(campaign, dial, None, now)
+        if by_rate and decision.dial >= room:  # it may want more than the rate lets it ask
+            self.held(now)
 
     def take(self, campaign: Campaign, count: int, agent: str | None, now: float) -> None:
         self.pending += count
@@ -211,25 +215,31 @@ class Dialing(CallFlow):
         logged = [a for a in self.agents.values() if a.campaigns and self.phone_up(a)]
         if not any(a.campaign in ids for a in logged):
             return
-        room, _ = self.room(now)
+        room, by_rate = self.room(now)
+        views = [
+            modes.CampaignView(c.id, c.settings.mode, c.settings.dial_ratio, True) for c in power
+        ]
+        agents = [
+            modes.AgentView(
+                a.name,
+                a.campaign if not a.pause_after_call else None,
+                a.status,
+                len(self.ringing(a.name)),
+                a.since,
+            )
+            for a in logged
+        ]
+        busy = len(self.calls) + self.pending
         commands = modes.decide(
-            [modes.CampaignView(c.id, c.settings.mode, c.settings.dial_ratio, True) for c in power],
-            [
-                modes.AgentView(
-                    a.name,
-                    a.campaign if not a.pause_after_call else None,
-                    a.status,
-                    len(self.ringing(a.name)),
-                    a.since,
-                )
-                for a in logged
-            ],
-            lines_in_use=len(self.calls) + self.pending,
-            max_lines=len(self.calls) + self.pending + room,
-            trunk_up=True,
+            views, agents, lines_in_use=busy, max_lines=busy + room, trunk_up=True
         )
         for command in commands:
             self.take(self.campaigns[command.campaign_id], 1, command.agent, now)
+        if by_rate:  # lines wanted beyond what calls per second allow now: look again then
+            lines = max(0, self.setup.max_lines - busy)
+            wanted = modes.decide(views, agents, lines_in_use=0, max_lines=lines, trunk_up=True)
+            if len(wanted) > len(commands):
+                self.held(now)
 
     # -- what supervisors see -----------------------------------------------------------------
 
