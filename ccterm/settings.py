@@ -212,17 +212,26 @@ class CampaignSettings:
         stored = json.loads(text)
         if stored.get("wrapup_default") in _LEGACY_WRAPUP_DEFAULTS:
             stored["wrapup_default"] = str(Disposition.NOT_DISPOSED)
-        return cls().merged(stored)
+        return cls().merged(stored, stored=True)
 
-    def merged(self, changes: Mapping[str, Any]) -> CampaignSettings:
-        """A copy with `changes` applied, every value validated; unknown keys are errors."""
+    def merged(self, changes: Mapping[str, Any], *, stored: bool = False) -> CampaignSettings:
+        """A copy with `changes` applied, every value validated; unknown keys are errors.
+        `stored`: read back from the database, where an old combination is kept as it was."""
         known = {f.name for f in fields(self)}
         updates: dict[str, Any] = {}
         for key, value in changes.items():
             if key not in known:
                 raise UsageError(f"unknown campaign setting '{key}'{suggest(key, sorted(known))}")
             updates[key] = _validate_setting(key, value, self)
-        return replace(self, **updates)
+        out = replace(self, **updates)
+        paced = out.mode in (DialMode.PREDICTIVE, DialMode.PRECISE)
+        if not stored and paced and out.dial_order is DialOrder.AGENT_FIRST:
+            raise UsageError(
+                f"dial_order: agent_first cannot go with {out.mode}: its lines ring for"
+                " whoever is free when a person answers, so the customer comes first",
+                "use agent_first with power or manual, or dial_order customer_first",
+            )
+        return out
 
 
 def _validate_setting(key: str, value: Any, current: CampaignSettings) -> Any:

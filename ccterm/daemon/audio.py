@@ -19,6 +19,7 @@ from typing import Any
 
 from ccterm.clock import local
 from ccterm.config import Config
+from ccterm.daemon.tones import ringback
 from ccterm.errors import Conflict
 from ccterm.sip.media import AudioFileError
 from ccterm.sip.trunk import CallAnswered, CallEnded, Trunk, TrunkEvent
@@ -124,6 +125,15 @@ class Media:
             log.error("call %s: cannot record to %s: %s", call_id, path, exc)
             return None
         return path
+
+    def ringback(self, agent: str, *, on: bool) -> None:
+        """Agent first: the agent hears the customer's line ring, made here (no early media)."""
+        leg_id = self.agent_legs.get(agent)
+        engine = getattr(self.trunk, "media", None)
+        if not self.enabled or leg_id is None or engine is None:
+            return
+        frames = ringback(self.config.dialer.region) if on else []
+        engine.play(leg_id, frames)
 
     def unbridge(self, call_id: str) -> None:
         leg_id = self.bridged.pop(call_id, None)

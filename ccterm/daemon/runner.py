@@ -32,6 +32,7 @@ from ccterm.daemon.floor.effects import (
     Originate,
     Publish,
     ReleasePhone,
+    Ringback,
     RingPhone,
     Take,
     Unbridge,
@@ -233,6 +234,8 @@ class Runner:
                 await dialing.set_recording(self.store, one.attempt_id, str(path))
         elif isinstance(one, Unbridge):
             self.media.unbridge(one.call_id)
+        elif isinstance(one, Ringback):
+            self.media.ringback(one.agent, on=one.on)
         elif isinstance(one, RingPhone):
             news = self.media.ring(one.agent)
             if news is not None:

@@ -3,7 +3,7 @@ matter (issue 13, point 4). Times are seconds from the start; no clock, no socke
 
 from __future__ import annotations
 
-from ccterm.model import DialMode
+from ccterm.model import DialMode, DialOrder
 from ccterm.sip.trunk import Outcome
 from tests.floor.transcript import Floor
 
@@ -193,3 +193,55 @@ def test_an_agent_of_two_campaigns_is_counted_once() -> None:
     running = {1, 2}
     counted = [floor.core.floor(c, running, floor.now, 10).idle for c in (floor.campaign, other)]
     assert counted == [1, 0]
+
+
+def test_agent_first_the_agent_hears_the_line_ring_and_the_first_hello() -> None:
+    floor = Floor(DialMode.POWER, audio=True, dial_order=DialOrder.AGENT_FIRST)
+    floor.login("anna")
+    floor.phone("anna", up=True)
+    assert floor.leads(1) == [
+        "dial +48220000001 as c1-1",
+        "bridge c1-1 to anna early",  # her leg is on the customer's line from the dial
+        "anna is dialing",
+    ]
+    assert floor.at(1).ringing("c1-1") == ["ringback on for anna", "anna is dialing"]
+    assert floor.at(9).answered("c1-1") == [
+        "ringback off for anna",
+        "bridge c1-1 to anna",  # the same bridge, now recorded
+        "commit connected 1 to anna",
+        "anna is on_call",
+    ]
+
+
+def test_agent_first_a_line_that_rings_out_stops_the_ringback() -> None:
+    floor = Floor(DialMode.POWER, audio=True, dial_order=DialOrder.AGENT_FIRST)
+    floor.login("anna")
+    floor.phone("anna", up=True)
+    floor.leads(1)
+    floor.at(1).ringing("c1-1")
+    assert floor.at(25).ended("c1-1", Outcome.NO_ANSWER, 487)[:2] == [
+        "ringback off for anna",
+        "unbridge c1-1",
+    ]
+
+
+def test_customer_first_bridges_the_agent_only_at_the_answer() -> None:
+    floor = Floor(DialMode.POWER, audio=True)  # customer_first: the default
+    floor.login("anna")
+    floor.phone("anna", up=True)
+    assert floor.leads(1) == ["dial +48220000001 as c1-1", "anna is dialing"]
+    assert floor.at(1).ringing("c1-1") == ["anna is dialing"]
+    assert floor.at(9).answered("c1-1")[0] == "bridge c1-1 to anna"
+
+
+def test_agent_first_is_refused_for_predictive() -> None:
+    from ccterm.errors import UsageError
+    from ccterm.model import CampaignSettings
+
+    settings = CampaignSettings(mode=DialMode.POWER).merged({"dial_order": "agent_first"})
+    try:
+        settings.merged({"mode": "predictive"})
+    except UsageError as exc:
+        assert "agent_first cannot go with predictive" in exc.message
+    else:
+        raise AssertionError("predictive with agent first was accepted")

@@ -22,6 +22,7 @@ from ccterm.daemon.floor.effects import (
     Originate,
     Publish,
     ReleasePhone,
+    Ringback,
     RingPhone,
     Take,
     Unbridge,
@@ -50,6 +51,8 @@ def line(one: Effect) -> str | None:
         return f"take {one.count} for {one.agent or 'anyone'}"
     if isinstance(one, Bridge):
         return f"bridge {one.call_id} to {one.agent}" + (" early" if one.early else "")
+    if isinstance(one, Ringback):
+        return f"ringback {'on' if one.on else 'off'} for {one.agent}"
     if isinstance(one, Unbridge):
         return f"unbridge {one.call_id}"
     if isinstance(one, MarkAnswered):

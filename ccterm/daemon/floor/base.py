@@ -14,6 +14,8 @@ from typing import Any
 
 from ccterm.daemon.floor.effects import (
     Bridge,
+    Ringback,
+    Unbridge,
     Dispose,
     Effect,
     MarkConnected,
@@ -182,6 +184,9 @@ class FloorBase:
         """Audio first (the person hears the agent at once), then the commit, then the news."""
         assert call.connected_at is not None
         lead = call.outbound.lead
+        if call.early:  # agent first: the line is theirs already; the ringing stops
+            call.early = False
+            self.emit(Ringback(agent.name, on=False))
         self.emit(
             Bridge(call.id, agent.name, lead.attempt_id),
             MarkConnected(lead.attempt_id, call.connected_at, agent.name, call.answered_at),
@@ -194,6 +199,15 @@ class FloorBase:
         for call in self.calls.values():
             if call.agent == agent.name and call.state is not CallState.CONNECTED:
                 call.agent = None
+                self.end_early(call, agent.name)
+
+    def end_early(self, call: Call, agent: str) -> None:
+        """Agent first no more (answered, ended, or the agent is not taking it)."""
+        if call.early:
+            call.early = False
+            self.emit(Ringback(agent, on=False))
+            if call.state is not CallState.CONNECTED:
+                self.emit(Unbridge(call.id))
 
     # -- wrap-up's end, shared by dispositions, timers and a vanished client -----------------
 

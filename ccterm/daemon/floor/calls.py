@@ -22,6 +22,7 @@ from ccterm.daemon.floor.effects import (
     MarkAnswered,
     Originate,
     Publish,
+    Ringback,
     Unbridge,
 )
 from ccterm.daemon.floor.state import BUSY, RINGING, Agent, Call, CallState, Lead, Outbound
@@ -97,6 +98,8 @@ class CallFlow(AgentMoves):
         call = self.calls.get(call_id)
         if call is not None and call.state is CallState.DIALING:
             call.state = CallState.RINGING
+            if call.early and call.agent is not None:
+                self.emit(Ringback(call.agent, on=True))
             self.call_changed(call)
 
     def call_changed(self, call: Call) -> None:
@@ -122,6 +125,7 @@ class CallFlow(AgentMoves):
         lead = call.outbound.lead
         if machine:  # the dialer leaves no message yet: hang up, retry later
             call.machine = True
+            self.end_early(call, call.agent or "")
             self.emit(MarkAnswered(lead.attempt_id, now))
             if self.setup.amd_seconds > 0:
                 call.state = CallState.SCREENING
@@ -199,6 +203,9 @@ class CallFlow(AgentMoves):
             return
         self.timers.cancel(("harbor", call.id))
         self.timers.cancel(("hangup", call.id))
+        if call.early and call.agent is not None:
+            call.early = False
+            self.emit(Ringback(call.agent, on=False))
         self.emit(Unbridge(call.id))
         self.wake()
         if call.state in RINGING and crossed and isinstance(call.kind, Outbound):

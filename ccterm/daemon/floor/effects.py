@@ -51,6 +51,14 @@ class Bridge:
 
 
 @dataclass(frozen=True, slots=True)
+class Ringback:
+    """Agent first: the agent hears the customer's line ring (`on`), until it is answered."""
+
+    agent: str
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Unbridge:
     call_id: str
 
@@ -152,6 +160,7 @@ Effect = (
     | Take
     | Bridge
     | Unbridge
+    | Ringback
     | RingPhone
     | ReleasePhone
     | Abandoned
