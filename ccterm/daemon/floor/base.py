@@ -14,12 +14,12 @@ from typing import Any
 
 from ccterm.daemon.floor.effects import (
     Bridge,
-    Ringback,
-    Unbridge,
     Dispose,
     Effect,
     MarkConnected,
     Publish,
+    Ringback,
+    Unbridge,
 )
 from ccterm.daemon.floor.state import RINGING, Agent, Call, CallState, Timers
 from ccterm.dialer.forecast import Model
