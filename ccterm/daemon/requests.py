@@ -147,13 +147,14 @@ class Requests:
             now = self.runner.clock.now()
             agent = who.user if code is Disposition.CALLBACK else None
             check(code, attempts, campaign, now, callback_at, agent)
-            self.runner.lead = None
-            self.runner.core.dispose(
+            write = self.runner.core.disposition(
                 who.user, lead_id, code, now, attempts=attempts, callback_at=callback_at, note=note
             )
+            # committed before the floor moves: a failed write leaves the agent in wrap-up
+            lead = await self.runner.commit(write)
+            self.runner.core.disposed(write, self.runner.clock.now())
             await self.runner.run_effects()
-            assert self.runner.lead is not None
-            return self.runner.lead
+            return lead
 
     async def book(
         self,
@@ -173,11 +174,7 @@ class Requests:
             code = Disposition.CALLBACK
             write = Dispose(campaign.id, lead_id, code, actor, None, attempts, now, at, agent)
             self.runner.core.campaigns.setdefault(campaign.id, campaign)
-            self.runner.lead = None
-            self.runner.core.emit(write)
-            await self.runner.run_effects()
-            assert self.runner.lead is not None
-            return self.runner.lead
+            return await self.runner.commit(write)
 
     def monitor(self, supervisor: str, agent: str, mode: str) -> dict[str, Any]:
         if agent not in self.runner.core.agents and self.runner.media.enabled:

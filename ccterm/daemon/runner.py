@@ -150,20 +150,31 @@ class Runner:
             return result
 
     async def run_effects(self) -> None:
+        """Every effect the core has asked for, in order, pacing when it wants.
+
+        A store write that fails stops everything that would tell of it: the publishes
+        after it are dropped and the failure is raised (a request gets an error, not an
+        acknowledgement), while the lines and media effects still run, so no call is
+        left hanging."""
         core = self.core
+        failed: Exception | None = None
         try:
             for _ in range(MAX_ROUNDS):
-                effects = core.drain()
-                for one in effects:
+                for one in core.drain():
+                    if failed is not None and isinstance(one, Commit | Publish):
+                        log.error("not done after a failed store write: %r", one)
+                        continue
                     try:
                         await self._execute(one)
                     except (asyncio.CancelledError, DispositionError, Conflict):
                         raise
-                    except Exception:
+                    except Exception as exc:
                         log.exception("effect %r failed", one)
+                        if isinstance(one, Commit):
+                            failed = exc
                 if core.out:
                     continue
-                if core.pace_wanted and not self._closed:
+                if core.pace_wanted and not self._closed and failed is None:
                     self._set_campaigns(await campaigns.list_all(self.store))
                     core.pace(self.clock.now())
                     if core.out:
@@ -171,6 +182,15 @@ class Runner:
                 break
         finally:
             self._arm()
+        if failed is not None:
+            raise failed
+
+    async def commit(self, write: Dispose) -> dict[str, Any]:
+        """A disposition a request makes, committed now (under the lock); the lead."""
+        self.lead = None
+        await self._execute(write)
+        assert self.lead is not None
+        return self.lead
 
     def _arm(self) -> None:
         at = self.core.next_wake()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from typing import Any
 
@@ -324,4 +325,31 @@ async def test_the_contact_card(human: RunningDaemon) -> None:
     )
     assert [n["text"] for n in card["notes"]] == ["prefers mornings"]
     assert card["lead"]["e164"] == NUMBERS[0]
+    await anna.close()
+
+
+async def test_a_disposition_that_cannot_be_written_is_refused_and_the_wrapup_stays(
+    human: RunningDaemon,
+) -> None:
+    leads = await load(human, "c", NUMBERS[:1])
+    anna = await as_agent(human, "anna")
+    await anna.request("call.dial", {"lead_id": leads[0]})
+    await until(status_is(anna, "on_call"))
+    await anna.request("call.hangup")
+    await until(status_is(anna, "wrapup"))
+    with sqlite3.connect(human.config.daemon.database) as con:  # the store refuses writes
+        con.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON dispositions"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    with pytest.raises(RemoteError):
+        await anna.request("disposition.set", {"lead_id": leads[0], "code": "done"})
+    state = (await anna.request("agent.state"))["agent"]
+    assert state["status"] == "wrapup", "not acknowledged, so nothing moved on"
+    assert state["call"]["lead_id"] == leads[0]
+    with sqlite3.connect(human.config.daemon.database) as con:
+        con.execute("DROP TRIGGER full")
+    await anna.request("disposition.set", {"lead_id": leads[0], "code": "done"})
+    assert db(human, "SELECT code, agent FROM dispositions") == [("done", "anna")]
+    await until(status_is(anna, "ready"))
     await anna.close()

@@ -236,6 +236,41 @@ class AgentMoves(FloorBase):
             if isinstance(call.kind, Outbound) and call.kind.lead.lead_id == lead_id:
                 raise Conflict("that contact is being dialled right now")
 
+    def disposition(
+        self,
+        name: str,
+        lead_id: int,
+        code: Disposition,
+        now: float,
+        *,
+        attempts: int,
+        callback_at: float | None,
+        note: str,
+    ) -> Dispose:
+        """The write an agent's disposition makes (checked; nothing changes yet)."""
+        campaign, call = self.disposing(name, lead_id)
+        if call is not None:
+            attempts = call.outbound.lead.attempts
+        return Dispose(
+            campaign,
+            lead_id,
+            code,
+            actor=name,
+            attempt_id=call.outbound.lead.attempt_id if call is not None else None,
+            attempts=attempts,
+            at=now,
+            callback_at=callback_at,
+            callback_agent=name if code is Disposition.CALLBACK else None,
+            note=note,
+        )
+
+    def disposed(self, write: Dispose, now: float) -> None:
+        """The disposition is committed: the agent's wrap-up, if it closed one, is over."""
+        _, call = self.disposing(write.actor, write.lead_id)
+        if call is not None:
+            self.timers.cancel(("wrapup", write.actor))
+            self.after_call(self.agents[write.actor], now)
+
     def dispose(
         self,
         name: str,
@@ -247,29 +282,13 @@ class AgentMoves(FloorBase):
         callback_at: float | None,
         note: str,
     ) -> None:
-        """An agent's one keystroke: the commit comes first, the agent's next state after."""
-        campaign, call = self.disposing(name, lead_id)
-        agent = self.agents[name]
-        attempt_id = call.outbound.lead.attempt_id if call is not None else None
-        if call is not None:
-            attempts = call.outbound.lead.attempts
-        self.emit(
-            Dispose(
-                campaign,
-                lead_id,
-                code,
-                actor=name,
-                attempt_id=attempt_id,
-                attempts=attempts,
-                at=now,
-                callback_at=callback_at,
-                callback_agent=name if code is Disposition.CALLBACK else None,
-                note=note,
-            )
+        """An agent's one keystroke where the caller commits effects in order (the
+        simulator): the write first, then the agent's next state."""
+        write = self.disposition(
+            name, lead_id, code, now, attempts=attempts, callback_at=callback_at, note=note
         )
-        if call is not None:
-            self.timers.cancel(("wrapup", name))
-            self.after_call(agent, now)
+        self.emit(write)
+        self.disposed(write, now)
 
     def group_of(self, name: str) -> str:
         agent = self.agents.get(name)
