@@ -39,7 +39,7 @@ REFERENCE = {
 }
 # Kept-aside kinds the pacer must also hold the cap on (bench/scenarios/README.md):
 # very small teams, and long, very variable talk times with rare live answers.
-EXTRA = ("tiny", "tiny_varied", "varied", "spread", "wide")
+EXTRA = ("tiny", "tiny_varied", "varied", "spread", "wide", "duo", "trio", "rare", "swing")
 NAN = float("nan")
 
 
