@@ -36,9 +36,13 @@ class Requests:
     def online_users(self) -> set[str]:
         return {s.identity.user for s in self.runner.server.sessions}
 
-    def snapshot(self, who: Identity) -> dict[str, Any] | None:
-        agent = self.runner.core.agents.get(who.user)
-        return None if agent is None else self.runner.core.wire(agent)
+    async def snapshot(self, who: Identity) -> dict[str, Any] | None:
+        """The agent as the floor has them once the step under way is done (its writes
+        committed), never half-way through one."""
+
+        async with self.runner.lock:
+            agent = self.runner.core.agents.get(who.user)
+            return None if agent is None else self.runner.core.wire(agent)
 
     def group_of(self, agent: str) -> str | None:
         live = self.runner.core.agents.get(agent)

@@ -101,6 +101,7 @@ class Agent:
     phone: str  # "simulated", "down", "ringing", "up", or why it is down
     status: AgentStatus = AgentStatus.OFFLINE
     campaigns: tuple[int, ...] = ()  # what the agent works; empty when logged out
+    queues: tuple[str, ...] = ()  # inbound queues they take (the inbound issue fills it)
     since: float = 0.0
     pause_reason: str = ""
     call: Call | None = None  # the call connected, or in wrap-up
@@ -119,7 +120,7 @@ class Agent:
         return (
             self.status in (AgentStatus.READY, AgentStatus.DIALING)
             and self.call is None
-            and bool(self.campaigns)
+            and bool(self.campaigns or self.queues)
             and not self.pause_after_call
         )
 

@@ -57,7 +57,7 @@ async def hello(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, A
         "snapshot": {
             "campaigns": visible,
             "trunk": trunk_status(ops),
-            "agent": ops.center.snapshot(who),
+            "agent": await ops.center.snapshot(who),
             # the desk marks contacts outside their calling hours by the dialer's own rule
             "dialer": {
                 "calling_hours": list(ops.config.dialer.calling_hours),
@@ -114,7 +114,7 @@ async def agent_phone(ops: Ops, session: Session, args: dict[str, Any]) -> dict[
 
 @op("agent.state", Role.AGENT, "reading your state")
 async def agent_state(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    return {"agent": ops.center.snapshot(session.identity)}
+    return {"agent": await ops.center.snapshot(session.identity)}
 
 
 @op("call.dial", Role.AGENT, "dialling")
