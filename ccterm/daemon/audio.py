@@ -112,6 +112,7 @@ class Media:
         if not self.enabled or leg_id is None:
             return None
         if self.bridged.get(call_id) != leg_id:
+            self.unbridge(call_id)  # agent first: a line another agent heard ring moves
             self.trunk.connect(call_id, leg_id)
             self.trunk.connect(leg_id, call_id)
             self.bridged[call_id] = leg_id

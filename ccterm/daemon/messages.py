@@ -27,11 +27,18 @@ def message_seconds(path: Path) -> float:
 def message_hold(config: Config, settings: CampaignSettings) -> float:
     """How long a line without audio is held for the message: its length, else 8 s."""
     path = abandon_message(config, settings)
-    return NO_MESSAGE_HOLD if path is None else _length(path)
+    if path is None:
+        return NO_MESSAGE_HOLD
+    try:
+        changed = path.stat().st_mtime
+    except OSError:
+        changed = 0.0
+    return _length(path, changed)
 
 
 @lru_cache(maxsize=64)
-def _length(path: Path) -> float:
+def _length(path: Path, changed: float) -> float:
+    """Cached while the file is unchanged (`changed`: its mtime)."""
     try:
         return message_seconds(path)
     except AudioFileError as exc:

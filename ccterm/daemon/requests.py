@@ -100,7 +100,7 @@ class Requests:
 
     async def dial(self, who: Identity, lead_id: int) -> dict[str, Any]:
         """The agent's own choice of contact (preview): checked, recorded, dialled."""
-        async with self.runner.lock:
+        async with self.runner.locked():
             agent = self.runner.core.logged_in(who.user)
             assert agent.campaign is not None
             campaign = await self.runner.fresh(self.runner.core.campaigns[agent.campaign])
@@ -118,8 +118,7 @@ class Requests:
                 raise Conflict(f"not dialled: {refusal.reason}") from None
             lead = Lead(taken.lead_id, taken.attempt_id, taken.attempts, taken.e164, taken.name)
             call = self.runner.core.dialled(who.user, lead, self.runner.clock.now())
-            await self.runner.run_effects()
-            return call.to_wire()
+        return call.to_wire()
 
     async def hangup(self, who: Identity) -> dict[str, Any]:
         ids = await self.runner.step(lambda now: self.runner.core.hangup(who.user))
@@ -135,7 +134,7 @@ class Requests:
         note: str,
     ) -> dict[str, Any]:
         """An agent's one keystroke: committed before this returns."""
-        async with self.runner.lock:
+        async with self.runner.locked():
             campaign_id, call = self.runner.core.disposing(who.user, lead_id)
             campaign = await self.runner.fresh(self.runner.core.campaigns[campaign_id])
             if call is None:
@@ -157,8 +156,7 @@ class Requests:
             # committed before the floor moves: a failed write leaves the agent in wrap-up
             lead = await self.runner.commit(write)
             self.runner.core.disposed(write, self.runner.clock.now())
-            await self.runner.run_effects()
-            return lead
+        return lead
 
     async def book(
         self,
@@ -171,7 +169,7 @@ class Requests:
         attempts: int,
     ) -> dict[str, Any]:
         """A callback booked by a supervisor (or the demo)."""
-        async with self.runner.lock:
+        async with self.runner.locked():
             self.runner.core.not_dialling(lead_id)
             now = self.runner.clock.now()
             check(Disposition.CALLBACK, attempts, campaign, now, at, agent)

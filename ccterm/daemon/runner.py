@@ -11,8 +11,9 @@ through the methods here (ops/base.py's `Core`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from ccterm.clock import Cancellable, Clock
@@ -152,16 +153,16 @@ class Runner:
     async def run_effects(self) -> None:
         """Every effect the core has asked for, in order, pacing when it wants.
 
-        A store write that fails stops everything that would tell of it: the publishes
-        after it are dropped and the failure is raised (a request gets an error, not an
-        acknowledgement), while the lines and media effects still run, so no call is
-        left hanging."""
+        A store write that fails stops what would tell of it: the publishes after it are
+        dropped and the failure is raised (a request gets an error, not an
+        acknowledgement), while the other writes, lines and media still run, so no call
+        is left hanging and no other call's write is lost."""
         core = self.core
         failed: Exception | None = None
         try:
             for _ in range(MAX_ROUNDS):
                 for one in core.drain():
-                    if failed is not None and isinstance(one, Commit | Publish):
+                    if failed is not None and isinstance(one, Publish):
                         log.error("not done after a failed store write: %r", one)
                         continue
                     try:
@@ -180,10 +181,22 @@ class Runner:
                     if core.out:
                         continue
                 break
+            else:
+                log.error("effects kept coming after %d rounds; the rest wait", MAX_ROUNDS)
         finally:
             self._arm()
         if failed is not None:
             raise failed
+
+    @contextlib.asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        """A request's turn: the lock, and whatever the core asked for run before it ends
+        (also when a check refused the request after the floor learnt something)."""
+        async with self.lock:
+            try:
+                yield
+            finally:
+                await self.run_effects()
 
     async def commit(self, write: Dispose) -> dict[str, Any]:
         """A disposition a request makes, committed now (under the lock); the lead."""
@@ -270,16 +283,19 @@ class Runner:
     async def _take(self, one: Take, now: float) -> None:
         campaign = self.core.campaigns[one.campaign_id]
         leads: list[Lead] = []
-        for _ in range(one.count):
-            taken = await dialing.take_next(
-                self.store, campaign, agent=one.agent, mode=one.mode, hours=self.hours
-            )
-            if taken is None:
-                break
-            leads.append(
-                Lead(taken.lead_id, taken.attempt_id, taken.attempts, taken.e164, taken.name)
-            )
-        self.core.taken(one.campaign_id, one.agent, one.mode, leads, one.count, self.clock.now())
+        try:
+            for _ in range(one.count):
+                taken = await dialing.take_next(
+                    self.store, campaign, agent=one.agent, mode=one.mode, hours=self.hours
+                )
+                if taken is None:
+                    break
+                leads.append(
+                    Lead(taken.lead_id, taken.attempt_id, taken.attempts, taken.e164, taken.name)
+                )
+        finally:  # a failed fetch: the leads taken so far are dialled, the lines come back
+            now = self.clock.now()
+            self.core.taken(one.campaign_id, one.agent, one.mode, leads, one.count, now)
 
     def _abandoned(self, one: Abandoned) -> None:
         campaign = self.core.campaigns[one.campaign_id]

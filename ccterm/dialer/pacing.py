@@ -174,6 +174,11 @@ class Pacer:
     EXACT_LINES = 60
     MAX_BATCH = 200
     KEEP_LOAD = 1.0  # past the cut, lines kept while the people expected <= this x agents free
+    # Bursts: with little budget left, the people the lines in flight may bring are counted
+    # up to BURST_Z standard deviations over their mean (binomial), not only their mean;
+    # the full BURST_Z at no budget, none from BURST_SLACK abandons of budget up.
+    BURST_Z = 0.0
+    BURST_SLACK = 6.0
 
     def __init__(
         self, policy: Policy, *, ring_timeout: float = 25.0, safe_harbor: float = 2.0
@@ -276,6 +281,23 @@ class Pacer:
         self._agent_cache = (key, result)
         return result
 
+    def _burst_z(self, floor: Floor) -> float:
+        """How many standard deviations of a burst of answers to allow for, by budget left."""
+        if self.BURST_Z <= 0:
+            return 0.0
+        short = 1.0 - self.slack(floor) / self.BURST_SLACK
+        return self.BURST_Z * min(1.0, max(0.0, short))
+
+    @staticmethod
+    def _most_lines(agents: float, p: float, z: float) -> int:
+        """The most lines in flight whose people (binomial, chance p each) stay within
+        `agents` at z standard deviations over their mean: L p + z sqrt(L p (1-p))."""
+        if agents <= 0:
+            return 0
+        b = z * math.sqrt(p * (1.0 - p))
+        root = (-b + math.sqrt(b * b + 4.0 * p * agents)) / (2.0 * p)
+        return math.floor(root * root + 1e-9)
+
     def drop_after(self) -> float:
         """Seconds of ringing after which a line no agent will be free for is hung up (0: never).
 
@@ -335,9 +357,10 @@ class Pacer:
         # vary a lot and fewer free up than expected, the burst stays small.
         spread = self.ROOM_Z * math.sqrt(side.variances[-1])
         agents = floor.idle - floor.waiting + side.means[-1] - spread + self.ROOM_EXTRA
-        expected = (len(floor.ringing) - len(drop)) * model.answer_rate
-        if model.answer_rate > 0:
-            room = min(room, math.floor((agents - expected) / model.answer_rate))
+        kept = len(floor.ringing) - len(drop)
+        p = model.answer_rate
+        if p > 0:
+            room = min(room, self._most_lines(agents, p, self._burst_z(floor)) - kept)
         dial = 0
         risk = 0.0
         while dial < min(room, self.MAX_BATCH):

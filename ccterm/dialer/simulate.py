@@ -13,6 +13,7 @@ counts. The pacer sees only what the live floor gives it, never a pre-drawn numb
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -125,6 +126,9 @@ class Simulation:
         self._calls: dict[str, int] = {}  # call id -> attempt
         self._call_ids: dict[int, str] = {}  # attempt -> call id
         self._answered: set[str] = set()
+        self._cut: set[str] = set()  # hung up ringing by the pacer
+        self._queued: deque[TrunkEvent] = deque()  # events that came during a batch
+        self._flushing = False
         self._connected: dict[str, float] = {}  # call id -> connected at
         self._agents: dict[str, tuple[str, float]] = {}  # name -> (status, since)
         self._lines = 0
@@ -148,19 +152,30 @@ class Simulation:
         return self.metrics()
 
     def _flush(self) -> None:
-        """Execute what the floor asked, pacing when it wants, as the daemon's runner does."""
+        """Execute what the floor asked, pacing when it wants, as the daemon's runner does:
+        trunk events that come while a batch runs wait for it to end (the runner queues
+        them), so the core never hears of a line in the middle of its own effects."""
+        if self._flushing:
+            return
+        self._flushing = True
         core = self.core
-        while not self._over:
-            effects = core.drain()
-            for one in effects:
-                self._execute(one)
-            if core.out:
-                continue
-            if core.pace_wanted:
-                core.pace(self.clock.now())
+        try:
+            while not self._over:
+                effects = core.drain()
+                for one in effects:
+                    self._execute(one)
                 if core.out:
                     continue
-            break
+                if self._queued:
+                    core.trunk_event(self._queued.popleft(), self.clock.now())
+                    continue
+                if core.pace_wanted:
+                    core.pace(self.clock.now())
+                    if core.out:
+                        continue
+                break
+        finally:
+            self._flushing = False
         self._arm()
 
     def _arm(self) -> None:
@@ -196,6 +211,7 @@ class Simulation:
         elif isinstance(one, Hangup):
             call = self.core.calls.get(one.call_id)
             if call is not None and call.cut and one.call_id not in self._answered:
+                self._cut.add(one.call_id)
                 self._log("cut", call=one.call_id)
             self.trunk.hangup(one.call_id)
         elif isinstance(one, Bridge):  # the person talks, then hangs up
@@ -317,7 +333,7 @@ class Simulation:
             connected = self._connected.pop(event.call_id, None)
             if connected is not None:
                 self.talk_seconds += self.clock.now() - connected
-        self.core.trunk_event(event, self.clock.now())
+        self._queued.append(event)
         self._flush()
 
     def _finished(self, one: FinishAttempt) -> None:
@@ -326,9 +342,7 @@ class Simulation:
         if call_id in self._answered:
             self._log("end", call=call_id)
             return
-        call = self.core.calls.get(call_id)
-        cut = call is not None and call.cut
-        cut_off = cut or kind in ("human", "machine")
+        cut_off = call_id in self._cut or kind in ("human", "machine")
         self.counts["no_answer" if cut_off else kind] += 1
         self._log("end", call=call_id, outcome=kind)
 

@@ -38,6 +38,10 @@ class TokenBucket:
         self._refill(now)
         self._tokens -= calls
 
+    def refund(self, calls: int) -> None:
+        """Calls taken for and not placed (the list had no more): their tokens come back."""
+        self._tokens = min(self.capacity, self._tokens + calls)
+
     def next_at(self, now: float) -> float:
         """When the next call may start."""
         self._refill(now)

@@ -185,10 +185,9 @@ def test_an_agent_of_two_campaigns_is_counted_once() -> None:
     )
     floor.core.set_campaigns([other])
     floor.login("anna")
-    floor.leads(0)  # the list is empty for now
+    floor.leads(0)  # the list is empty for now: asked again at the next tick
     floor.core.agents["anna"].campaigns = (1, 2)  # she works both
-    floor.core.pace_wanted = True
-    floor.lines()
+    floor.wake(1.0)
     assert [(t.campaign_id, t.count) for t in floor.asked] == [(1, 8)], "one campaign dials"
     running = {1, 2}
     counted = [floor.core.floor(c, running, floor.now, 10).idle for c in (floor.campaign, other)]
@@ -245,3 +244,55 @@ def test_agent_first_is_refused_for_predictive() -> None:
         assert "agent_first cannot go with predictive" in exc.message
     else:
         raise AssertionError("predictive with agent first was accepted")
+
+
+def test_an_empty_list_is_asked_again_at_the_next_tick_and_its_tokens_come_back() -> None:
+    floor = Floor()
+    floor.core.bucket.capacity = 1.0  # one call at a time
+    assert floor.login("anna") == ["anna is ready", "take 1 for anna"]
+    assert floor.leads(0) == []  # nothing due now
+    assert floor.core.bucket.available(floor.now) == 1, "the token came back"
+    assert floor.wake(0.5) == []  # not asked again within the second
+    assert floor.wake(1.0) == ["take 1 for anna"]
+
+
+def test_pausing_while_lines_ring_pauses_at_once_and_the_lines_go_to_anyone() -> None:
+    floor = Floor()
+    floor.login("anna")
+    floor.leads(1)
+    floor.core.pause("anna", "coffee", floor.now)
+    assert floor.lines() == ["anna is paused (coffee)"]
+    assert floor.core.calls["c1-1"].agent is None
+    assert floor.at(30).ended("c1-1", Outcome.NO_ANSWER, 487)[-1] == "commit no_answer 1 by dialer"
+    assert floor.status("anna") == "paused"
+
+
+def test_agent_first_her_other_ringing_line_leaves_her_ear_when_she_takes_one() -> None:
+    floor = Floor(DialMode.POWER, audio=True, dial_order=DialOrder.AGENT_FIRST, dial_ratio=2)
+    floor.login("anna")
+    floor.phone("anna", up=True)
+    floor.leads(1)
+    floor.leads(1)
+    floor.at(1).ringing("c1-1")
+    floor.ringing("c2-2")
+    assert floor.at(5).answered("c1-1") == [
+        "ringback off for anna",
+        "unbridge c2-2",  # the other line rings on for whoever is free, not in her ear
+        "ringback off for anna",
+        "bridge c1-1 to anna",
+        "commit connected 1 to anna",
+        "anna is on_call",
+    ]
+
+
+def test_an_agent_back_after_vanishing_mid_call_takes_calls_again() -> None:
+    floor = Floor()
+    floor.login("anna")
+    floor.leads(1)
+    floor.at(8).answered("c1-1")
+    floor.at(9).client_closed("anna")
+    floor.wake(19)
+    floor.at(100).ended("c1-1")
+    assert floor.status("anna") == "offline"
+    assert floor.at(200).login("anna") == ["anna is ready", "take 1 for anna"]
+    assert floor.core.agents["anna"].free()

@@ -103,6 +103,7 @@ class Floor:
         )
         self.core.set_campaigns([self.campaign])
         self.core.trunk_event(TrunkStateChanged(TrunkState.UP), T0)
+        self.core.wake_up(T0)  # the first tick, as the runner's first step
         self.core.drain()
         self.leads_given = 0
         self.asked: list[Take] = []  # the Takes not answered yet, which `leads` answers

@@ -32,7 +32,7 @@ class AgentMoves(FloorBase):
         self.timers.cancel(("gone", name))
         if new_client:
             agent.clients += 1
-        self.campaigns[campaign.id] = campaign
+        self.campaign_changed(campaign)
         current = agent.campaign
         if agent.status in BUSY and current is not None and current != campaign.id:
             raise Conflict(
@@ -75,7 +75,10 @@ class AgentMoves(FloorBase):
 
     def pause(self, name: str, reason: str, now: float) -> Agent:
         agent = self.logged_in(name)
-        if agent.status in BUSY:
+        if agent.status is AgentStatus.DIALING:  # their lines go to whoever is free
+            self.release_reserved(agent)
+            self.set_status(agent, AgentStatus.PAUSED, now, reason=reason)
+        elif agent.status in BUSY:
             agent.pause_after_call = True  # the call in hand finishes first
             agent.pause_reason = reason  # shown once the pause begins
             self.release_reserved(agent)

@@ -18,6 +18,7 @@ from ccterm.daemon.floor.effects import (
     Effect,
     MarkConnected,
     Publish,
+    ReleasePhone,
     Ringback,
     Unbridge,
 )
@@ -66,6 +67,7 @@ class FloorBase:
         self.bucket = TokenBucket(setup.calls_per_second, setup.burst)
         self.pace_wanted = True
         self.pending = 0  # lines asked of the store (Take) and not back yet
+        self.exhausted: set[int] = set()  # campaigns whose list ran dry, until the next tick
         self._ids = itertools.count(1)
         self.timers.set(("tick", ""), now)
 
@@ -86,6 +88,17 @@ class FloorBase:
         if pacer is None:
             pacer = self.new_pacer(campaign_id)
         return pacer.model
+
+    def campaign_changed(self, campaign: Campaign) -> None:
+        """A campaign as the store has it now: its agents' screens follow a new status."""
+        old = self.campaigns.get(campaign.id)
+        self.campaigns[campaign.id] = campaign
+        if old is not None and old.status is not campaign.status:
+            for agent in self.agents.values():
+                if campaign.id in agent.campaigns:
+                    self.agent_changed(agent)
+        if old != campaign:
+            self.wake()
 
     def new_pacer(self, campaign_id: int) -> Pacer:
         raise NotImplementedError  # dialing.py
@@ -179,6 +192,7 @@ class FloorBase:
         for other in self.calls.values():  # this agent's other lines go to anyone free
             if other is not call and other.agent == agent.name and other.state in RINGING:
                 other.agent = None
+                self.end_early(other, agent.name)
 
     def connected(self, call: Call, agent: Agent) -> None:
         """Audio first (the person hears the agent at once), then the commit, then the news."""
@@ -252,7 +266,11 @@ class FloorBase:
         agent.wrapup_until = None
         if agent.clients == 0 and not self.gone_pending(agent):
             agent.campaigns = ()
+            agent.pause_after_call = False  # back later: a new start, not this call's pause
             self.set_status(agent, AgentStatus.OFFLINE, now)
+            if self.setup.audio:
+                agent.phone = "down"
+                self.emit(ReleasePhone(agent.name))
         elif agent.pause_after_call:
             agent.pause_after_call = False
             reason = agent.pause_reason

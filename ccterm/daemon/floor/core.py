@@ -46,15 +46,6 @@ class FloorCore(Dialing):
         for campaign in campaigns:
             self.campaign_changed(campaign)
 
-    def campaign_changed(self, campaign: Campaign) -> None:
-        old = self.campaigns.get(campaign.id)
-        self.campaigns[campaign.id] = campaign
-        if old is not None and old.status is not campaign.status:
-            for agent in self.agents.values():
-                if campaign.id in agent.campaigns:
-                    self.agent_changed(agent)
-        self.wake()
-
     def trunk_event(self, event: TrunkEvent, now: float) -> None:
         """An event about a customer's call (the runner routes phone legs and probes itself)."""
         if isinstance(event, TrunkStateChanged):
@@ -78,6 +69,7 @@ class FloorCore(Dialing):
         for kind, key in self.timers.pop_due(now):
             if kind == "tick":
                 self.timers.set(("tick", ""), now + TICK)
+                self.exhausted.clear()  # retries and callbacks may have come due
                 self.emit(ClockWork())
                 self.publish_pacing(now)
                 self.wake()

@@ -89,7 +89,7 @@ class Dialing(CallFlow):
             return
         running = self.running()
         self.power([c for c in running if c.settings.mode is DialMode.POWER], now)
-        paced = [c for c in running if c.settings.mode in PACED]
+        paced = [c for c in running if c.settings.mode in PACED and c.id not in self.exhausted]
         if paced:
             first = int(now) % len(paced)  # campaigns take turns at the first token
             for campaign in paced[first:] + paced[:first]:
@@ -130,8 +130,12 @@ class Dialing(CallFlow):
         asked: int,
         now: float,
     ) -> None:
-        """The store's answer to a Take: these leads (fewer: the list ran dry for now)."""
+        """The store's answer to a Take: these leads (fewer: the list ran dry for now, and
+        it is not asked again before the next tick; the tokens not used come back)."""
         self.pending = max(0, self.pending - asked)
+        if len(leads) < asked:
+            self.bucket.refund(asked - len(leads))
+            self.exhausted.add(campaign_id)
         if campaign_id not in self.campaigns:
             return
         for lead in leads:
@@ -211,6 +215,7 @@ class Dialing(CallFlow):
 
     def power(self, power: list[Campaign], now: float) -> None:
         """Give free agents of power campaigns their lines, reserved to them."""
+        power = [c for c in power if c.id not in self.exhausted]
         ids = {c.id for c in power}
         logged = [a for a in self.agents.values() if a.campaigns and self.phone_up(a)]
         if not any(a.campaign in ids for a in logged):
