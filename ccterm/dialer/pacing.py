@@ -177,8 +177,12 @@ class Pacer:
     # Bursts: with little budget left, the people the lines in flight may bring are counted
     # up to BURST_Z standard deviations over their mean (binomial), not only their mean;
     # the full BURST_Z at no budget, none from BURST_SLACK abandons of budget up.
-    BURST_Z = 0.0
+    BURST_Z = 1.5
     BURST_SLACK = 6.0
+    # A team of SMALL_TEAM agents or fewer earns its budget slowly (few answers an hour),
+    # so its reference threshold is THETA_SMALL: at the same budget it risks a little more.
+    SMALL_TEAM = 5
+    THETA_SMALL = 0.04
 
     def __init__(
         self, policy: Policy, *, ring_timeout: float = 25.0, safe_harbor: float = 2.0
@@ -200,7 +204,9 @@ class Pacer:
         # Below the reserve the threshold halves with every abandon: the rate must end
         # under the cap in every window, not on average.
         doublings = above / (self.SLACK_DOUBLING if above > 0 else self.SLACK_HALVING)
-        theta: float = self.THETA_REF * math.pow(2.0, doublings)
+        team = floor.idle + len(floor.talking) + len(floor.wrapping)
+        ref = self.THETA_SMALL if team <= self.SMALL_TEAM else self.THETA_REF
+        theta: float = ref * math.pow(2.0, doublings)
         return min(self.THETA_MAX, theta)
 
     def decide(self, floor: Floor) -> Decision:
@@ -283,8 +289,9 @@ class Pacer:
 
     def _burst_z(self, floor: Floor) -> float:
         """How many standard deviations of a burst of answers to allow for, by budget left."""
-        if self.BURST_Z <= 0:
-            return 0.0
+        team = floor.idle + len(floor.talking) + len(floor.wrapping)
+        if self.BURST_Z <= 0 or team <= self.SMALL_TEAM:
+            return 0.0  # a small team's lines in flight are few: no burst to speak of
         short = 1.0 - self.slack(floor) / self.BURST_SLACK
         return self.BURST_Z * min(1.0, max(0.0, short))
 
