@@ -243,3 +243,19 @@ def test_the_cap_holds_on_variable_talk_and_tiny_teams(name: str, seed: int) -> 
     [p] = shifts(name, "progressive", range(seed, seed + 1))
     assert m["abandon_rate"] <= 0.03, m
     assert m["occupancy"] > p["occupancy"] + 0.05
+
+
+def test_with_little_budget_left_a_team_keeps_room_for_a_burst_of_answers() -> None:
+    """Rare answers on many lines come in bursts: near the cap, a 12-agent team keeps
+    fewer lines in flight than the mean alone allows; with budget to spare, as many."""
+    pacer = Pacer(Policy("predictive", target=0.03))
+    team = {"idle": 2, "talking": [0.0] * 10, "waiting": 0, "lines_in_use": 0}
+    near_cap = floor(**team, answered=300, abandoned=8)  # 0.7 abandons of budget left
+    spare = floor(**team, answered=600, abandoned=2)  # 15 abandons of budget left
+    z = pacer._burst_z(near_cap)
+    assert z > 1.0 and pacer._burst_z(spare) == 0.0
+    by_mean = Pacer._most_lines(4.0, 0.06, 0.0)
+    assert by_mean == 66  # 4 agents' worth of people at 6 % answers
+    assert Pacer._most_lines(4.0, 0.06, z) < 0.75 * by_mean
+    small = floor(idle=1, talking=[0.0, 0.0], waiting=0, lines_in_use=0, answered=30)
+    assert pacer._burst_z(small) == 0.0, "three agents: too few lines for a burst"
