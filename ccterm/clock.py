@@ -113,6 +113,35 @@ class VirtualClock:
         self._now = max(self._now, when)
 
 
+class Alarm:
+    """One timer on a clock, moved to whenever a core next wants waking (`set`); the
+    runner and the simulator both sleep on one of these."""
+
+    def __init__(self, clock: Clock, ring: Callable[[], object]) -> None:
+        self._clock = clock
+        self._ring = ring
+        self._timer: Cancellable | None = None
+        self._at: float | None = None
+
+    def set(self, at: float | None) -> None:
+        """Ring at `at` (epoch seconds on the clock), or never (None)."""
+        if at == self._at:
+            return
+        self.cancel()
+        self._at = at
+        if at is not None:
+            self._timer = self._clock.call_later(at - self._clock.now(), self._rung)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer, self._at = None, None
+
+    def _rung(self) -> None:
+        self._timer, self._at = None, None
+        self._ring()
+
+
 def utc(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 

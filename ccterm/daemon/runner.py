@@ -16,7 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from ccterm.clock import Cancellable, Clock
+from ccterm.clock import Alarm, Clock
 from ccterm.config import Config
 from ccterm.daemon import commits
 from ccterm.daemon.audio import Media, PhoneNews
@@ -77,8 +77,7 @@ class Runner:
         self.lock = asyncio.Lock()
         self._events: asyncio.Queue[TrunkEvent] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._timer: Cancellable | None = None
-        self._timer_at: float | None = None
+        self._alarm = Alarm(clock, self._wake)
         self.lead: dict[str, Any] | None = None  # the last disposition's lead, for its reply
         self.probes: dict[str, asyncio.Queue[TrunkEvent]] = {}
         self._closed = False
@@ -117,8 +116,7 @@ class Runner:
 
     async def close(self) -> None:
         self._closed = True
-        if self._timer is not None:
-            self._timer.cancel()
+        self._alarm.cancel()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -206,17 +204,10 @@ class Runner:
         return self.lead
 
     def _arm(self) -> None:
-        at = self.core.next_wake()
-        if at == self._timer_at or self._closed:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer, self._timer_at = None, at
-        if at is not None:
-            self._timer = self.clock.call_later(at - self.clock.now(), self._wake)
+        if not self._closed:
+            self._alarm.set(self.core.next_wake())
 
     def _wake(self) -> None:
-        self._timer, self._timer_at = None, None
         self._spawn(self.step(self.core.wake_up), "floor-wake")
 
     def _spawn(self, coro: Any, name: str) -> None:

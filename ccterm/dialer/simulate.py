@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from ccterm.clock import Cancellable, VirtualClock
+from ccterm.clock import Alarm, VirtualClock
 from ccterm.daemon.floor.base import Setup
 from ccterm.daemon.floor.core import FloorCore
 from ccterm.daemon.floor.effects import (
@@ -120,8 +120,7 @@ class Simulation:
         self._events = events
         self._end = START + scenario.shift_seconds
         self._over = False
-        self._timer: Cancellable | None = None
-        self._timer_at: float | None = None
+        self._alarm = Alarm(self.clock, self._wake)
         self._taken: dict[int, tuple[Contact, str]] = {}  # attempt -> contact, the truth
         self._calls: dict[str, int] = {}  # call id -> attempt
         self._call_ids: dict[int, str] = {}  # attempt -> call id
@@ -179,17 +178,10 @@ class Simulation:
         self._arm()
 
     def _arm(self) -> None:
-        at = self.core.next_wake()
-        if at == self._timer_at or self._over:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer, self._timer_at = None, at
-        if at is not None:
-            self._timer = self.clock.call_later(at - self.clock.now(), self._wake)
+        if not self._over:
+            self._alarm.set(self.core.next_wake())
 
     def _wake(self) -> None:
-        self._timer, self._timer_at = None, None
         if self.clock.now() < self._end:
             self.core.wake_up(self.clock.now())
             self._flush()
