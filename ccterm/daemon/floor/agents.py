@@ -6,7 +6,7 @@ from __future__ import annotations
 from ccterm.daemon.floor.base import GONE_AFTER, FloorBase, log
 from ccterm.daemon.floor.effects import Dispose, Hangup, ReleasePhone, RingPhone
 from ccterm.daemon.floor.state import BUSY, Agent, Call, CallState, Outbound
-from ccterm.errors import Conflict, NotFound
+from ccterm.errors import Conflict
 from ccterm.model import AgentStatus, Campaign, Disposition
 
 
@@ -292,9 +292,3 @@ class AgentMoves(FloorBase):
         )
         self.emit(write)
         self.disposed(write, now)
-
-    def group_of(self, name: str) -> str:
-        agent = self.agents.get(name)
-        if agent is None:
-            raise NotFound(f"{name} is not logged in")
-        return agent.group

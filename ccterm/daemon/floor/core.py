@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from ccterm.daemon.floor.base import TICK, Setup
 from ccterm.daemon.floor.dialing import Dialing
 from ccterm.daemon.floor.effects import ClockWork, Effect, Hangup, Publish
-from ccterm.daemon.floor.state import Agent
 from ccterm.dialer.pacing import Policy
 from ccterm.model import Campaign
 from ccterm.sip.trunk import (
@@ -92,6 +91,3 @@ class FloorCore(Dialing):
     def answered(self, call_id: str) -> bool:
         call = self.calls.get(call_id)
         return call is not None and call.answered_at is not None
-
-    def known(self, name: str) -> Agent | None:
-        return self.agents.get(name)

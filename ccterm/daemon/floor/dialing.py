@@ -193,7 +193,6 @@ class Dialing(CallFlow):
                 ringing.append(c.started_at)  # an agent's own dial waits for that agent
             elif c.state is CallState.SCREENING:
                 screening += 1
-        ringing.extend([now] * self.pending_for(campaign.id))
         budget = self.window(campaign.id).tightest(campaign.settings.abandon_cap, now)
         lines = len(self.calls) + self.pending
         return Floor(
@@ -209,9 +208,6 @@ class Dialing(CallFlow):
             answered=budget.answered,
             abandoned=budget.abandoned,
         )
-
-    def pending_for(self, campaign_id: int) -> int:
-        return 0  # Takes are answered within the same runner step, before any other pass
 
     def power(self, power: list[Campaign], now: float) -> None:
         """Give free agents of power campaigns their lines, reserved to them."""
