@@ -14,13 +14,14 @@ import re
 import tomllib
 import types
 import typing
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import tomli_w
 
 from ccterm.errors import ConfigError
+from ccterm.inbound_plan import PLAN_SECTIONS, InboundPlan, parse_plan
 from ccterm.model import Role
 
 DEFAULT_PATH = Path("config.toml")
@@ -93,6 +94,7 @@ class Config:
     sim: SimConfig = SimConfig()
     dialer: DialerConfig = DialerConfig()
     users: tuple[UserConfig, ...] = ()
+    inbound: InboundPlan = InboundPlan()
 
     def user(self, name: str) -> UserConfig | None:
         for user in self.users:
@@ -139,7 +141,7 @@ def load(path: str | Path | None = None) -> Config:
 
 def parse(data: dict[str, Any], file: Path) -> Config:
     where = _Where(file)
-    known = [*SECTIONS, "users"]
+    known = [*SECTIONS, "users", *PLAN_SECTIONS]
     for key in data:
         if key not in known:
             raise where.error(None, key, f"unknown section{_nearest(key, known, data)}")
@@ -158,7 +160,8 @@ def parse(data: dict[str, Any], file: Path) -> Config:
         if not isinstance(item, dict):
             raise where.error(None, label, "expected a table")
         users.append(_build(UserConfig, item, where, label))
-    config = Config(path=file, users=tuple(users), **sections)
+    plan = parse_plan(data, file)
+    config = Config(path=file, users=tuple(users), inbound=plan, **sections)
     _check(config, where)
     return _anchor_paths(config)
 
@@ -363,14 +366,7 @@ def _anchor_paths(config: Config) -> Config:
         socket_group=d.socket_group,
         log_level=d.log_level,
     )
-    return Config(
-        path=config.path,
-        daemon=daemon,
-        trunk=config.trunk,
-        sim=config.sim,
-        dialer=config.dialer,
-        users=config.users,
-    )
+    return replace(config, daemon=daemon)
 
 
 def _toml(value: Any) -> str:
