@@ -94,7 +94,7 @@ class Config:
     sim: SimConfig = SimConfig()
     dialer: DialerConfig = DialerConfig()
     users: tuple[UserConfig, ...] = ()
-    inbound: InboundPlan = InboundPlan()
+    inbound: InboundPlan = field(default_factory=InboundPlan)
 
     def user(self, name: str) -> UserConfig | None:
         for user in self.users:
