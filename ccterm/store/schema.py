@@ -183,6 +183,56 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE campaigns ADD COLUMN archived_at REAL;
     """,
+    # v4: inbound. Every inbound call with its path through menus and queues (the
+    # queue report is counted from these), and the callbacks that keep a caller's place
+    # in line (also voicemail tasks). A callback is marked `placing` in its own commit
+    # before it is dialled, so a crash never places it twice.
+    """
+    CREATE TABLE inbound_calls (
+        id INTEGER PRIMARY KEY,
+        call_id TEXT NOT NULL UNIQUE,
+        did TEXT NOT NULL,
+        client TEXT NOT NULL DEFAULT '',
+        caller TEXT NOT NULL DEFAULT '',
+        e164 TEXT,
+        contact_id INTEGER REFERENCES contacts (id),
+        path TEXT NOT NULL DEFAULT '[]',
+        queue TEXT,
+        arrived_at REAL NOT NULL,
+        entered_at REAL,
+        offered_at REAL,
+        answered_at REAL,
+        agent TEXT,
+        ended_at REAL,
+        hung_up_by TEXT CHECK (hung_up_by IN ('caller', 'agent', 'system')),
+        outcome TEXT CHECK (outcome IN (
+            'answered', 'abandoned', 'overflowed', 'voicemail', 'callback', 'closed',
+            'not_in_service', 'menu_hangup', 'failed')),
+        recording TEXT
+    );
+    CREATE INDEX inbound_queue ON inbound_calls (queue, arrived_at);
+    CREATE INDEX inbound_e164 ON inbound_calls (e164, arrived_at);
+
+    CREATE TABLE queue_callbacks (
+        id INTEGER PRIMARY KEY,
+        inbound_id INTEGER NOT NULL REFERENCES inbound_calls (id),
+        queue TEXT NOT NULL,
+        e164 TEXT NOT NULL,
+        entered_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'waiting'
+            CHECK (state IN ('waiting', 'placing', 'done', 'expired', 'failed')),
+        placing_at REAL,
+        agent TEXT,
+        voicemail TEXT,
+        done_at REAL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX queue_callbacks_open ON queue_callbacks (queue, entered_at)
+        WHERE state IN ('waiting', 'placing');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
