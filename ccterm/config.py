@@ -17,6 +17,7 @@ import typing
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomli_w
 
@@ -35,6 +36,8 @@ class DaemonConfig:
     recordings: Path = Path("/var/lib/ccterm/recordings")
     socket_group: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    default_inbound: str = ""  # where calls to a number in no [[inbound]] go; "" = not in service
+    timezone: str = ""  # the [[inbound]] hours' zone; "" = the machine's
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,11 +279,38 @@ def _choice(
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
+def _check_inbound(config: Config, where: _Where) -> None:
+    """[daemon] default_inbound names a route the plan has; timezone is a real zone."""
+    d, plan = config.daemon, config.inbound
+    target = d.default_inbound
+    if target:
+        kind, _, name = target.partition(":")
+        names = {"menu": list(plan.menus), "queue": list(plan.queues)}.get(kind)
+        if names is None and target not in ("voicemail", "hangup"):
+            raise where.error(
+                "daemon",
+                "default_inbound",
+                f"'{target}' is not menu:NAME, queue:NAME, voicemail or hangup",
+            )
+        if names is not None and name not in names:
+            raise where.error(
+                "daemon", "default_inbound", f"no {kind} '{name}'{_nearest(name, names, {})}"
+            )
+    if d.timezone:
+        try:
+            ZoneInfo(d.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise where.error(
+                "daemon", "timezone", f"'{d.timezone}' is not a time zone (like 'Europe/Warsaw')"
+            ) from None
+
+
 def _check(config: Config, where: _Where) -> None:
     """Value rules that a type cannot express."""
     import phonenumbers  # late: only loading a config needs it, not every import of this module
 
     trunk, dialer = config.trunk, config.dialer
+    _check_inbound(config, where)
     for key, port in (("port", trunk.port), ("local_port", trunk.local_port)):
         if not 1 <= port <= 65535:
             raise where.error("trunk", key, f"{port} is not a port number (1..65535)")
@@ -359,12 +389,11 @@ def _anchor_paths(config: Config) -> Config:
     def anchor(p: Path) -> Path:
         return p if p.is_absolute() else base / p
 
-    daemon = DaemonConfig(
+    daemon = replace(
+        d,
         socket=anchor(d.socket),
         database=anchor(d.database),
         recordings=anchor(d.recordings),
-        socket_group=d.socket_group,
-        log_level=d.log_level,
     )
     return replace(config, daemon=daemon)
 

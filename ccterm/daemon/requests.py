@@ -55,9 +55,11 @@ class Requests:
         return self.runner.core.show(campaign, self.runner.clock.now())
 
     async def login(self, who: Identity, session: Session, campaign_name: str) -> dict[str, Any]:
-        campaign = await campaigns.get(self.runner.store, campaign_name)
-        if not campaign.visible_to(who.role, who.user, who.group):
-            raise NotFound(f"no campaign named '{campaign_name}'")
+        campaign = None
+        if campaign_name:
+            campaign = await campaigns.get(self.runner.store, campaign_name)
+            if not campaign.visible_to(who.role, who.user, who.group):
+                raise NotFound(f"no campaign named '{campaign_name}'")
         mine = self._sessions.setdefault(who.user, set())
         new_client = session not in mine
         if new_client:

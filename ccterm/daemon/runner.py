@@ -15,6 +15,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from ccterm.clock import Alarm, Clock
 from ccterm.config import Config
@@ -24,6 +25,7 @@ from ccterm.daemon.floor.base import NO_MESSAGE_HOLD, Setup
 from ccterm.daemon.floor.core import FloorCore
 from ccterm.daemon.floor.effects import (
     Abandoned,
+    Answer,
     Bridge,
     ClockWork,
     Commit,
@@ -31,14 +33,18 @@ from ccterm.daemon.floor.effects import (
     Effect,
     Hangup,
     Originate,
+    PlayPrompt,
     Publish,
+    RecordCaller,
     ReleasePhone,
     Ringback,
     RingPhone,
+    StopPrompt,
     Take,
     Unbridge,
 )
 from ccterm.daemon.floor.state import Lead
+from ccterm.daemon.ivr_audio import IvrAudio
 from ccterm.daemon.messages import abandon_message, message_hold
 from ccterm.daemon.server import Identity, Server, campaign_audience
 from ccterm.dialer.dispositions import DispositionError
@@ -46,8 +52,8 @@ from ccterm.dialer.hours import CallingHours
 from ccterm.dialer.windows import MONTH
 from ccterm.errors import Conflict
 from ccterm.model import Campaign, CampaignStatus, Role
-from ccterm.sip.trunk import InboundCall, Trunk, TrunkEvent
-from ccterm.store import campaigns, dialing, history
+from ccterm.sip.trunk import Trunk, TrunkEvent
+from ccterm.store import campaigns, dialing, history, inbound
 from ccterm.store.db import Store
 from ccterm.store.leads import promote_due
 
@@ -74,6 +80,8 @@ class Runner:
             caller_id=config.trunk.caller_id,
         )
         self.core = FloorCore(setup, clock.now())
+        self.ivr = IvrAudio(trunk, self.media, clock, config, self._prompt_done)
+        self.set_plan(config)
         self.lock = asyncio.Lock()
         self._events: asyncio.Queue[TrunkEvent] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -81,6 +89,17 @@ class Runner:
         self.lead: dict[str, Any] | None = None  # the last disposition's lead, for its reply
         self.probes: dict[str, asyncio.Queue[TrunkEvent]] = {}
         self._closed = False
+
+    def set_plan(self, config: Config) -> None:
+        """The inbound plan (at start, and on reload: calls in progress keep their way)."""
+        d = config.daemon
+        zone = ZoneInfo(d.timezone) if d.timezone else None
+        self.core.set_plan(config.inbound, default=d.default_inbound, zone=zone)
+
+    def _prompt_done(self, call_id: str, token: int) -> None:
+        self._spawn(
+            self.step(lambda now: self.core.prompt_done(call_id, token, now)), "prompt-done"
+        )
 
     # -- start and stop ------------------------------------------------------------------------
 
@@ -253,11 +272,24 @@ class Runner:
         elif isinstance(one, Take):
             await self._take(one, now)
         elif isinstance(one, Bridge):
+            if one.tone:
+                self.ivr.tone(one.agent)
             path = self.media.bridge(one.call_id, one.agent, now, record=not one.early)
             if path is not None and one.attempt_id is not None:
                 await dialing.set_recording(self.store, one.attempt_id, str(path))
+            elif path is not None:
+                await inbound.set_recording(self.store, one.call_id, str(path))
         elif isinstance(one, Unbridge):
             self.media.unbridge(one.call_id)
+            self.ivr.ended(one.call_id)
+        elif isinstance(one, Answer):
+            self.ivr.answer(one.call_id)
+        elif isinstance(one, PlayPrompt):
+            self.ivr.play(one)
+        elif isinstance(one, StopPrompt):
+            self.ivr.stop(one.call_id)
+        elif isinstance(one, RecordCaller):
+            await self._voicemail(one)
         elif isinstance(one, Ringback):
             self.media.ringback(one.agent, on=one.on)
         elif isinstance(one, RingPhone):
@@ -270,6 +302,13 @@ class Runner:
             self._abandoned(one)
         elif isinstance(one, ClockWork):
             await self._clock_work()
+
+    async def _voicemail(self, one: RecordCaller) -> None:
+        """Record the caller; the message becomes a callback task for the queue's agents."""
+        path = self.ivr.record(one.call_id, one.queue)
+        call = self.core.calls.get(one.call_id)
+        caller = getattr(call.kind, "caller", "") if call is not None else ""
+        log.info("voicemail from %s for %s: %s", caller or "?", one.queue or "-", path)
 
     async def _take(self, one: Take, now: float) -> None:
         campaign = self.core.campaigns[one.campaign_id]
@@ -362,15 +401,6 @@ class Runner:
     # -- trunk events --------------------------------------------------------------------------
 
     async def _trunk_event(self, event: TrunkEvent) -> None:
-        if isinstance(event, InboundCall):
-            # No IVR or inbound queue yet: say busy at once rather than ring for ever.
-            log.warning(
-                "inbound call from %s to %s refused (busy): no inbound queue yet",
-                event.caller or "unknown",
-                event.did or "unknown",
-            )
-            self.trunk.hangup(event.call_id)
-            return
         if self.media.handles(event):
             news = self.media.on_event(event)
             if news is not None:

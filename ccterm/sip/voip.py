@@ -282,7 +282,13 @@ class VoipTrunk:
 
     def play(self, call_id: str, path: Path, on_done: Callable[[], None] | None = None) -> float:
         """Play a WAV into the leg over what it hears; its length in seconds (AudioFileError)."""
-        frames = media.load_wav(path)
+        return self.play_frames(call_id, media.load_wav(path), on_done)
+
+    def play_frames(
+        self, call_id: str, frames: list[bytes], on_done: Callable[[], None] | None = None
+    ) -> float:
+        """Play 20 ms linear frames into the leg, replacing what played; `on_done` runs on
+        the event loop when they end (never for a prompt replaced or stopped)."""
         done = None
         if on_done is not None and self._loop is not None:
             loop = self._loop
@@ -292,6 +298,9 @@ class VoipTrunk:
 
         self.media.play(call_id, frames, done)
         return len(frames) * media.FRAME_MS / 1000
+
+    def stop_playing(self, call_id: str) -> None:
+        self.media.play(call_id, [], None)
 
     def record(self, key: str, path: Path, left: str, right: str) -> None:
         self.media.record(key, path, left, right)

@@ -10,20 +10,29 @@ from ccterm.daemon.floor.base import Setup
 from ccterm.daemon.floor.core import FloorCore
 from ccterm.daemon.floor.effects import (
     Abandoned,
+    Answer,
     Bridge,
     ClockWork,
     Dispose,
     Effect,
     FinishAttempt,
     Hangup,
+    InboundAnswered,
+    InboundArrived,
+    InboundEnded,
+    InboundQueued,
     MarkAbandoned,
     MarkAnswered,
     MarkConnected,
     Originate,
+    PlayPrompt,
     Publish,
+    QueueCallback,
+    RecordCaller,
     ReleasePhone,
     Ringback,
     RingPhone,
+    StopPrompt,
     Take,
     Unbridge,
 )
@@ -50,7 +59,27 @@ def line(one: Effect) -> str | None:
     if isinstance(one, Take):
         return f"take {one.count} for {one.agent or 'anyone'}"
     if isinstance(one, Bridge):
-        return f"bridge {one.call_id} to {one.agent}" + (" early" if one.early else "")
+        tone = " after a tone" if one.tone else ""
+        return f"bridge {one.call_id} to {one.agent}" + (" early" if one.early else "") + tone
+    if isinstance(one, Answer):
+        return f"answer {one.call_id}"
+    if isinstance(one, PlayPrompt):
+        return f"play {' '.join(one.prompts)} to {one.call_id}" + (" looped" if one.loop else "")
+    if isinstance(one, StopPrompt):
+        return f"stop the prompt to {one.call_id}"
+    if isinstance(one, RecordCaller):
+        return f"record {one.call_id}"
+    if isinstance(one, InboundArrived):
+        return f"commit arrived {one.call_id} from {one.caller} to {one.did}"
+    if isinstance(one, InboundQueued):
+        return f"commit {one.call_id} in {one.queue} since {one.entered_at - T0:g}"
+    if isinstance(one, InboundAnswered):
+        return f"commit {one.call_id} answered by {one.agent}"
+    if isinstance(one, InboundEnded):
+        return f"commit {one.call_id} {one.outcome} ({one.hung_up_by}): {' '.join(one.path)}"
+    if isinstance(one, QueueCallback):
+        what = "voicemail" if one.voicemail else "callback"
+        return f"commit {what} for {one.caller} in {one.queue} since {one.entered_at - T0:g}"
     if isinstance(one, Ringback):
         return f"ringback {'on' if one.on else 'off'} for {one.agent}"
     if isinstance(one, Unbridge):

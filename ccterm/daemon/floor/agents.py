@@ -9,8 +9,14 @@ from ccterm.daemon.floor.state import BUSY, Agent, Call, CallState, Outbound
 from ccterm.errors import Conflict
 from ccterm.model import AgentStatus, Campaign, Disposition
 
+INBOUND_WRAPUP = 30.0  # seconds of wrap-up after an inbound call, for an inbound-only agent
+
 
 class AgentMoves(FloorBase):
+    def queues_of(self, group: str) -> tuple[str, ...]:
+        """The inbound queues an agent of `group` serves (queues.py knows the plan)."""
+        return ()
+
     def agent(self, name: str, group: str) -> Agent:
         live = self.agents.get(name)
         if live is None:
@@ -20,27 +26,39 @@ class AgentMoves(FloorBase):
 
     def logged_in(self, name: str) -> Agent:
         agent = self.agents.get(name)
-        if agent is None or agent.status is AgentStatus.OFFLINE or not agent.campaigns:
+        if agent is None or agent.status is AgentStatus.OFFLINE:
+            raise Conflict("you are not logged in", "log in first (agent.login)")
+        if not agent.campaigns and not agent.queues:
             raise Conflict("you are not logged in to a campaign", "log in first (agent.login)")
         return agent
 
     def login(
-        self, name: str, group: str, campaign: Campaign, now: float, *, new_client: bool
+        self, name: str, group: str, campaign: Campaign | None, now: float, *, new_client: bool
     ) -> Agent:
-        """A desk logs in to a campaign (the runner checked the agent may see it)."""
+        """A desk logs in to a campaign, or (None) to its group's inbound queues only
+        (the runner checked the agent may see it). The group's queues come either way."""
         agent = self.agent(name, group)
+        queues = self.queues_of(group)
+        if campaign is None and not queues:
+            raise Conflict(
+                f"group '{group or '(none)'}' serves no inbound queue",
+                "log in to a campaign, or ask an admin to add the group to a [queues] table",
+            )
         self.timers.cancel(("gone", name))
         if new_client:
             agent.clients += 1
-        self.campaign_changed(campaign)
+        if campaign is not None:
+            self.campaign_changed(campaign)
         current = agent.campaign
-        if agent.status in BUSY and current is not None and current != campaign.id:
-            raise Conflict(
-                f"you are busy in '{self.campaigns[current].name}'",
-                "finish the call first, then switch",
-            )
-        switched = current is not None and current != campaign.id
-        agent.campaigns = (campaign.id,)
+        wanted = campaign.id if campaign is not None else None
+        if agent.status in BUSY and current != wanted:
+            where = f"'{self.campaigns[current].name}'" if current is not None else "a call"
+            raise Conflict(f"you are busy in {where}", "finish the call first, then switch")
+        switched = current != wanted and agent.status is not AgentStatus.OFFLINE
+        agent.campaigns = (campaign.id,) if campaign is not None else ()
+        agent.queues = queues
+        if agent.status is AgentStatus.OFFLINE:
+            agent.idle_since = now
         if switched and agent.status is AgentStatus.PAUSED and not agent.waiting_for_phone:
             agent.pause_reason = ""  # why they paused was about the other campaign's work
         if agent.status is AgentStatus.OFFLINE:
@@ -48,7 +66,8 @@ class AgentMoves(FloorBase):
             self.ring_phone(agent, now)  # ... once their phone answers, when it has audio
         else:
             self.agent_changed(agent)  # a reconnect: same state as before
-        log.info("agent %s logged in to %s (%s)", name, campaign.name, agent.status)
+        where = campaign.name if campaign is not None else "inbound only"
+        log.info("agent %s logged in to %s, queues %s (%s)", name, where, queues, agent.status)
         return agent
 
     def logout(self, name: str, now: float) -> Agent:
@@ -64,7 +83,12 @@ class AgentMoves(FloorBase):
 
     def ready(self, name: str, now: float) -> Agent:
         agent = self.logged_in(name)
-        if agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP):
+        inbound = agent.call is not None and not isinstance(agent.call.kind, Outbound)
+        if agent.status is AgentStatus.WRAPUP and inbound:  # nothing to dispose: done
+            self.timers.cancel(("wrapup", agent.name))
+            agent.pause_after_call = False
+            self.after_call(agent, now)
+        elif agent.status in (AgentStatus.ON_CALL, AgentStatus.WRAPUP):
             agent.pause_after_call = False
             self.agent_changed(agent)
         elif agent.status is AgentStatus.PAUSED:
@@ -190,8 +214,13 @@ class AgentMoves(FloorBase):
     # -- wrap-up ------------------------------------------------------------------------------
 
     def start_wrapup(self, agent: Agent, call: Call, now: float) -> None:
-        campaign = self.campaigns[call.outbound.campaign_id]
-        seconds = campaign.settings.wrapup_seconds
+        seconds: float
+        if isinstance(call.kind, Outbound):
+            seconds = self.campaigns[call.kind.campaign_id].settings.wrapup_seconds
+        elif agent.campaign is not None:  # a blended agent: their campaign's wrap-up
+            seconds = self.campaigns[agent.campaign].settings.wrapup_seconds
+        else:
+            seconds = INBOUND_WRAPUP
         agent.wrapup_since = now
         agent.wrapup_until = now + seconds if seconds else None
         self.timers.cancel(("wrapup", agent.name))
@@ -211,10 +240,15 @@ class AgentMoves(FloorBase):
         agent.call = None
         agent.wrapup_until = None
         agent.pause_after_call = False
-        lead = call.outbound.lead
-        who = lead.name or lead.e164
-        saved = "not disposed" if code is Disposition.NOT_DISPOSED else f"saved as {code}"
-        reason = f"wrap-up ran out: {who} {saved}"
+        if isinstance(call.kind, Outbound):
+            who = call.kind.lead.name or call.kind.lead.e164
+        else:
+            who = call.kind.caller or "the caller"
+        if code is None:
+            reason = f"wrap-up ran out after {who}"
+        else:
+            saved = "not disposed" if code is Disposition.NOT_DISPOSED else f"saved as {code}"
+            reason = f"wrap-up ran out: {who} {saved}"
         self.set_status(agent, AgentStatus.PAUSED, now, reason=reason)
 
     # -- dispositions ------------------------------------------------------------------------
@@ -224,11 +258,16 @@ class AgentMoves(FloorBase):
         (None: a contact from the list, which the runner checks against the store)."""
         agent = self.logged_in(name)
         call = agent.call
-        mine = call is not None and call.outbound.lead.lead_id == lead_id
+        mine = (
+            call is not None
+            and isinstance(call.kind, Outbound)
+            and call.kind.lead.lead_id == lead_id
+        )
         if mine and agent.status is AgentStatus.ON_CALL:
             raise Conflict("the call is still on", "hang up first (h), then set the disposition")
         campaign = agent.campaign
-        assert campaign is not None
+        if campaign is None:
+            raise Conflict("you are on inbound only: there is no campaign list to dispose in")
         if mine and agent.status is AgentStatus.WRAPUP:
             return campaign, call
         self.not_dialling(lead_id)

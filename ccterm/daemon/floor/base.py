@@ -22,7 +22,7 @@ from ccterm.daemon.floor.effects import (
     Ringback,
     Unbridge,
 )
-from ccterm.daemon.floor.state import RINGING, Agent, Call, CallState, Timers
+from ccterm.daemon.floor.state import RINGING, Agent, Call, CallState, Outbound, Timers
 from ccterm.dialer.forecast import Model
 from ccterm.dialer.pacing import Decision, Pacer
 from ccterm.dialer.throttle import TokenBucket
@@ -232,7 +232,9 @@ class FloorBase:
         if call is None:
             return None
         self.timers.cancel(("wrapup", agent.name))
-        out = call.outbound
+        if not isinstance(call.kind, Outbound):
+            return None  # an inbound call's record is complete without a disposition
+        out = call.kind
         campaign = self.campaigns[out.campaign_id]
         code = Disposition(campaign.settings.wrapup_default)
         log.info(
@@ -262,6 +264,7 @@ class FloorBase:
 
     def after_call(self, agent: Agent, now: float) -> None:
         self.wrapup_over(agent, now)
+        agent.idle_since = now
         agent.call = None
         agent.wrapup_until = None
         if agent.clients == 0 and not self.gone_pending(agent):

@@ -89,8 +89,13 @@ class CallFlow(AgentMoves):
         ]
         if not mine:
             raise Conflict("there is no call to hang up")
+        for call_id in mine:
+            self.agent_hangs_up(self.calls[call_id])
         self.emit(*(Hangup(call_id) for call_id in mine))
         return mine
+
+    def agent_hangs_up(self, call: Call) -> None:
+        """The agent ends the call (queues.py notes it for an inbound call's record)."""
 
     # -- what the trunk reports ----------------------------------------------------------------
 

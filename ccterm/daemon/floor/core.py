@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ccterm.daemon.floor.base import TICK, Setup
-from ccterm.daemon.floor.dialing import Dialing
-from ccterm.daemon.floor.effects import ClockWork, Effect, Hangup, Publish
+from ccterm.daemon.floor.effects import ClockWork, Effect, Hangup, Publish, Unbridge
+from ccterm.daemon.floor.inbound import InboundFloor
+from ccterm.daemon.floor.state import CallState, Inbound
 from ccterm.dialer.pacing import Policy
 from ccterm.model import Campaign
 from ccterm.sip.trunk import (
     CallAnswered,
     CallEnded,
     CallRinging,
+    DigitReceived,
+    InboundCall,
     Outcome,
     TrunkEvent,
     TrunkState,
@@ -26,7 +29,7 @@ from ccterm.sip.trunk import (
 )
 
 
-class FloorCore(Dialing):
+class FloorCore(InboundFloor):
     def __init__(self, setup: Setup, now: float) -> None:
         super().__init__(setup, now)
         self.policies: dict[int, Policy] = {}
@@ -53,6 +56,12 @@ class FloorCore(Dialing):
             if event.state is TrunkState.UP:
                 self.trunk_back(now)
                 self.wake()
+        elif isinstance(event, InboundCall):
+            self.inbound_offered(event.call_id, event.did, event.caller, now)
+        elif isinstance(event, DigitReceived):
+            self.inbound_digit(event.call_id, event.digit, now)
+        elif self.inbound_event(event, now):
+            pass
         elif isinstance(event, CallRinging):
             self.call_ringing(event.call_id)
         elif isinstance(event, CallAnswered):
@@ -63,6 +72,20 @@ class FloorCore(Dialing):
             )
             self.call_ended(event.call_id, event.outcome, event.code, now, crossed=crossed)
 
+    def inbound_event(self, event: TrunkEvent, now: float) -> bool:
+        """An inbound call answered or ended; False for anything else."""
+        call = self.calls.get(getattr(event, "call_id", ""))
+        if call is None or not isinstance(call.kind, Inbound):
+            return False
+        if isinstance(event, CallAnswered):
+            if call.state is CallState.ANSWERING:
+                self.inbound_answered(call, now)
+        elif isinstance(event, CallEnded):
+            del self.calls[call.id]
+            self.emit(Unbridge(call.id))
+            self.inbound_ended(call, now)
+        return True
+
     def wake_up(self, now: float) -> None:
         """Every wake-up that has come due, in the order they fell due."""
         for kind, key in self.timers.pop_due(now):
@@ -71,6 +94,7 @@ class FloorCore(Dialing):
                 self.exhausted.clear()  # retries and callbacks may have come due
                 self.emit(ClockWork())
                 self.publish_pacing(now)
+                self.publish_queues(now)
                 self.wake()
             elif kind == "rate":
                 self.wake()
@@ -82,6 +106,10 @@ class FloorCore(Dialing):
                 self.wrapup_expired(self.agents[key], now)
             elif kind == "gone" and key in self.agents:
                 self.gone(self.agents[key], now)
+            elif kind == "menu":
+                self.menu_timeout(key, now)
+            elif kind == "acd":
+                self.acd_wake(now)
 
     # -- what requests read ---------------------------------------------------------------------
 

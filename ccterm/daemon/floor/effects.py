@@ -48,6 +48,7 @@ class Bridge:
     agent: str
     attempt_id: int | None
     early: bool = False
+    tone: bool = False  # the agent hears a short tone first (an inbound caller coming)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,39 @@ class Publish:
     agent: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Pick up an inbound call; a CallAnswered follows when its media is up."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlayPrompt:
+    """Play prompts in order to a caller: shipped names ("invalid", "7") in `language`, or
+    the admin's files. The runner reports the end to FloorCore.prompt_done with `token`
+    (a prompt stopped or replaced never reports); `loop` plays until stopped (hold)."""
+
+    call_id: str
+    prompts: tuple[str, ...]
+    token: int
+    language: str = "en"
+    loop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StopPrompt:
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCaller:
+    """Voicemail: record what the caller says, until the call ends."""
+
+    call_id: str
+    queue: str
+
+
 class Commit:
     """A store write: committed before any later effect runs."""
 
@@ -154,6 +188,53 @@ class Dispose(Commit):
     keep_callback: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class InboundArrived(Commit):
+    call_id: str
+    did: str
+    client: str
+    caller: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class InboundQueued(Commit):
+    """The caller joined a queue; `entered_at` is their place, kept across an overflow."""
+
+    call_id: str
+    queue: str
+    entered_at: float
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InboundAnswered(Commit):
+    call_id: str
+    agent: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEnded(Commit):
+    call_id: str
+    at: float
+    hung_up_by: str  # caller | agent | system
+    outcome: str  # answered, abandoned, overflowed, voicemail, callback, closed, ...
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCallback(Commit):
+    """A caller's place kept as a callback (the key, or a voicemail's task)."""
+
+    call_id: str
+    queue: str
+    caller: str
+    entered_at: float
+    at: float
+    voicemail: bool = False
+
+
 Effect = (
     Originate
     | Hangup
@@ -171,4 +252,13 @@ Effect = (
     | MarkAbandoned
     | FinishAttempt
     | Dispose
+    | Answer
+    | PlayPrompt
+    | StopPrompt
+    | RecordCaller
+    | InboundArrived
+    | InboundQueued
+    | InboundAnswered
+    | InboundEnded
+    | QueueCallback
 )

@@ -22,6 +22,9 @@ class CallState(StrEnum):
     CONNECTED = "connected"  # bridged to an agent
     ABANDONED = "abandoned"  # no agent within the safe harbor: the message plays
     ENDED = "ended"  # hung up while its agent wraps up
+    ANSWERING = "answering"  # inbound: we picked up, the media is not up yet
+    IVR = "ivr"  # inbound: in a menu, or hearing a message before the hang-up
+    QUEUED = "queued"  # inbound: waiting in a queue for an agent
 
 
 RINGING = (CallState.DIALING, CallState.RINGING)
@@ -47,10 +50,13 @@ class Outbound:
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A call to one of our numbers (the next issue's IVR and queues route it)."""
+    """A call to one of our numbers; its menus and queues are in floor/inbound.py."""
 
     did: str
     caller: str
+    client: str = ""
+    script: str = ""
+    language: str = "en"
 
 
 CallKind = Outbound | Inbound
@@ -70,6 +76,8 @@ class Call:
     resolved: bool = False  # the pacer knows how its ringing ended
     cut: bool = False  # hung up still ringing by the pacer: no agent would have been free
     early: bool = False  # agent first: the agent's leg hears it ring
+    queue: str | None = None  # inbound: the queue it waits or waited in
+    entered_at: float | None = None  # inbound: its place in line (kept across an overflow)
 
     @property
     def outbound(self) -> Outbound:
@@ -110,6 +118,7 @@ class Agent:
     pause_after_call: bool = False
     clients: int = 0  # connected desks
     waiting_for_phone: bool = False
+    idle_since: float = 0.0  # the end of their last call of any kind (the ACD's order)
 
     @property
     def campaign(self) -> int | None:

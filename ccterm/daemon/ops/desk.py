@@ -88,7 +88,7 @@ def _acting(ops: Ops, who: Identity, name: str) -> Identity:
 
 @op("agent.login", Role.AGENT, "logging in as an agent")
 async def agent_login(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
-    name = arg_str(args, "campaign", limit=200)
+    name = arg_str(args, "campaign", default="", limit=200)  # "": inbound queues only
     return await ops.center.login(session.identity, session, name)
 
 

@@ -1,0 +1,117 @@
+"""What an inbound caller hears, executed: pick up, prompts in order (looped for hold),
+stopped by a key, the agent's tone, voicemail recorded.
+
+The floor decides (floor/inbound.py); this plays. A prompt's end goes back to the
+floor with the token it was started with, so a prompt stopped by a key or replaced by
+an announcement never reports. On a trunk without audio (the simulated trunk) a
+prompt "plays" for its length on the clock, so menus, timeouts and queues run the
+same in the demo.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ccterm.clock import Cancellable, Clock, local
+from ccterm.config import Config
+from ccterm.daemon.audio import Media
+from ccterm.daemon.floor.effects import PlayPrompt
+from ccterm.sip import media as rtp
+
+log = logging.getLogger(__name__)
+
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "prompts"
+TONE = "connect_tone"  # the agent hears it before an inbound caller is put through
+
+
+class IvrAudio:
+    def __init__(
+        self,
+        trunk: Any,
+        media: Media,
+        clock: Clock,
+        config: Config,
+        done: Callable[[str, int], None],
+    ) -> None:
+        self.trunk = trunk
+        self.media = media
+        self.clock = clock
+        self.config = config
+        self.done = done  # (call id, token): a prompt played to its end
+        self._frames: dict[tuple[str, str], list[bytes]] = {}
+        self._timers: dict[str, Cancellable] = {}  # no audio: a prompt's end, by call
+
+    def answer(self, call_id: str) -> None:
+        answer = getattr(self.trunk, "answer", None)
+        if answer is not None:
+            answer(call_id)
+
+    def frames(self, prompt: str, language: str) -> list[bytes]:
+        """A shipped prompt by name, or an admin's file (read once, then from memory)."""
+        key = (prompt, language)
+        found = self._frames.get(key)
+        if found is None:
+            if "/" in prompt or prompt.endswith(".wav"):
+                path = Path(prompt)
+            else:
+                path = SHIPPED / language / f"{prompt}.wav"
+                if not path.exists():
+                    path = SHIPPED / "en" / f"{prompt}.wav"
+            try:
+                found = rtp.load_wav(path)
+            except (OSError, rtp.AudioFileError) as exc:
+                log.error("prompt %s (%s) cannot be played: %s", prompt, language, exc)
+                found = []
+            self._frames[key] = found
+        return found
+
+    def play(self, one: PlayPrompt) -> None:
+        frames = [f for p in one.prompts for f in self.frames(p, one.language)]
+        self.stop(one.call_id)
+
+        def ended() -> None:
+            self._timers.pop(one.call_id, None)
+            if one.loop:
+                self.play(one)
+            else:
+                self.done(one.call_id, one.token)
+
+        if self.media.enabled:
+            self.trunk.play_frames(one.call_id, frames, ended)
+        else:
+            seconds = max(len(frames) * rtp.FRAME_MS / 1000, 0.5 if one.loop else 0.0)
+            self._timers[one.call_id] = self.clock.call_later(seconds, ended)
+
+    def stop(self, call_id: str) -> None:
+        timer = self._timers.pop(call_id, None)
+        if timer is not None:
+            timer.cancel()
+        if self.media.enabled:
+            self.trunk.stop_playing(call_id)  # no end is reported for a stopped prompt
+
+    def ended(self, call_id: str) -> None:
+        self.stop(call_id)
+
+    def tone(self, agent: str) -> None:
+        """A short tone in the agent's ear: a caller is coming through."""
+        leg = self.media.phone_leg(agent)
+        if leg is not None and self.media.enabled:
+            self.trunk.play_frames(leg, self.frames(TONE, "en"))
+
+    def record(self, call_id: str, queue: str) -> Path | None:
+        """Voicemail: the caller's words to a WAV under [daemon] recordings."""
+        now = self.clock.now()
+        day = local(now).strftime("%Y-%m-%d")
+        path = self.config.daemon.recordings / "voicemail" / day / f"{call_id}.wav"
+        if not self.media.enabled:
+            log.info("voicemail for %s (%s): simulated trunk, nothing recorded", call_id, queue)
+            return None
+        try:
+            self.trunk.record(call_id, path, call_id, call_id)
+        except OSError as exc:
+            log.error("call %s: cannot record voicemail to %s: %s", call_id, path, exc)
+            return None
+        return path

@@ -1,0 +1,269 @@
+"""Inbound calls on the floor core as transcripts (issue 14): a caller walks the menu,
+waits in line, reaches the agent who waited longest; timeouts, invalid keys, overflow,
+hours, unknown numbers, callbacks and blended agents. Times are seconds from the start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ccterm.inbound_plan import parse_plan
+from ccterm.model import DialMode
+from ccterm.sip.trunk import CallAnswered, CallEnded, DigitReceived, InboundCall, Outcome
+from tests.floor.transcript import Floor
+
+DID = "+48221234500"
+
+PLAN: dict[str, Any] = {
+    "inbound": [
+        {"did": DID, "client": "Acme Bank", "start": "menu:main", "language": "pl"},
+        {
+            "did": "+48221234599",
+            "client": "Night Desk",
+            "start": "queue:sales",
+            "hours": ["08:00", "20:00"],
+        },
+    ],
+    "menus": {
+        "main": {
+            "prompt": ["welcome.wav", "options.wav"],
+            "timeout": 10,
+            "repeat": 1,
+            "fallback": "queue:support",
+            "keys": {"1": "queue:sales", "2": "queue:support", "0": "hangup"},
+        }
+    },
+    "queues": {
+        "sales": {
+            "groups": ["team"],
+            "max_wait": 300,
+            "overflow": "queue:support",
+            "announce_every": 60,
+            "callback_after": 90,
+        },
+        "support": {
+            "groups": ["helpdesk"],
+            "max_wait": 120,
+            "overflow": "voicemail",
+            "announce_every": 0,
+            "callback_after": 0,
+        },
+    },
+}
+
+
+class Inbound(Floor):
+    """The floor with the plan above; agents log in to the outbound campaign, or (no
+    campaign) to their group's queues only."""
+
+    def __init__(self, mode: DialMode = DialMode.MANUAL, **settings: Any) -> None:
+        super().__init__(mode, **settings)
+        plan = parse_plan(PLAN, Path("config.toml"))
+        self.core.set_plan(plan, zone=ZoneInfo("UTC"))
+        self.lines()
+
+    def agent(self, name: str, group: str = "team", *, campaign: bool = False) -> list[str]:
+        self.core.login(name, group, self.campaign if campaign else None, self.now, new_client=True)
+        return self.lines()
+
+    def calls(self, call: str, did: str = DID, caller: str = "+48601000001") -> list[str]:
+        self.core.trunk_event(InboundCall(call, did, caller), self.now)
+        return self.lines()
+
+    def up(self, call: str) -> list[str]:
+        self.core.trunk_event(CallAnswered(call), self.now)
+        return self.lines()
+
+    def key(self, call: str, digit: str) -> list[str]:
+        self.core.trunk_event(DigitReceived(call, digit), self.now)
+        return self.lines()
+
+    def played(self, call: str) -> list[str]:
+        """The prompt playing to `call` reached its end."""
+        leg = self.core.legs[call]
+        self.core.prompt_done(call, leg.token, self.now)
+        return self.lines()
+
+    def ready(self, agent: str) -> list[str]:
+        self.core.ready(agent, self.now)
+        return self.lines()
+
+    def hangs_up(self, call: str) -> list[str]:
+        self.core.trunk_event(CallEnded(call, Outcome.ANSWERED, 200), self.now)
+        return self.lines()
+
+
+def test_a_caller_picks_sales_and_reaches_the_agent_who_waited_longest() -> None:
+    floor = Inbound()
+    floor.agent("anna")
+    floor.at(5).agent("bob")  # bob is free since 5 s, anna since 0 s
+    assert floor.at(10).calls("in1") == [
+        "commit arrived in1 from +48601000001 to +48221234500",
+        "answer in1",
+    ]
+    assert floor.at(10.2).up("in1") == ["play welcome.wav options.wav to in1"]
+    assert floor.at(12).key("in1", "1") == [
+        "stop the prompt to in1",  # the key stops the prompt at once
+        "commit in1 in sales since 12",
+        "play hold_music to in1 looped",
+        "stop the prompt to in1",
+        "bridge in1 to anna after a tone",  # anna has waited longest
+        "commit in1 answered by anna",
+        "anna is on_call",
+    ]
+    assert floor.at(100).hangs_up("in1") == [
+        "unbridge in1",
+        "anna is wrapup",
+        "commit in1 answered (caller): menu:main key:1 to:queue:sales queue:sales agent:anna",
+    ]
+
+
+def test_a_timeout_and_an_invalid_key_replay_the_menu_then_the_fallback() -> None:
+    floor = Inbound()
+    floor.calls("in1")
+    floor.up("in1")
+    assert floor.at(5).played("in1") == []  # the caller has 10 s for a key
+    assert floor.wake(14.9) == []
+    assert floor.wake(15) == ["play welcome.wav options.wav to in1"]  # replay 1 of 1
+    assert floor.at(17).key("in1", "7") == [
+        "stop the prompt to in1",
+        "commit in1 in support since 17",  # no replay left: the fallback
+        "play hold_music to in1 looped",
+    ]
+    assert floor.at(20).hangs_up("in1")[-1] == (
+        "commit in1 abandoned (caller): menu:main timeout key:7 invalid to:queue:support"
+        " queue:support"
+    )
+
+
+def test_an_invalid_key_with_a_replay_left_says_so_first() -> None:
+    floor = Inbound()
+    floor.calls("in1")
+    floor.up("in1")
+    assert floor.at(3).key("in1", "5") == [
+        "stop the prompt to in1",
+        "play invalid welcome.wav options.wav to in1",
+    ]
+    assert floor.at(6).key("in1", "0") == ["stop the prompt to in1", "hang up in1"]
+    assert floor.hangs_up("in1")[-1] == (
+        "commit in1 menu_hangup (system): menu:main key:5 invalid key:0 to:hangup"
+    )
+
+
+def test_overflow_keeps_the_callers_place_and_then_voicemail() -> None:
+    floor = Inbound()
+    floor.at(0).calls("in1")
+    floor.up("in1")
+    floor.at(2).key("in1", "1")  # sales: nobody of group team is logged in
+    floor.wake(62)  # sales announces the caller's place at 60 s
+    floor.at(280).calls("in2", caller="+48601000002")
+    floor.up("in2")
+    floor.key("in2", "2")  # support, at 280 s
+    assert floor.core.acd.position("in2") == 1
+    lines = floor.wake(302)  # sales's max_wait of 300 s: on to support
+    assert lines == [
+        "stop the prompt to in1",
+        "commit in1 in support since 2",  # entered at 2 s, still
+        "play hold_music to in1 looped",
+    ]
+    # in1 entered at 2 s: ahead of in2, who came to support first but entered later
+    assert [c.id for c in floor.core.acd.in_line("support")] == ["in1", "in2"]
+    assert floor.core.acd.position("in2") == 2
+    assert floor.wake(400) == ["stop the prompt to in2", "play voicemail beep to in2"]
+    assert floor.wake(422) == [  # support's max_wait of 120 s, counted in support
+        "stop the prompt to in1",
+        "play voicemail beep to in1",
+    ]
+    assert floor.played("in1") == ["record in1"]
+    assert floor.at(440).hangs_up("in1")[-1] == (
+        "commit in1 voicemail (caller): menu:main key:1 to:queue:sales queue:sales"
+        " overflow:queue:support queue:support overflow:voicemail voicemail"
+    )
+
+
+def test_the_queue_announces_position_and_offers_a_callback_that_keeps_the_place() -> None:
+    floor = Inbound()
+    floor.calls("in1")
+    floor.up("in1")
+    floor.key("in1", "1")
+    floor.at(1).calls("in2", caller="+48601000002")
+    floor.up("in2")
+    floor.key("in2", "1")
+    lines = floor.wake(61)
+    assert "play position 2 in_line to in2" in lines[-1] or any(
+        line.startswith("play position 2") for line in lines
+    )
+    lines = floor.wake(91)
+    assert "play callback_offer to in2" in lines
+    assert floor.at(93).key("in2", "1") == [
+        "commit callback for +48601000002 in sales since 1",
+        "play callback_confirm goodbye to in2",
+    ]
+    assert floor.played("in2") == ["hang up in2"]
+    assert floor.hangs_up("in2")[-1].startswith("commit in2 callback (caller)")
+
+
+def test_outside_the_hours_the_closed_message_then_the_hang_up() -> None:
+    floor = Inbound()
+    night = floor.core.plan.route("+48221234599")
+    assert night is not None and night.hours == ("08:00", "20:00")
+    # T0 is 2026-01-05 09:00 UTC: open. 12 hours later it is closed.
+    floor.at(12 * 3600).calls("in1", did="+48221234599")
+    assert floor.up("in1") == ["play closed to in1"]
+    assert floor.played("in1") == ["hang up in1"]
+    assert floor.hangs_up("in1")[-1] == "commit in1 closed (system): closed"
+
+
+def test_an_unknown_number_hears_not_in_service_never_silence() -> None:
+    floor = Inbound()
+    assert floor.calls("in1", did="+48229999999") == [
+        "commit arrived in1 from +48601000001 to +48229999999",
+        "answer in1",
+    ]
+    assert floor.up("in1") == ["play not_in_service to in1"]
+    assert floor.played("in1") == ["hang up in1"]
+    assert floor.hangs_up("in1")[-1] == "commit in1 not_in_service (system): not_in_service"
+
+
+def test_a_blended_agent_takes_inbound_first_and_no_new_line_starts_while_a_caller_waits() -> None:
+    floor = Inbound(DialMode.POWER)
+    assert floor.agent("anna", campaign=True) == ["anna is ready", "take 1 for anna"]
+    floor.leads(1)
+    floor.at(5).answered("c1-1")  # anna talks to an outbound customer
+    floor.at(10).calls("in1")
+    floor.up("in1")
+    floor.key("in1", "1")  # a caller waits in sales, which anna serves
+    assert floor.core.acd.position("in1") == 1
+    lines = floor.at(60).ended("c1-1")
+    assert lines[-1] == "anna is wrapup"
+    lines = floor.at(62).dispose("anna", 1)
+    assert "take 1 for anna" not in lines  # inbound first: no outbound line for her now
+    assert lines[1:] == [
+        "stop the prompt to in1",
+        "bridge in1 to anna after a tone",
+        "commit in1 answered by anna",
+        "anna is on_call",
+    ]
+
+
+def test_an_agent_on_a_call_is_never_offered_a_caller() -> None:
+    floor = Inbound()
+    floor.agent("anna")
+    floor.calls("in1")
+    floor.up("in1")
+    floor.key("in1", "1")
+    assert floor.core.agents["anna"].call is not None
+    floor.at(1).calls("in2")
+    floor.up("in2")
+    lines = floor.key("in2", "1")
+    assert not any("bridge" in line for line in lines)
+    floor.at(30).hangs_up("in1")
+    assert floor.at(40).ready("anna") == [  # done with in1 (nothing to dispose): in2
+        "stop the prompt to in2",
+        "bridge in2 to anna after a tone",
+        "commit in2 answered by anna",
+        "anna is on_call",
+    ]
+    floor.at(50).hangs_up("in2")
+    assert floor.wake(80) == ["anna is paused (wrap-up ran out after +48601000001)"]
