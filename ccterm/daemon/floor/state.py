@@ -47,10 +47,31 @@ class Outbound:
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A call to one of our numbers (the next issue's IVR and queues route it)."""
+    """A call to one of our numbers, as the agent's screen pop needs it.
+
+    The IVR and queues fill in the rest when they route it; until then the defaults.
+    """
 
     did: str
-    caller: str
+    caller: str  # as the trunk sent it
+    e164: str | None = None  # the caller's number, parsed; None when withheld or unreadable
+    client: str = ""  # whose number was called ([[inbound]] client)
+    queue: str | None = None
+    script: str = ""  # the [[inbound]] script's text, read once from its file
+    inbound_id: int = 0  # its inbound_calls row
+    waited: float = 0.0  # seconds in menus and queue before an agent took it
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "inbound_id": self.inbound_id,
+            "client": self.client,
+            "did": self.did,
+            "caller": self.caller,
+            "e164": self.e164,
+            "queue": self.queue,
+            "script": self.script,
+            "waited": self.waited,
+        }
 
 
 CallKind = Outbound | Inbound
@@ -81,17 +102,23 @@ class Call:
         return self.kind.campaign_id if isinstance(self.kind, Outbound) else None
 
     def to_wire(self) -> dict[str, Any]:
-        lead = self.kind.lead if isinstance(self.kind, Outbound) else None
-        return {
+        """The call on the agent's screen; an inbound one carries what its screen pop needs."""
+        kind = self.kind
+        lead = kind.lead if isinstance(kind, Outbound) else None
+        out: dict[str, Any] = {
             "id": self.id,
+            "direction": "outbound" if isinstance(kind, Outbound) else "inbound",
             "lead_id": lead.lead_id if lead else None,
             "campaign_id": self.campaign_id,
             "name": lead.name if lead else "",
-            "e164": lead.e164 if lead else getattr(self.kind, "caller", ""),
+            "e164": kind.lead.e164 if isinstance(kind, Outbound) else kind.e164 or kind.caller,
             "state": str(self.state),
             "started_at": self.started_at,
             "answered_at": self.answered_at,
         }
+        if isinstance(kind, Inbound):
+            out["inbound"] = kind.to_wire()
+        return out
 
 
 @dataclass(eq=False)
