@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from ccterm import config as config_mod
 from ccterm.client import DaemonClient
 from ccterm.clock import VirtualClock
+from ccterm.daemon.floor.state import Call, CallState, Inbound
+from ccterm.model import AgentStatus
 from tests.conftest import STEP, VIRTUAL, RunningDaemon, start_daemon, write_config
 
 DESK_USERS = """
@@ -170,3 +173,41 @@ def db(daemon: RunningDaemon, sql: str, params: tuple[Any, ...] = ()) -> list[tu
         return con.execute(sql, params).fetchall()
     finally:
         con.close()
+
+
+@contextlib.asynccontextmanager
+async def inbound_on(
+    daemon: RunningDaemon,
+    agent: str,
+    inbound: Inbound,
+    call_id: str = "c90-in",
+    waited: float = 75.0,
+) -> AsyncIterator[dict[str, Any]]:
+    """An inbound call connected to `agent` on the daemon's floor, as the inbound flow will
+    put it there (until that flow is wired, tests plant it); yields the agent's wire object,
+    which agent.changed carries. The call is taken off again at the end."""
+    runner = daemon.runner
+    assert runner is not None
+    async with runner.lock:
+        now = runner.clock.now()
+        live = runner.core.agents[agent]
+        live.call = Call(
+            call_id,
+            inbound,
+            "inbound",
+            now - waited,
+            agent=agent,
+            state=CallState.CONNECTED,
+            answered_at=now - waited,
+            connected_at=now,
+            queue="sales",
+            entered_at=now - waited,
+        )
+        live.status = AgentStatus.ON_CALL
+        wire = runner.core.wire(live)
+    try:
+        yield wire
+    finally:
+        async with runner.lock:
+            live.call = None
+            live.status = AgentStatus.READY

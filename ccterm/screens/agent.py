@@ -25,6 +25,7 @@ from ccterm.screens.card import ContactCard
 from ccterm.screens.desk_keys import DeskKeys
 from ccterm.screens.dialogs import HelpScreen, MessagePopup, Welcome
 from ccterm.screens.leadview import LeadItem, phone_text
+from ccterm.screens.pop import ScreenPop
 from ccterm.screens.widgets import KEYS_TEXT, LeadList, ListHeader, agent_line
 
 PAGE = 10_000  # the most leads.list gives at once (ops.LEADS_PAGE_MAX)
@@ -122,6 +123,8 @@ class AgentScreen(DeskKeys, Screen[None]):
         card = self.app.screen
         if isinstance(card, ContactCard):
             card.live(bar, card.status_line(self.card_state(card.lead_id, now)))
+        elif isinstance(card, ScreenPop):
+            card.live(bar)
 
     # -- the call in hand ------------------------------------------------------------------
 
@@ -129,9 +132,16 @@ class AgentScreen(DeskKeys, Screen[None]):
         """The contact on the line (dialling, talking or in wrap-up), if any."""
         agent = self.agent or {}
         call = agent.get("call")
-        if call and agent.get("status") in BUSY:
+        if call and call.get("lead_id") is not None and agent.get("status") in BUSY:
             return int(call["lead_id"])
         return None
+
+    def inbound_call(self) -> dict[str, Any] | None:
+        """The inbound call in hand (on the line or in wrap-up), if any."""
+        agent = self.agent or {}
+        call = agent.get("call")
+        busy = agent.get("status") in BUSY
+        return call if call and busy and call.get("direction") == "inbound" else None
 
     def card_state(self, lead_id: int, now: float) -> str:
         """A contact's state as the card shows it: the live call first, else the list's."""
@@ -149,6 +159,9 @@ class AgentScreen(DeskKeys, Screen[None]):
             return f"{call['state']}…"
         item = self.leads.items.get(lead_id)
         return leadview.status_text(item, now) if item is not None else "not in this list"
+
+    def feed_pop(self, pop: ScreenPop) -> None:
+        pop.live(agent_line(self.agent, self.user, self.clock.now(), connected=self.online))
 
     def feed_card(self, card: ContactCard) -> None:
         """A card (re)drawn: give it the live line at once, not at the next tick."""
@@ -320,7 +333,20 @@ class AgentScreen(DeskKeys, Screen[None]):
         if (self.agent or {}).get("status") not in ("dialing", "on_call"):
             return
         self.popped_call = call["id"]
-        self.open_card(int(call["lead_id"]), over_dialogs=False)
+        if call.get("direction") == "inbound":
+            self.open_pop(call, over_dialogs=False)
+        else:
+            self.open_card(int(call["lead_id"]), over_dialogs=False)
+
+    def open_pop(self, call: dict[str, Any], over_dialogs: bool = True) -> None:
+        """The inbound caller's screen pop; like a card, it never covers a question."""
+        top = self.app.screen
+        if not over_dialogs and top is not self and not isinstance(top, ContactCard | ScreenPop):
+            self.notify("Inbound call: Enter shows who is calling")
+            return
+        if isinstance(top, ContactCard | ScreenPop):
+            self.app.pop_screen()
+        self.app.push_screen(ScreenPop(call, desk=self))
 
     # -- the card --------------------------------------------------------------------------
 
@@ -358,6 +384,10 @@ class AgentScreen(DeskKeys, Screen[None]):
     def selected(self, event: LeadList.Selected) -> None:
         """Enter: the selected contact's card — during a call, always the call's contact, so
         a note never lands on the wrong person."""
+        inbound = self.inbound_call()
+        if inbound is not None:
+            self.open_pop(inbound)  # the caller in hand, not the list's contact
+            return
         on_line = self.call_lead()
         if on_line is not None and on_line != event.item.id:
             self.notify("During a call, Enter opens the card of the contact on the line")

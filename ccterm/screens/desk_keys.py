@@ -149,6 +149,8 @@ class DeskKeys(Screen[None]):
         for (a card's), else the selected one."""
         agent = self.agent or {}
         call = agent.get("call")
+        if call and call.get("lead_id") is None:
+            call = None  # an inbound caller is no contact of the list: the keys act there
         if call and agent.get("status") == "wrapup":
             return int(call["lead_id"]), call["name"] or call["e164"], True
         if call and agent.get("status") == "on_call":

@@ -179,6 +179,10 @@ HELP = """[b]Moving[/b]   ↑/↓ or j/k, PgUp/PgDn, g/G first/last; / finds a n
   3 no answer  4 voicemail  5 busy (tried again later)
   6 wrong number  7 fax (never dialled again, in any campaign)
   On a contact never called, or finished, the key asks first.
+[b]Inbound[/b]  a caller put through to you pops up: client, number, the contact
+         found by the number (fields, every call both ways, notes) and the
+         script; an unknown caller gets a new contact: e fills it in, Ctrl+S
+         saves; Esc closes it, Enter brings it back during the call
 [b]Do not call[/b] x puts the number on the list (asks why)
 [b]Marks[/b]    ! red: a callback due now   @ a booked callback
          ~ outside its calling hours

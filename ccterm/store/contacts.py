@@ -1,14 +1,22 @@
-"""A contact found by its number, with the facts `ccterm lead why` explains.
+"""A contact found by its number: the facts `ccterm lead why` explains, the screen pop's
+card and history, and a contact an agent adds for a caller the base did not know.
 
 Every lookup is an index seek: contacts by e164, leads by contact (the UNIQUE
-(contact_id, campaign_id) index), the number's attempts by attempts_e164, and a
-ready lead's place in line as a range count on leads_ready.
+(contact_id, campaign_id) index), the number's attempts by attempts_e164, its inbound
+calls by inbound_e164, and a ready lead's place in line as a range count on leads_ready.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from typing import Any
+
 from ccterm.dialer.why import Entry, LeadFacts, NumberFacts
-from ccterm.store.db import Store
+from ccterm.errors import Conflict
+from ccterm.store.db import Store, log_event
+
+HISTORY_MAX = 100  # entries of each kind (attempts, dispositions, inbound calls): the latest
 
 
 async def find(store: Store, e164: str) -> NumberFacts | None:
@@ -83,3 +91,98 @@ async def leads_of(store: Store, contact_id: int) -> dict[int, LeadFacts]:
                 ahead=ahead,
             )
     return out
+
+
+def _contact(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "e164": row["e164"],
+        "name": row["name"],
+        "fields": json.loads(row["fields"]),
+        "timezone": row["timezone"],
+    }
+
+
+async def find_by_number(store: Store, e164: str) -> dict[str, Any] | None:
+    """The contact with this number and its whole history, wherever it happened; None if unknown.
+
+    {"contact": {id, e164, name, fields, timezone}, "history": [...], "notes": [...]}.
+    History is oldest first, outbound and inbound together, each entry with its "kind":
+    "outbound" (an attempt: campaign, at, outcome, agent, disposition and note if any),
+    "disposition" (one set without a call, from the list: campaign, at, disposition,
+    agent, note) or "inbound" (a call to us: client, at, queue, outcome, agent). Notes are
+    oldest first too. Each kind holds its latest HISTORY_MAX.
+    """
+    async with store.connection() as db:
+        async with db.execute(
+            "SELECT id, e164, name, fields, timezone FROM contacts WHERE e164 = ?", (e164,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        contact = _contact(row)
+        history: list[dict[str, Any]] = []
+        async with db.execute(
+            "SELECT a.started_at AS at, c.name AS campaign, a.outcome, a.agent,"
+            " d.code AS disposition, coalesce(d.note, '') AS note"
+            " FROM attempts a JOIN campaigns c ON c.id = a.campaign_id"
+            " LEFT JOIN dispositions d ON d.id = (SELECT max(x.id) FROM dispositions x"
+            "  WHERE x.lead_id = a.lead_id AND x.attempt_id = a.id)"
+            " WHERE a.e164 = ? ORDER BY a.started_at DESC LIMIT ?",
+            (e164, HISTORY_MAX),
+        ) as cursor:
+            history += [{"kind": "outbound", **dict(r)} for r in await cursor.fetchall()]
+        async with db.execute(
+            "SELECT d.at, c.name AS campaign, d.code AS disposition, d.agent, d.note"
+            " FROM leads l JOIN dispositions d ON d.lead_id = l.id"
+            " JOIN campaigns c ON c.id = l.campaign_id"
+            " WHERE l.contact_id = ? AND d.attempt_id IS NULL ORDER BY d.at DESC LIMIT ?",
+            (contact["id"], HISTORY_MAX),
+        ) as cursor:
+            history += [{"kind": "disposition", **dict(r)} for r in await cursor.fetchall()]
+        async with db.execute(
+            "SELECT arrived_at AS at, client, queue, outcome, agent FROM inbound_calls"
+            " WHERE e164 = ? ORDER BY arrived_at DESC LIMIT ?",
+            (e164, HISTORY_MAX),
+        ) as cursor:
+            history += [{"kind": "inbound", **dict(r)} for r in await cursor.fetchall()]
+        async with db.execute(
+            "SELECT at, author, text FROM notes WHERE contact_id = ? ORDER BY at DESC LIMIT ?",
+            (contact["id"], HISTORY_MAX),
+        ) as cursor:
+            notes = [dict(r) for r in await cursor.fetchall()]
+    history.sort(key=lambda entry: entry["at"])
+    notes.reverse()
+    return {"contact": contact, "history": history, "notes": notes}
+
+
+async def create(
+    store: Store,
+    e164: str,
+    name: str,
+    fields: dict[str, str],
+    by: str,
+    at: float,
+    *,
+    timezone: str = "",
+) -> int:
+    """A contact in no campaign (a caller the base did not know); its id, committed.
+
+    A number already in the base is a Conflict: a contact is one per number everywhere.
+    """
+    async with store.transaction() as db:
+        async with db.execute("SELECT id FROM contacts WHERE e164 = ?", (e164,)) as cursor:
+            taken = await cursor.fetchone()
+        if taken is not None:
+            raise Conflict(
+                f"{e164} is already in the contact base (contact {taken[0]})",
+                "look it up instead of adding it again",
+            )
+        cursor = await db.execute(
+            "INSERT INTO contacts (e164, name, fields, timezone, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (e164, name, json.dumps(fields, ensure_ascii=False), timezone, at),
+        )
+        contact_id = int(cursor.lastrowid or 0)
+        await log_event(db, at, by, "contact.create", json.dumps({"contact": contact_id}))
+    return contact_id

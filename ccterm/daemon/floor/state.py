@@ -50,13 +50,15 @@ class Outbound:
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """A call to one of our numbers; its menus and queues are in floor/inbound.py."""
+    """A call to one of our numbers: what its screen pop needs, fixed at arrival (the
+    queue and the wait are the Call's; menus and queues are in floor/inbound.py)."""
 
     did: str
-    caller: str
-    client: str = ""
-    script: str = ""
-    language: str = "en"
+    caller: str  # as the trunk sent it
+    e164: str | None = None  # the caller's number, parsed; None when withheld or unreadable
+    client: str = ""  # whose number was called ([[inbound]] client)
+    script: str = ""  # the [[inbound]] script's text, read once from its file
+    language: str = "en"  # the prompt set the caller hears
 
 
 CallKind = Outbound | Inbound
@@ -89,17 +91,32 @@ class Call:
         return self.kind.campaign_id if isinstance(self.kind, Outbound) else None
 
     def to_wire(self) -> dict[str, Any]:
-        lead = self.kind.lead if isinstance(self.kind, Outbound) else None
-        return {
+        """The call on the agent's screen; an inbound one carries what its screen pop needs."""
+        kind = self.kind
+        lead = kind.lead if isinstance(kind, Outbound) else None
+        out: dict[str, Any] = {
             "id": self.id,
+            "direction": "outbound" if isinstance(kind, Outbound) else "inbound",
             "lead_id": lead.lead_id if lead else None,
             "campaign_id": self.campaign_id,
             "name": lead.name if lead else "",
-            "e164": lead.e164 if lead else getattr(self.kind, "caller", ""),
+            "e164": kind.lead.e164 if isinstance(kind, Outbound) else kind.e164 or kind.caller,
             "state": str(self.state),
             "started_at": self.started_at,
             "answered_at": self.answered_at,
         }
+        if isinstance(kind, Inbound):
+            since = self.entered_at or self.answered_at or self.started_at
+            out["inbound"] = {
+                "client": kind.client,
+                "did": kind.did,
+                "caller": kind.caller,
+                "e164": kind.e164,
+                "queue": self.queue,
+                "script": kind.script,
+                "waited": round((self.connected_at or since) - since, 1),
+            }
+        return out
 
 
 @dataclass(eq=False)
