@@ -14,7 +14,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -155,3 +155,18 @@ def format_local(ts: float | None, *, seconds: bool = False) -> str:
     if ts is None:
         return "-"
     return local(ts).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def local_day(ts: float) -> tuple[float, float]:
+    """The local calendar day holding `ts`: its first instant and the next day's (a DST
+    day is 23 or 25 hours long)."""
+    day = local(ts).date()
+    start = datetime(day.year, day.month, day.day).astimezone()  # naive: local time
+    following = day + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day).astimezone()
+    return start.timestamp(), end.timestamp()
+
+
+def local_hour(ts: float) -> float:
+    """The start of the local clock hour holding `ts`."""
+    return local(ts).replace(minute=0, second=0, microsecond=0).timestamp()

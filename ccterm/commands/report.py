@@ -1,4 +1,5 @@
-"""`ccterm report CAMPAIGN`: progress, statuses, attempts and list quality."""
+"""`ccterm report CAMPAIGN`: progress, statuses, attempts and list quality; `--queue NAME`:
+an inbound queue's calls, service level and waits (commands/queue_view.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ccterm.commands import queue_view
 from ccterm.commands.campaign_view import progress_lines
 from ccterm.commands.common import ConfigOpt, JsonOpt, echo, emit_json, load_config, request
 from ccterm.errors import UsageError
@@ -23,17 +25,59 @@ def _pct(share: float) -> str:
 
 
 def report_command(
-    campaign: Annotated[str, typer.Argument(help="The campaign's name.", show_default=False)],
+    campaign: Annotated[
+        str | None,
+        typer.Argument(help="The campaign's name (or --queue NAME).", show_default=False),
+    ] = None,
+    queue: Annotated[
+        str | None,
+        typer.Option("--queue", help="Report on an inbound queue instead.", show_default=False),
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="With --queue: from this time (a date, '2026-03-02 08:00'); default today.",
+            show_default=False,
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="With --queue: until this time; a date means to its end. Default: today's end.",
+            show_default=False,
+        ),
+    ] = None,
     csv_out: Annotated[
-        bool, typer.Option("--csv", help="Print section,metric,value rows.")
+        bool,
+        typer.Option("--csv", help="Print section,metric,value rows (a queue: its hours)."),
     ] = False,
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Report on a campaign: progress, dispositions, attempts and the quality of its list."""
+    """Report on a campaign (progress, dispositions, attempts, list quality) or an inbound
+    queue (offered, answered, abandoned, service level, waits, per hour)."""
     if csv_out and json_out:
         raise UsageError("choose one of --json and --csv")
+    if (campaign is None) == (queue is None):
+        raise UsageError(
+            "name a campaign, or a queue with --queue NAME (not both)",
+            "ccterm report spring, or ccterm report --queue sales",
+        )
+    if queue is None and (start is not None or end is not None):
+        raise UsageError("--from and --to go with --queue: a campaign's report covers it whole")
     cfg = load_config(config)
+    if queue is not None:
+        args: dict[str, Any] = {"name": queue, **queue_view.parse_range(start, end)}
+        queue_data: dict[str, Any] = request(cfg, "report.queue", args)
+        if json_out:
+            emit_json(queue_data)
+        elif csv_out:
+            queue_view.print_csv(queue_data)
+        else:
+            queue_view.print_text(queue_data)
+        return
     data: dict[str, Any] = request(cfg, "report.campaign", {"name": campaign})
     if json_out:
         emit_json(data)

@@ -9,17 +9,13 @@ from ccterm.daemon.floor.effects import (
     Commit,
     Dispose,
     FinishAttempt,
-    InboundAnswered,
-    InboundArrived,
-    InboundEnded,
-    InboundQueued,
     MarkAbandoned,
     MarkAnswered,
     MarkConnected,
 )
 from ccterm.dialer.dispositions import LeadUpdate, effect
 from ccterm.model import Campaign
-from ccterm.store import dialing, inbound
+from ccterm.store import dialing
 from ccterm.store.db import Store
 
 
@@ -41,16 +37,6 @@ async def commit(store: Store, write: Commit, campaign: Campaign | None) -> dict
             code=write.code,
             answered_at=write.answered_at,
             ended_at=write.ended_at,
-        )
-    elif isinstance(write, InboundArrived):
-        await inbound.arrived(store, write.call_id, write.did, write.client, write.caller, write.at)
-    elif isinstance(write, InboundQueued):
-        await inbound.queued(store, write.call_id, write.queue, write.entered_at, list(write.path))
-    elif isinstance(write, InboundAnswered):
-        await inbound.answered(store, write.call_id, write.agent, write.at)
-    elif isinstance(write, InboundEnded):
-        await inbound.ended(
-            store, write.call_id, write.at, write.hung_up_by, write.outcome, list(write.path)
         )
     elif isinstance(write, Dispose):
         assert campaign is not None, "a disposition needs its campaign"

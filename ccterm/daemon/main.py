@@ -29,7 +29,7 @@ from ccterm.daemon.systemd import Notifier, watchdog_interval
 from ccterm.errors import CctermError
 from ccterm.sip.simulated import SimProfile, SimulatedTrunk
 from ccterm.sip.trunk import Trunk
-from ccterm.store import dialing, sessions
+from ccterm.store import dialing, inbound, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger("ccterm.daemon")
@@ -116,6 +116,16 @@ async def serve(
         store = await Store.open(config.daemon.database, clock)
         await _sync_users(store, config)
         await sessions.close_orphans(store)
+        orphans = await inbound.close_orphans(store, clock.now())
+        if orphans:
+            log.warning("%d inbound call(s) were in progress when the daemon stopped", orphans)
+        for callback in await inbound.callbacks_recover(store, clock.now()):
+            log.warning(
+                "queue callback %s to %s was being placed when the daemon stopped: not redialled,"
+                " left for review",
+                callback.id,
+                callback.e164,
+            )
         recovered = await dialing.recover(store)
         if recovered:
             log.warning(

@@ -44,6 +44,7 @@ from ccterm.daemon.floor.effects import (
     Unbridge,
 )
 from ccterm.daemon.floor.state import Lead
+from ccterm.daemon.inbound_record import InboundRecord
 from ccterm.daemon.ivr_audio import IvrAudio
 from ccterm.daemon.messages import abandon_message, message_hold
 from ccterm.daemon.server import Identity, Server, campaign_audience
@@ -52,8 +53,9 @@ from ccterm.dialer.hours import CallingHours
 from ccterm.dialer.windows import MONTH
 from ccterm.errors import Conflict
 from ccterm.model import Campaign, CampaignStatus, Role
-from ccterm.sip.trunk import Trunk, TrunkEvent
-from ccterm.store import campaigns, dialing, history, inbound
+from ccterm.numbers import Number, NumberBook
+from ccterm.sip.trunk import InboundCall, Trunk, TrunkEvent
+from ccterm.store import campaigns, dialing, history
 from ccterm.store.db import Store
 from ccterm.store.leads import promote_due
 
@@ -72,6 +74,7 @@ class Runner:
         self.trunk = trunk
         self.config = config
         self.hours = CallingHours.of(config.dialer)
+        self.book = NumberBook(config.dialer.region)
         self.media = Media(trunk, config)
         setup = Setup(
             audio=self.media.enabled,
@@ -80,6 +83,7 @@ class Runner:
             caller_id=config.trunk.caller_id,
         )
         self.core = FloorCore(setup, clock.now())
+        self.record = InboundRecord(store)
         self.ivr = IvrAudio(trunk, self.media, clock, config, self._prompt_done)
         self.set_plan(config)
         self.lock = asyncio.Lock()
@@ -94,7 +98,15 @@ class Runner:
         """The inbound plan (at start, and on reload: calls in progress keep their way)."""
         d = config.daemon
         zone = ZoneInfo(d.timezone) if d.timezone else None
-        self.core.set_plan(config.inbound, default=d.default_inbound, zone=zone)
+        scripts: dict[str, str] = {}
+        for route in config.inbound.routes:
+            if route.script and route.script not in scripts:
+                path = config.path.resolve().parent / route.script  # an absolute one stays
+                try:
+                    scripts[route.script] = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    log.error("inbound %s: cannot read script %s: %s", route.did, route.script, exc)
+        self.core.set_plan(config.inbound, default=d.default_inbound, zone=zone, scripts=scripts)
 
     def _prompt_done(self, call_id: str, token: int) -> None:
         self._spawn(
@@ -251,7 +263,9 @@ class Runner:
 
     async def _execute(self, one: Effect) -> None:
         core, now = self.core, self.clock.now()
-        if isinstance(one, Commit):
+        if isinstance(one, Commit) and self.record.handles(one):
+            await self.record.commit(one)
+        elif isinstance(one, Commit):
             campaign_id = getattr(one, "campaign_id", None)
             campaign = core.campaigns.get(campaign_id) if campaign_id is not None else None
             if isinstance(one, Dispose) and campaign is not None:
@@ -278,7 +292,7 @@ class Runner:
             if path is not None and one.attempt_id is not None:
                 await dialing.set_recording(self.store, one.attempt_id, str(path))
             elif path is not None:
-                await inbound.set_recording(self.store, one.call_id, str(path))
+                await self.record.recording(one.call_id, str(path))
         elif isinstance(one, Unbridge):
             self.media.unbridge(one.call_id)
             self.ivr.ended(one.call_id)
@@ -289,7 +303,7 @@ class Runner:
         elif isinstance(one, StopPrompt):
             self.ivr.stop(one.call_id)
         elif isinstance(one, RecordCaller):
-            await self._voicemail(one)
+            self._voicemail(one)
         elif isinstance(one, Ringback):
             self.media.ringback(one.agent, on=one.on)
         elif isinstance(one, RingPhone):
@@ -303,9 +317,10 @@ class Runner:
         elif isinstance(one, ClockWork):
             await self._clock_work()
 
-    async def _voicemail(self, one: RecordCaller) -> None:
+    def _voicemail(self, one: RecordCaller) -> None:
         """Record the caller; the message becomes a callback task for the queue's agents."""
         path = self.ivr.record(one.call_id, one.queue)
+        self.record.voicemail(one.call_id, None if path is None else str(path))
         call = self.core.calls.get(one.call_id)
         caller = getattr(call.kind, "caller", "") if call is not None else ""
         log.info("voicemail from %s for %s: %s", caller or "?", one.queue or "-", path)
@@ -401,6 +416,9 @@ class Runner:
     # -- trunk events --------------------------------------------------------------------------
 
     async def _trunk_event(self, event: TrunkEvent) -> None:
+        if isinstance(event, InboundCall):
+            await self._inbound(event)
+            return
         if self.media.handles(event):
             news = self.media.on_event(event)
             if news is not None:
@@ -413,6 +431,18 @@ class Runner:
         if hasattr(event, "state"):
             log.info("trunk %s %s", event.state, getattr(event, "detail", ""))
         await self.step(lambda now: self.core.trunk_event(event, now))
+
+    async def _inbound(self, event: InboundCall) -> None:
+        """A call to one of our numbers: the caller's number read (for the record and the
+        screen pop), then the floor routes it."""
+        parsed = self.book.parse(event.caller) if event.caller else None
+        e164 = parsed.e164 if isinstance(parsed, Number) else None
+        self.record.e164[event.call_id] = e164
+        await self.step(
+            lambda now: self.core.inbound_offered(
+                event.call_id, event.did, event.caller, now, e164=e164
+            )
+        )
 
     def _phone(self, news: PhoneNews, now: float) -> None:
         if news.up:

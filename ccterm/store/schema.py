@@ -186,7 +186,10 @@ MIGRATIONS: list[str] = [
     # v4: inbound. Every inbound call with its path through menus and queues (the
     # queue report is counted from these), and the callbacks that keep a caller's place
     # in line (also voicemail tasks). A callback is marked `placing` in its own commit
-    # before it is dialled, so a crash never places it twice.
+    # before it is dialled, so a crash never places it twice: one found `placing` at a
+    # restart goes to `review`, for a person to decide (store/inbound.py).
+    # `queue` is the last queue the call was in, `entered_at` its first entry into any
+    # (kept across overflows: the caller's place); the queues it passed are in `path`.
     """
     CREATE TABLE inbound_calls (
         id INTEGER PRIMARY KEY,
@@ -211,6 +214,8 @@ MIGRATIONS: list[str] = [
         recording TEXT
     );
     CREATE INDEX inbound_queue ON inbound_calls (queue, arrived_at);
+    CREATE INDEX inbound_entered ON inbound_calls (entered_at) WHERE entered_at IS NOT NULL;
+    CREATE INDEX inbound_open ON inbound_calls (arrived_at) WHERE ended_at IS NULL;
     CREATE INDEX inbound_e164 ON inbound_calls (e164, arrived_at);
 
     CREATE TABLE queue_callbacks (
@@ -223,7 +228,8 @@ MIGRATIONS: list[str] = [
         expires_at REAL NOT NULL,
         tries INTEGER NOT NULL DEFAULT 0,
         state TEXT NOT NULL DEFAULT 'waiting'
-            CHECK (state IN ('waiting', 'placing', 'done', 'expired', 'failed')),
+            CHECK (state IN ('waiting', 'placing', 'done', 'expired', 'failed', 'review')),
+        retry_at REAL,
         placing_at REAL,
         agent TEXT,
         voicemail TEXT,
@@ -231,7 +237,7 @@ MIGRATIONS: list[str] = [
         note TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX queue_callbacks_open ON queue_callbacks (queue, entered_at)
-        WHERE state IN ('waiting', 'placing');
+        WHERE state IN ('waiting', 'placing', 'review');
     """,
 ]
 

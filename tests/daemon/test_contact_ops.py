@@ -46,10 +46,9 @@ async def test_an_agent_finds_the_caller_of_their_inbound_call(human: RunningDae
     await load(human, "c", [KNOWN], names=["Anna Nowak"], fields=[{"city": "Kraków"}])
     inbound_row(human, KNOWN, 1000.0, "piotr")
     anna = await as_agent(human, "anna")
-    async with inbound_on(human, "anna", caller(KNOWN)) as wire:
+    async with inbound_on(human, "anna", caller(KNOWN), waited=12.0) as wire:
         call = wire["call"]
         assert call["direction"] == "inbound" and call["inbound"] == {
-            "inbound_id": 7,
             "client": "Acme",
             "did": "+48221234500",
             "caller": KNOWN,

@@ -175,7 +175,10 @@ def test_overflow_keeps_the_callers_place_and_then_voicemail() -> None:
         "stop the prompt to in1",
         "play voicemail beep to in1",
     ]
-    assert floor.played("in1") == ["record in1"]
+    assert floor.played("in1") == [
+        "record in1",
+        "commit voicemail for +48601000001 in support since 2",
+    ]
     assert floor.at(440).hangs_up("in1")[-1] == (
         "commit in1 voicemail (caller): menu:main key:1 to:queue:sales queue:sales"
         " overflow:queue:support queue:support overflow:voicemail voicemail"

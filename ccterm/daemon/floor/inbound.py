@@ -9,6 +9,7 @@ which goes with the call's record.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from ccterm.daemon.floor.effects import (
     InboundArrived,
     InboundEnded,
     PlayPrompt,
+    QueueCallback,
     RecordCaller,
     StopPrompt,
 )
@@ -62,11 +64,17 @@ def open_at(route: InboundRoute, now: float, zone: ZoneInfo | None) -> bool:
 
 class InboundFloor(Queues):
     def set_plan(
-        self, plan: InboundPlan, *, default: str = "", zone: ZoneInfo | None = None
+        self,
+        plan: InboundPlan,
+        *,
+        default: str = "",
+        zone: ZoneInfo | None = None,
+        scripts: Mapping[str, str] | None = None,
     ) -> None:
         """The inbound plan (at start and on reload): calls in progress keep their menus and
         queues; new callers follow the new plan."""
         self.plan = plan
+        self.scripts = dict(scripts or {})  # a route's script file -> its text
         self.default_inbound = default
         self.zone = zone
         specs = {name: q.spec for name, q in plan.queues.items()}
@@ -80,14 +88,17 @@ class InboundFloor(Queues):
 
     # -- arrival ----------------------------------------------------------------------------
 
-    def inbound_offered(self, call_id: str, did: str, caller: str, now: float) -> None:
+    def inbound_offered(
+        self, call_id: str, did: str, caller: str, now: float, *, e164: str | None = None
+    ) -> None:
         """The trunk offers a call to one of our numbers: pick up, then route it."""
         route = self.plan.route(did)
         kind = Inbound(
             did,
             caller,
+            e164=e164,
             client=route.client if route else "",
-            script=route.script if route else "",
+            script=self.scripts.get(route.script, "") if route else "",
             language=route.language if route else "en",
         )
         call = Call(call_id, kind, "inbound", now, state=CallState.ANSWERING)
@@ -194,7 +205,18 @@ class InboundFloor(Queues):
             self.hold_music(call)
         elif leg.then == "record":
             leg.outcome = "voicemail"
-            self.emit(RecordCaller(call_id, call.queue or ""))
+            assert isinstance(call.kind, Inbound)
+            self.emit(
+                RecordCaller(call_id, call.queue or ""),
+                QueueCallback(
+                    call_id,
+                    call.queue or "",
+                    call.kind.caller,
+                    call.entered_at or now,
+                    now,
+                    voicemail=True,
+                ),
+            )
             self.timers.set(("hangup", call_id), now + VOICEMAIL_SECONDS)
 
     def inbound_digit(self, call_id: str, digit: str, now: float) -> None:

@@ -47,6 +47,7 @@ class Queues(Dialing):
         super().__init__(*args, **kwargs)
         self.plan = InboundPlan()
         self.default_inbound = ""
+        self.scripts: dict[str, str] = {}
         self.zone = None
         self.legs = {}
         self.acd = line.Acd({})

@@ -1,14 +1,18 @@
-"""Supervision: listening in, messages to agents, the users and their groups, campaign reports."""
+"""Supervision: listening in, messages to agents, users and groups, campaign and queue reports."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ccterm.daemon.ops.base import Ops, arg_str, op
-from ccterm.daemon.server import Session
+from ccterm.clock import local_day
+from ccterm.daemon.ops.base import Ops, arg_str, arg_time, op
+from ccterm.daemon.server import Identity, Session
 from ccterm.errors import NotFound, UsageError
 from ccterm.model import Role
-from ccterm.store import reports
+from ccterm.store import queue_report, reports
+from ccterm.typos import suggest
+
+DEFAULT_SERVICE_LEVEL = 20.0  # seconds: for a queue no longer in config.toml
 
 
 @op("call.monitor", Role.SUPERVISOR, "listening in")
@@ -65,3 +69,41 @@ async def user_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[st
 async def report_campaign(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
     campaign = await ops.managed_campaign(session.identity, arg_str(args, "name"))
     return await reports.campaign_report(ops.store, campaign)
+
+
+@op("report.queue", Role.SUPERVISOR, "reading reports")
+async def report_queue(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """A queue's calls in [from, to): epoch seconds; by default today, in the daemon's time."""
+    who = session.identity
+    name = arg_str(args, "name", limit=100)
+    service_level = await _queue_service_level(ops, who, name)
+    today = local_day(ops.clock.now())
+    start, end = arg_time(args, "from"), arg_time(args, "to")
+    if start is None:  # the day `to` falls in, else today
+        start = today[0] if end is None else local_day(end - 0.001)[0]
+    if end is None:  # to the end of today (of `from`'s day, if later)
+        end = max(today[1], local_day(start)[1])
+    if end <= start:
+        raise UsageError("the range is empty: 'to' must be after 'from'")
+    report = await queue_report.queue_report(ops.store, name, start, end, service_level)
+    return {**report, "configured": name in ops.config.inbound.queues}
+
+
+async def _queue_service_level(ops: Ops, who: Identity, name: str) -> float:
+    """The queue's service level, if `who` may see it: a supervisor sees the queues their
+    group serves; an admin every queue, also one taken out of config.toml with its calls."""
+    queues = ops.config.inbound.queues
+    visible = sorted(
+        q for q, plan in queues.items() if who.role is Role.ADMIN or who.group in plan.spec.groups
+    )
+    if name in visible:
+        return queues[name].service_level
+    if (
+        name not in queues
+        and who.role is Role.ADMIN
+        and await queue_report.has_history(ops.store, name)
+    ):
+        return DEFAULT_SERVICE_LEVEL
+    # Same words for a queue of another group: what one may not see, one may not probe.
+    hint = f"queues: {', '.join(visible)}" if visible else "no queues of yours in config.toml"
+    raise NotFound(f"no queue '{name}'{suggest(name, visible)}", hint)
