@@ -168,10 +168,15 @@ def model(agents: int, spec: Inbound) -> dict[str, Any]:
     handle = spec.talk_mean + spec.wrapup
     load = spec.calls_per_hour * handle / 3600.0
     patience = spec.patience or math.inf
-    a = erlang_a(agents, load, handle, patience, spec.service_level)
+    exact = spec.talk_dist == "exponential" and spec.wrapup == 0
+    try:
+        a = erlang_a(agents, load, handle, patience, spec.service_level)
+    except ValueError:  # far over load with very patient callers: the queue never settles
+        return {"load_erlangs": round(load, 4), "exact": exact, "settled": False}
     return {
         "load_erlangs": round(load, 4),
-        "exact": spec.talk_dist == "exponential" and spec.wrapup == 0,
+        "exact": exact,
+        "settled": math.isfinite(a.asa),  # False: over load and nobody gives up
         "p_wait": round(a.p_wait_answered, 6),
         "asa": round(a.asa, 3) if math.isfinite(a.asa) else None,
         "service_level": round(a.service_level, 6),

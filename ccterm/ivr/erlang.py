@@ -110,17 +110,17 @@ def _queue_weights(agents: int, lam: float, mu: float, theta: float) -> list[flo
     arrivals that find k callers waiting ahead of them. Kept in logarithms, since
     load^n / n! overflows a float for a few hundred agents."""
     logs = [0.0]
+    top = 0.0
     n = 0
     while True:
         n += 1
         rate = (min(n, agents) * mu) + max(0, n - agents) * theta
         logs.append(logs[-1] + math.log(lam / rate))
-        top = max(logs)
+        top = max(top, logs[-1])
         if n > agents and lam < rate and logs[-1] < top + math.log(TAIL):
             break  # past the peak and falling: the rest of the tail is smaller still
         if n >= MAX_STATES:
             raise ValueError("the queue does not settle: patience too long for this load")
-    top = max(logs)
     weights = [math.exp(x - top) for x in logs]
     total = sum(weights)
     return [w / total for w in weights[agents:]]

@@ -140,3 +140,15 @@ def test_the_command_prints_the_inbound_figures_and_events(tmp_path: Path) -> No
     assert kinds == {"arrive", "answer", "free"}
     refused = ccterm("simulate", "--scenario", str(MM6), "--contacts", str(events))
     assert refused.returncode != 0 and "--contacts is for outbound" in refused.stderr
+
+
+def test_over_load_without_patience_runs_and_says_the_model_does_not_settle() -> None:
+    m = simulate_inbound(scenario(2, 100.0, 2.0), 1)  # 5 Erlangs on 2 agents
+    assert m["occupancy"] > 0.95 and m["still_waiting"] > 50
+    assert m["erlang"]["settled"] is False and m["erlang"]["asa"] is None
+    huge = scenario(2, 100.0, 2.0, patience=1e9)  # gives up, in theory: not in any chain
+    assert simulate_inbound(huge, 1)["erlang"] == {
+        "load_erlangs": 5.0,
+        "exact": True,
+        "settled": False,
+    }
