@@ -1,4 +1,5 @@
-"""`ccterm simulate`: an 8-hour shift of the real pacer in seconds, as one JSON object."""
+"""`ccterm simulate`: an 8-hour shift of the real pacer (or, for `[inbound]`, the real ACD)
+in seconds, as one JSON object."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ def simulate_command(
         ),
     ] = "predictive",
     seed: Annotated[
-        int, typer.Option("--seed", help="Draws the contacts (without --contacts).")
+        int,
+        typer.Option(
+            "--seed", help="Draws the contacts (without --contacts), or the inbound callers."
+        ),
     ] = 1,
     contacts: Annotated[
         Path | None,
@@ -50,13 +54,19 @@ def simulate_command(
         ),
     ] = None,
 ) -> None:
-    """Run the dialer's pacing on a virtual clock against the simulated trunk; print the metrics."""
+    """Run the dialer's pacing on a virtual clock against the simulated trunk (a scenario with
+    only [inbound]: the inbound queue); print the metrics."""
+    from ccterm.dialer.inbound_sim import simulate_inbound
     from ccterm.dialer.pacing import parse_policy
     from ccterm.dialer.scenario import load_scenario, read_contacts, sample_contacts
     from ccterm.dialer.simulate import simulate
 
     chosen = parse_policy(policy)
     loaded = load_scenario(scenario)
+    if loaded.inbound is not None and contacts is not None:
+        raise UsageError(
+            f"{scenario}: an [inbound] scenario dials nobody: --contacts is for outbound ones"
+        )
     source = iter(read_contacts(contacts)) if contacts else sample_contacts(loaded, seed)
     with contextlib.ExitStack() as stack:
         out: IO[str] | None = None
@@ -65,6 +75,9 @@ def simulate_command(
                 out = stack.enter_context(events.open("w", encoding="utf-8"))
             except OSError as exc:
                 raise UsageError(f"cannot write {events}: {exc.strerror or exc}") from None
-        metrics = simulate(loaded, chosen, source, events=out)
+        if loaded.inbound is not None:
+            metrics = simulate_inbound(loaded, seed, events=out)
+        else:
+            metrics = simulate(loaded, chosen, source, events=out)
     emit_json(metrics)
     sys.stdout.flush()

@@ -47,6 +47,19 @@ class Phase:
 
 
 @dataclass(frozen=True, slots=True)
+class Inbound:
+    """Calls that come in (`[inbound]`): Poisson arrivals to one queue the agents serve."""
+
+    calls_per_hour: float
+    talk_mean: float
+    talk_dist: str  # exponential | lognormal
+    talk_cv: float
+    wrapup: float
+    patience: float  # mean seconds a waiting caller holds on (exponential); 0: for ever
+    service_level: float  # the answer time the service level counts within
+
+
+@dataclass(frozen=True, slots=True)
 class Scenario:
     name: str
     agents: int
@@ -69,6 +82,7 @@ class Scenario:
     amd_false_positive: float
     max_lines: int = 0
     phases: tuple[Phase, ...] = field(default=())
+    inbound: Inbound | None = None  # given: an inbound-only shift, nobody is dialled
 
     @property
     def shift_seconds(self) -> float:
@@ -118,6 +132,17 @@ _DEFAULTS: dict[str, dict[str, float]] = {
     "amd": {"detect_seconds": 3.0, "false_positive": 0.0},
 }
 _PHASE_KEYS = {"start_hours"} | _SECTIONS["outcomes"]
+_OUTBOUND = {"max_lines", "phases", *_SECTIONS}  # any of these: the agents also dial
+_INBOUND_KEYS = {
+    "calls_per_hour",
+    "talk_mean",
+    "talk_dist",
+    "talk_cv",
+    "wrapup",
+    "patience",
+    "service_level",
+}
+TALK_DISTS = ("exponential", "lognormal")
 
 
 class _Reader:
@@ -165,7 +190,7 @@ def load_scenario(path: Path) -> Scenario:
         raise ScenarioError(f"{path}: cannot read it: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    known = _TOP | set(_SECTIONS) | {"phases"}
+    known = _TOP | set(_SECTIONS) | {"phases", "inbound"}
     for key in data:
         if key not in known:
             raise r.unknown(key, key, known)
@@ -226,6 +251,14 @@ def load_scenario(path: Path) -> Scenario:
     shift_start = data.get("shift_start", "09:00")
     if not isinstance(shift_start, str) or not _is_clock(shift_start):
         raise r.fail("shift_start", f"expected a time like '09:00', got {shift_start!r}")
+    inbound = _inbound(r, data["inbound"]) if "inbound" in data else None
+    dialled = sorted(_OUTBOUND & set(data))
+    if inbound is not None and dialled:
+        raise r.fail(
+            "[inbound]",
+            "blended agents (inbound and outbound in one scenario) are not simulated yet;"
+            f" give [inbound] alone, or drop it (outbound keys here: {', '.join(dialled)})",
+        )
     return Scenario(
         name=name,
         agents=r.whole("agents", data.get("agents", 10), 1, 10_000),
@@ -248,6 +281,48 @@ def load_scenario(path: Path) -> Scenario:
         amd_false_positive=sections["amd"]["false_positive"],
         max_lines=r.whole("max_lines", data.get("max_lines", 0), 0, 1_000_000),
         phases=tuple(phases),
+        inbound=inbound,
+    )
+
+
+def _inbound(r: _Reader, table: Any) -> Inbound:
+    """`[inbound]`: every key checked, each error one line naming it."""
+    if not isinstance(table, dict):
+        raise r.fail("[inbound]", "expected a table")
+    for key in table:
+        if key not in _INBOUND_KEYS:
+            raise r.unknown(f"[inbound] {key}", key, _INBOUND_KEYS)
+    if "calls_per_hour" not in table:
+        raise r.fail("[inbound] calls_per_hour", "missing (calls arriving per hour)")
+
+    def num(key: str, default: float, lo: float, hi: float = 86_400.0) -> float:
+        return r.number(f"[inbound] {key}", table.get(key, default), lo, hi)
+
+    calls = num("calls_per_hour", 0.0, 0.0, 1_000_000.0)
+    if calls <= 0:
+        raise r.fail("[inbound] calls_per_hour", "must be above 0")
+    talk = num("talk_mean", 180.0, 0.0)
+    if talk <= 0:
+        raise r.fail("[inbound] talk_mean", "must be above 0")
+    dist = table.get("talk_dist", "exponential")
+    if dist not in TALK_DISTS:
+        close = difflib.get_close_matches(str(dist), TALK_DISTS, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise r.fail(
+            "[inbound] talk_dist",
+            f"{dist!r} is not a distribution{hint}; known: " + ", ".join(TALK_DISTS),
+        )
+    cv = num("talk_cv", 1.0, 0.0, 100.0)
+    if dist == "exponential" and cv != 1.0:  # its cv is 1 by definition
+        raise r.fail("[inbound] talk_cv", "is for talk_dist = 'lognormal' (exponential's cv is 1)")
+    return Inbound(
+        calls_per_hour=calls,
+        talk_mean=talk,
+        talk_dist=dist,
+        talk_cv=cv,
+        wrapup=num("wrapup", 0.0, 0.0),
+        patience=num("patience", 0.0, 0.0, 1e9),
+        service_level=num("service_level", 20.0, 0.0),
     )
 
 
