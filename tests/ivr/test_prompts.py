@@ -175,10 +175,15 @@ hold = "prompts/music.wav"
 """
 
 
+def write_prompts(directory: Path) -> None:
+    """The admin's own prompts PLAN names, beside config.toml."""
+    (directory / "prompts").mkdir()
+    write_wav(directory / "prompts" / "welcome.wav", tone(440, 22050), 22050, 2, 1)
+    write_wav(directory / "prompts" / "music.wav", tone(440, 8000, 3), 8000, 2, 2)
+
+
 def plan_dir(tmp_path: Path) -> Path:
-    (tmp_path / "prompts").mkdir()
-    write_wav(tmp_path / "prompts" / "welcome.wav", tone(440, 22050), 22050, 2, 1)
-    write_wav(tmp_path / "prompts" / "music.wav", tone(440, 8000, 3), 8000, 2, 2)
+    write_prompts(tmp_path)
     return write_config(tmp_path, extra=PLAN)
 
 
