@@ -11,6 +11,7 @@ import typer
 
 from ccterm import __version__
 from ccterm.commands import campaign as campaign_cmd
+from ccterm.commands import config_check as config_cmd
 from ccterm.commands import dnc as dnc_cmd
 from ccterm.commands import lead as lead_cmd
 from ccterm.commands import trunk as trunk_cmd
@@ -39,6 +40,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(campaign_cmd.app, name="campaign")
+app.add_typer(config_cmd.app, name="config")
 app.add_typer(dnc_cmd.app, name="dnc")
 app.add_typer(lead_cmd.app, name="lead")
 app.add_typer(trunk_cmd.app, name="trunk")

@@ -17,6 +17,7 @@ from typing import Any
 
 from ccterm.errors import ConfigError
 from ccterm.ivr.menu import KEYS, Menu
+from ccterm.ivr.prompts import PHRASES, PromptLibrary, is_name, language_error, shipped
 from ccterm.ivr.queue import QueueSpec
 
 PLAN_SECTIONS = ("inbound", "menus", "queues")
@@ -186,12 +187,15 @@ def _route(file: Path, index: int, table: Any) -> InboundRoute:
     hours = t.texts("hours") if "hours" in t.table else None
     if hours is not None and (len(hours) != 2 or not all(_HHMM.fullmatch(h) for h in hours)):
         raise t.error("hours", f'expected two times like ["08:00", "20:00"], got {hours!r}')
+    language = t.text("language", "en")
+    if language_error(language):
+        raise t.error("language", language_error(language))
     return InboundRoute(
         did,
         t.text("client"),
         t.text("start"),
         script=t.text("script", ""),
-        language=t.text("language", "en"),
+        language=language,
         hours=(hours[0], hours[1]) if hours else None,
         days=_days(t, t.text("days", "mon-sun")),
         after_hours=t.text("after_hours", ""),
@@ -240,3 +244,42 @@ def _check_targets(plan: InboundPlan, file: Path) -> None:
     for did in dids:
         if dids.count(did) > 1:
             raise ConfigError(f"{file}: [[inbound]] did: {did} is routed twice")
+
+
+def load_prompts(plan: InboundPlan, file: Path) -> PromptLibrary:
+    """Every prompt the plan can play, read and converted now, so a file that cannot be
+    played stops the daemon's start (or a reload, or `ccterm config check`) with one line
+    naming it and its key, instead of silence on a call: menus' `prompt`, queues' `hold`,
+    and the whole shipped set of each route's language."""
+    library = PromptLibrary(file.resolve().parent)
+    languages = list(dict.fromkeys(r.language for r in plan.routes)) or ["en"]
+
+    def load(place: str, key: str, ref: str, *, spoken: list[str] = languages) -> None:
+        # a shipped name is said in the caller's language: it must exist in each
+        for language in spoken if is_name(ref) else spoken[:1]:
+            try:
+                library.frames(ref, language)
+            except ConfigError as exc:
+                raise ConfigError(f"{file}: {place} {key}: {exc.message}", exc.hint) from None
+
+    seen: set[str] = set()
+    for i, route in enumerate(plan.routes, 1):
+        if route.language in seen:
+            continue
+        seen.add(route.language)
+        missing = sorted(set(PHRASES) - shipped(route.language))
+        if missing:
+            raise ConfigError(
+                f"{file}: [[inbound]] #{i} language: the '{route.language}' prompt set lacks"
+                f" {', '.join(missing)}",
+                "reinstall ccterm",
+            )
+        for name in sorted(shipped(route.language)):
+            load(f"[[inbound]] #{i}", "language", name, spoken=[route.language])
+    for name, menu in plan.menus.items():
+        for ref in menu.prompt:
+            load(f"[menus.{name}]", "prompt", ref)
+    for name, queue in plan.queues.items():
+        if queue.hold:
+            load(f"[queues.{name}]", "hold", queue.hold)
+    return library

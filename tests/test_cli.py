@@ -38,6 +38,8 @@ COMMANDS = [
     ["campaign", "archive"],
     ["campaign", "restore"],
     ["campaign", "delete"],
+    ["config"],
+    ["config", "check"],
     ["dnc"],
     ["dnc", "add"],
     ["dnc", "remove"],

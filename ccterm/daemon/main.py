@@ -3,6 +3,7 @@
 Under systemd (Type=notify) it reports READY once the socket accepts clients,
 pings the watchdog from the event loop (so a stuck loop gets restarted), keeps
 STATUS current and says STOPPING on SIGTERM, then closes everything in order.
+SIGHUP re-reads config.toml (reload.py).
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from ccterm import __version__
 from ccterm.clock import Clock, SystemClock
 from ccterm.config import Config
 from ccterm.daemon.ops import Ops
+from ccterm.daemon.reload import reload
 from ccterm.daemon.requests import Requests
 from ccterm.daemon.runner import Runner
 from ccterm.daemon.server import Server
 from ccterm.daemon.systemd import Notifier, watchdog_interval
 from ccterm.errors import CctermError
+from ccterm.inbound_plan import load_prompts
 from ccterm.sip.simulated import SimProfile, SimulatedTrunk
 from ccterm.sip.trunk import Trunk
 from ccterm.store import dialing, inbound, sessions
@@ -107,7 +110,9 @@ async def serve(
     center: Runner | None = None
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, log.warning, "SIGHUP while starting: ignored")
     try:
+        prompts = load_prompts(config.inbound, config.path)  # a bad prompt: refuse to start
         # The socket path first: a daemon refused there has opened no database and
         # registered nothing on the trunk, so the one already running is undisturbed.
         server = Server(config)
@@ -132,8 +137,8 @@ async def serve(
                 "%d call(s) were in progress when the daemon stopped; back in line", recovered
             )
         trunk = make_trunk(config, clock)
-        center = Runner(store, clock, server, trunk, config)
-        server.handler = Ops(
+        center = Runner(store, clock, server, trunk, config, prompts)
+        ops = Ops(
             config=config,
             store=store,
             clock=clock,
@@ -141,6 +146,8 @@ async def serve(
             publish=server.publish,
             center=Requests(center),
         )
+        server.handler = ops
+        _reload_on_sighup(center, server, ops, notifier, tasks)
         await center.load()
         if expose is not None:
             expose(center)
@@ -174,10 +181,26 @@ async def serve(
                 await asyncio.wait_for(trunk.stop(), 10)
         if store is not None:
             await store.close()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
         notifier.close()
         lock.close()
+
+
+def _reload_on_sighup(
+    center: Runner, server: Server, ops: Ops, notifier: Notifier, tasks: list[asyncio.Task[None]]
+) -> None:
+    """`systemctl reload ccterm`: the new inbound plan for the calls that come next."""
+
+    def swap(new: Config) -> None:  # the socket's and the ops' copies stay the runner's
+        server.config = ops.config = new
+
+    async def go() -> None:
+        await reload(center, swap, notifier)
+
+    asyncio.get_running_loop().add_signal_handler(
+        signal.SIGHUP, lambda: tasks.append(asyncio.create_task(go(), name="reload"))
+    )
 
 
 async def _sync_users(store: Store, config: Config) -> None:

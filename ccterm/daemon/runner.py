@@ -52,6 +52,7 @@ from ccterm.dialer.dispositions import DispositionError
 from ccterm.dialer.hours import CallingHours
 from ccterm.dialer.windows import MONTH
 from ccterm.errors import Conflict
+from ccterm.ivr.prompts import PromptLibrary
 from ccterm.model import Campaign, CampaignStatus, Role
 from ccterm.numbers import Number, NumberBook
 from ccterm.sip.trunk import InboundCall, Trunk, TrunkEvent
@@ -66,13 +67,20 @@ MAX_ROUNDS = 1000  # effects feeding the core feeding effects: a bug if it goes 
 
 class Runner:
     def __init__(
-        self, store: Store, clock: Clock, server: Server, trunk: Trunk, config: Config
+        self,
+        store: Store,
+        clock: Clock,
+        server: Server,
+        trunk: Trunk,
+        config: Config,
+        prompts: PromptLibrary | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.server = server
         self.trunk = trunk
         self.config = config
+        self.prompts = prompts or PromptLibrary(config.path.resolve().parent)
         self.hours = CallingHours.of(config.dialer)
         self.book = NumberBook(config.dialer.region)
         self.media = Media(trunk, config)
@@ -152,6 +160,12 @@ class Runner:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def reload(self, config: Config, prompts: PromptLibrary) -> None:
+        """SIGHUP (daemon/reload.py): the next calls meet this config's inbound plan and
+        prompts; a call in progress keeps the menu, queue and frames it already holds."""
+        self.config = config
+        self.prompts = prompts
 
     def on_trunk_event(self, event: TrunkEvent) -> None:
         """From the trunk, on the loop: queued, so one call's events are handled in order."""

@@ -1,4 +1,4 @@
-"""systemd's notify protocol (READY, STATUS, WATCHDOG, STOPPING), spoken directly.
+"""systemd's notify protocol (READY, STATUS, WATCHDOG, RELOADING, STOPPING), spoken directly.
 
 It is one datagram per message to $NOTIFY_SOCKET, so a library is not worth a
 dependency. Outside systemd (no NOTIFY_SOCKET) every call is a no-op.
@@ -43,6 +43,10 @@ class Notifier:
 
     def watchdog(self) -> None:
         self.notify("WATCHDOG=1")
+
+    def reloading(self) -> None:
+        """A SIGHUP's reload begins; ready() says it is over (kept or refused)."""
+        self.notify("RELOADING=1")
 
     def stopping(self, status: str = "") -> None:
         self.notify("STOPPING=1", *([f"STATUS={status}"] if status else []))

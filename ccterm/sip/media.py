@@ -11,10 +11,10 @@ from __future__ import annotations
 import struct
 import warnings
 import wave
+from array import array
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
-from typing import BinaryIO
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -168,52 +168,89 @@ class AudioFileError(ValueError):
 
 
 def load_wav(path: Path) -> list[bytes]:
-    """A WAV file as 20 ms linear frames (converted to 8 kHz mono 16-bit; G.711 WAVs too)."""
+    """A WAV file as 20 ms linear frames, converted to 8 kHz mono 16-bit from any rate,
+    mono or stereo, PCM of 8/16/24/32 bits, 32/64-bit float or G.711 (plain or
+    WAVE_FORMAT_EXTENSIBLE, which `wave` reads only from Python 3.12)."""
     try:
-        with path.open("rb") as raw:
-            return _frames(raw)
+        blob = path.read_bytes()
     except OSError as exc:  # its text repeats the path: say only what went wrong
         raise AudioFileError(f"{path}: {exc.strerror or exc}") from exc
-    except (EOFError, wave.Error, audioop.error) as exc:
-        raise AudioFileError(f"{path}: {exc or 'the file ends too early'}") from exc
+    try:
+        return _frames(*_riff(blob))
+    except AudioFileError as exc:
+        raise AudioFileError(f"{path}: {exc}") from exc
+    except (ValueError, audioop.error) as exc:
+        raise AudioFileError(f"{path}: {exc}") from exc
 
 
-def _frames(raw: BinaryIO) -> list[bytes]:
-    header = raw.read(64)
-    raw.seek(0)
-    fmt = struct.unpack_from("<H", header, 20)[0] if len(header) >= 22 else 1
-    if fmt in (6, 7):  # A-law / μ-law WAV: wave refuses them, decode by hand
-        channels, rate = struct.unpack_from("<HI", header, 22)
-        data = _chunk(raw, b"data")
-        linear = decode(data, Law.PCMA if fmt == 6 else Law.PCMU)
-        width = 2
+_PCM, _FLOAT, _ALAW, _ULAW, _EXTENSIBLE = 1, 3, 6, 7, 0xFFFE
+_FORMATS = {2: "ADPCM", 0x11: "IMA ADPCM", 0x31: "GSM 6.10", 0x55: "MP3"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Format:
+    tag: int
+    channels: int
+    rate: int
+    width: int  # bytes per sample of one channel
+
+
+def _riff(blob: bytes) -> tuple[_Format, bytes]:
+    """The fmt and data chunks of a RIFF/WAVE file, read by hand (any chunk order)."""
+    if len(blob) < 12 or blob[:4] != b"RIFF" or blob[8:12] != b"WAVE":
+        raise AudioFileError("not a WAV file (no RIFF/WAVE header)")
+    fmt: _Format | None = None
+    offset = 12
+    while offset + 8 <= len(blob):
+        name, size = blob[offset : offset + 4], struct.unpack_from("<I", blob, offset + 4)[0]
+        body = blob[offset + 8 : offset + 8 + size]
+        if name == b"fmt ":
+            if len(body) < 16:
+                raise AudioFileError("its fmt chunk is too short")
+            tag, channels, rate, _, align, bits = struct.unpack_from("<HHIIHH", body)
+            if tag == _EXTENSIBLE and len(body) >= 26:
+                tag = struct.unpack_from("<H", body, 24)[0]  # the sub-format GUID's first bytes
+            width = align // channels if channels and align % channels == 0 else (bits + 7) // 8
+            fmt = _Format(tag, channels, rate, width)
+        elif name == b"data":
+            if fmt is None:
+                raise AudioFileError("its data comes before its fmt chunk")
+            return fmt, body  # a data size past the end (a stream's header): what is there
+        offset += 8 + size + (size & 1)
+    raise AudioFileError("no fmt chunk" if fmt is None else "no data chunk")
+
+
+def _frames(fmt: _Format, data: bytes) -> list[bytes]:
+    if fmt.channels not in (1, 2):
+        raise AudioFileError(f"{fmt.channels} channels; only mono or stereo can be played")
+    if not 1000 <= fmt.rate <= 384_000:
+        raise AudioFileError(f"a sample rate of {fmt.rate} Hz")
+    data = data[: len(data) - len(data) % (fmt.width * fmt.channels or 1)]
+    if fmt.tag in (_ALAW, _ULAW) and fmt.width == 1:
+        linear = decode(data, Law.PCMA if fmt.tag == _ALAW else Law.PCMU)
+    elif fmt.tag == _PCM and fmt.width in (1, 2, 3, 4):
+        if fmt.width == 1:  # 8-bit WAV is unsigned
+            data = audioop.bias(data, 1, -128)
+        linear = audioop.lin2lin(data, fmt.width, 2)
+    elif fmt.tag == _FLOAT and fmt.width in (4, 8):
+        floats = memoryview(data).cast("f" if fmt.width == 4 else "d")
+        linear = array("h", [_clip(v) for v in floats]).tobytes()
     else:
-        with wave.open(raw) as wav:
-            channels, rate, width = wav.getnchannels(), wav.getframerate(), wav.getsampwidth()
-            linear = wav.readframes(wav.getnframes())
-        if width == 1:  # 8-bit WAV is unsigned
-            linear = audioop.bias(linear, 1, -128)
-        linear = audioop.lin2lin(linear, width, 2)
-    if channels == 2:
+        what = _FORMATS.get(fmt.tag, f"format {fmt.tag:#x}")
+        raise AudioFileError(
+            f"{what}, {fmt.width * 8}-bit: cannot be played; save it as PCM (e.g. 16-bit)"
+        )
+    if fmt.channels == 2:
         linear = audioop.tomono(linear, 2, 0.5, 0.5)
-    elif channels != 1:
-        raise AudioFileError(f"{channels} channels; only mono or stereo can be played")
-    if rate != RATE:
-        linear, _ = audioop.ratecv(linear, 2, 1, rate, RATE, None)
+    if fmt.rate != RATE:
+        linear, _ = audioop.ratecv(linear, 2, 1, fmt.rate, RATE, None)
     linear += bytes(-len(linear) % LINEAR_FRAME)
     return [linear[i : i + LINEAR_FRAME] for i in range(0, len(linear), LINEAR_FRAME)]
 
 
-def _chunk(raw: BinaryIO, name: bytes) -> bytes:
-    raw.seek(12)
-    while True:
-        head = raw.read(8)
-        if len(head) < 8:
-            raise AudioFileError(f"no {name.decode()} chunk")
-        size = struct.unpack("<I", head[4:])[0]
-        if head[:4] == name:
-            return raw.read(size)
-        raw.seek(size + (size & 1), 1)
+def _clip(value: float) -> int:
+    """A float sample (full scale ±1.0) as 16-bit; NaN is silence."""
+    return max(-32768, min(32767, round(value * 32767))) if value == value else 0
 
 
 class WavRecorder:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ccterm.daemon.systemd import Notifier, watchdog_interval
+from tests.conftest import ROOT
 
 
 def test_notify_messages_reach_the_socket(tmp_path: Path) -> None:
@@ -19,9 +20,10 @@ def test_notify_messages_reach_the_socket(tmp_path: Path) -> None:
     assert n.enabled
     n.ready("serving")
     n.watchdog()
+    n.reloading()
     n.stopping()
-    got = [sink.recv(4096).decode() for _ in range(3)]
-    assert got == ["READY=1\nSTATUS=serving", "WATCHDOG=1", "STOPPING=1"]
+    got = [sink.recv(4096).decode() for _ in range(4)]
+    assert got == ["READY=1\nSTATUS=serving", "WATCHDOG=1", "RELOADING=1", "STOPPING=1"]
     n.close()
     sink.close()
 
@@ -41,3 +43,9 @@ def test_watchdog_interval_is_half_the_timeout(monkeypatch: pytest.MonkeyPatch) 
     assert watchdog_interval() is None
     monkeypatch.delenv("WATCHDOG_USEC")
     assert watchdog_interval() is None
+
+
+def test_the_unit_reloads_with_sighup() -> None:
+    unit = (ROOT / "packaging" / "ccterm.service").read_text()
+    assert "\nExecReload=/bin/kill -HUP $MAINPID\n" in unit
+    assert "\nType=notify\n" in unit
