@@ -19,12 +19,14 @@ from ccterm.clock import Cancellable, Clock, local
 from ccterm.config import Config
 from ccterm.daemon.audio import Media
 from ccterm.daemon.floor.effects import PlayPrompt
+from ccterm.errors import ConfigError
+from ccterm.ivr import prompts
+from ccterm.ivr.prompts import PromptLibrary
 from ccterm.sip import media as rtp
 
 log = logging.getLogger(__name__)
 
-SHIPPED = Path(__file__).resolve().parent.parent / "data" / "prompts"
-TONE = "connect_tone"  # the agent hears it before an inbound caller is put through
+TONE = prompts.CONNECT_TONE  # the agent hears it before an inbound caller is put through
 
 
 class IvrAudio:
@@ -34,14 +36,15 @@ class IvrAudio:
         media: Media,
         clock: Clock,
         config: Config,
+        library: Callable[[], PromptLibrary],
         done: Callable[[str, int], None],
     ) -> None:
         self.trunk = trunk
         self.media = media
         self.clock = clock
         self.config = config
+        self.library = library  # the prompts of now (a reload swaps them)
         self.done = done  # (call id, token): a prompt played to its end
-        self._frames: dict[tuple[str, str], list[bytes]] = {}
         self._timers: dict[str, Cancellable] = {}  # no audio: a prompt's end, by call
 
     def answer(self, call_id: str) -> None:
@@ -50,23 +53,14 @@ class IvrAudio:
             answer(call_id)
 
     def frames(self, prompt: str, language: str) -> list[bytes]:
-        """A shipped prompt by name, or an admin's file (read once, then from memory)."""
-        key = (prompt, language)
-        found = self._frames.get(key)
-        if found is None:
-            if "/" in prompt or prompt.endswith(".wav"):
-                path = Path(prompt)
-            else:
-                path = SHIPPED / language / f"{prompt}.wav"
-                if not path.exists():
-                    path = SHIPPED / "en" / f"{prompt}.wav"
-            try:
-                found = rtp.load_wav(path)
-            except (OSError, rtp.AudioFileError) as exc:
-                log.error("prompt %s (%s) cannot be played: %s", prompt, language, exc)
-                found = []
-            self._frames[key] = found
-        return found
+        """A shipped prompt by name in the caller's language, or an admin's file, as the
+        library of now has it (read and checked at start and on reload; then from memory)."""
+        try:
+            found: list[bytes] = self.library().frames(prompt, language)
+            return found
+        except ConfigError as exc:  # checked at load: only a file changed since gets here
+            log.error("prompt %s (%s) cannot be played: %s", prompt, language, exc.message)
+            return []
 
     def play(self, one: PlayPrompt) -> None:
         frames = [f for p in one.prompts for f in self.frames(p, one.language)]

@@ -92,7 +92,9 @@ class Runner:
         )
         self.core = FloorCore(setup, clock.now())
         self.record = InboundRecord(store)
-        self.ivr = IvrAudio(trunk, self.media, clock, config, self._prompt_done)
+        self.ivr = IvrAudio(
+            trunk, self.media, clock, config, lambda: self.prompts, self._prompt_done
+        )
         self.set_plan(config)
         self.lock = asyncio.Lock()
         self._events: asyncio.Queue[TrunkEvent] = asyncio.Queue()
@@ -166,6 +168,7 @@ class Runner:
         prompts; a call in progress keeps the menu, queue and frames it already holds."""
         self.config = config
         self.prompts = prompts
+        self.set_plan(config)
 
     def on_trunk_event(self, event: TrunkEvent) -> None:
         """From the trunk, on the loop: queued, so one call's events are handled in order."""

@@ -26,6 +26,7 @@ from ccterm.daemon.floor.effects import (
 from ccterm.daemon.floor.state import Agent, Call, CallState, Inbound
 from ccterm.inbound_plan import InboundPlan
 from ccterm.ivr import queue as line
+from ccterm.ivr.speech import say_position, say_wait
 from ccterm.model import AgentStatus
 
 if TYPE_CHECKING:
@@ -132,8 +133,8 @@ class Queues(Dialing):
         serving = sum(1 for a in self.agents.values() if call.queue in a.queues and a.clients)
         handle = sum(self.handled) / len(self.handled) if self.handled else HANDLE_GUESS
         wait = line.expected_wait(position, serving, handle)
-        del wait  # MERGE: ccterm.ivr.speech says the wait too
-        return ("position", str(position), "in_line")
+        language = self.legs[call.id].language
+        return (*say_position(position, language), *say_wait(wait, language))
 
     def callback_taken(self, call: Call, now: float) -> None:
         """The caller pressed 1: a confirmation, the hang-up; their place is kept in line."""
