@@ -72,6 +72,9 @@ class SimConfig:
     busy_seconds: float = 5.0
     invalid_seconds: float = 2.0
     talk_mean: float = 120.0
+    inbound_per_hour: float = 0.0  # simulated callers to the [[inbound]] numbers; 0 = none
+    inbound_keys: str = ""  # the keys they press in the first menu, one drawn per caller
+    inbound_callers: tuple[str, ...] = ()  # the numbers they call from; () = random ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +458,7 @@ answer_max = {v(s.answer_max)}
 busy_seconds = {v(s.busy_seconds)}  # until a busy signal
 invalid_seconds = {v(s.invalid_seconds)}  # until "no such number"
 talk_mean = {v(s.talk_mean)}      # mean seconds a simulated customer talks
+inbound_per_hour = {v(s.inbound_per_hour)}  # simulated callers to the [[inbound]] numbers
 
 [dialer]
 region = {v(dl.region)}           # default region for numbers written without +CC

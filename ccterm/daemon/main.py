@@ -52,6 +52,10 @@ def make_trunk(config: Config, clock: Clock) -> Trunk:
             busy_seconds=s.busy_seconds,
             invalid_seconds=s.invalid_seconds,
             talk_mean=s.talk_mean,
+            inbound_per_hour=s.inbound_per_hour,
+            inbound_dids=tuple(f"+{r.did}" for r in config.inbound.routes),
+            inbound_callers=s.inbound_callers,
+            inbound_keys=s.inbound_keys,
         )
         return SimulatedTrunk(profile, clock, seed=s.seed)
     from ccterm.numbers import dial_refusal

@@ -17,6 +17,8 @@ from ccterm.sip.trunk import (
     CallAnswered,
     CallEnded,
     CallRinging,
+    DigitReceived,
+    InboundCall,
     Listener,
     Outcome,
     TrunkEvent,
@@ -41,6 +43,12 @@ class SimProfile:
     talk_mean: float = 120.0  # a person stays on the line, lognormal
     talk_cv: float = 0.8
     greeting_seconds: float = 30.0  # a machine's greeting and beep, then it records silence
+    # inbound: callers arriving by themselves (Poisson) at these numbers, from these
+    # numbers (or random ones), pressing one of `inbound_keys` a few seconds after the answer
+    inbound_per_hour: float = 0.0
+    inbound_dids: tuple[str, ...] = ()
+    inbound_callers: tuple[str, ...] = ()
+    inbound_keys: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +74,9 @@ class _Call:
     call_id: str
     answered: bool = False
     timers: list[Cancellable] = field(default_factory=list)
+    inbound: bool = False
+    keys: str = ""  # an inbound caller's keys, pressed after the answer
+    hold: float = 0.0  # an inbound caller stays this long after the answer
 
 
 class SimulatedTrunk:
@@ -77,6 +88,8 @@ class SimulatedTrunk:
         self._state = TrunkState.DOWN
         self._calls: dict[str, _Call] = {}
         self.planner: Planner | None = None  # None: the profile's random odds
+        self._callers = 0
+        self._arrival: Cancellable | None = None
 
     @property
     def state(self) -> TrunkState:
@@ -99,6 +112,8 @@ class SimulatedTrunk:
 
     async def start(self) -> None:
         self.up()
+        if self.profile.inbound_per_hour > 0 and self.profile.inbound_dids:
+            self._next_caller()
 
     def up(self) -> None:
         """Up at once: a simulated trunk has nothing to register with."""
@@ -106,6 +121,9 @@ class SimulatedTrunk:
         self._emit(TrunkStateChanged(TrunkState.UP, "simulated trunk"))
 
     async def stop(self) -> None:
+        if self._arrival is not None:
+            self._arrival.cancel()
+            self._arrival = None
         for call_id in list(self._calls):
             self._end(call_id, Outcome.FAILED, 503, "trunk stopped")
         self._state = TrunkState.DOWN
@@ -187,6 +205,49 @@ class SimulatedTrunk:
         for timer in call.timers:
             timer.cancel()
         self._emit(CallEnded(call_id, outcome, code, cause))
+
+    # -- inbound ---------------------------------------------------------------------------
+
+    def offer(self, call_id: str, did: str, caller: str, *, keys: str = "", hold: float) -> None:
+        """A caller dials `did`: an InboundCall now; once answered they press `keys`, one
+        every half second from 3 s on, and hang up `hold` seconds after the answer."""
+        if call_id in self._calls:
+            raise ValueError(f"call id {call_id} is already in use")
+        self._calls[call_id] = _Call(call_id, inbound=True, keys=keys, hold=hold)
+        self._emit(InboundCall(call_id, did, caller))
+
+    def answer(self, call_id: str) -> None:
+        call = self._calls.get(call_id)
+        if call is None or not call.inbound or call.answered:
+            return
+        call.answered = True
+        self._later(call, 0.0, lambda: self._emit(CallAnswered(call_id)))
+        for i, digit in enumerate(call.keys):
+            self._later(call, 3.0 + i * 0.5, lambda d=digit: self._emit(DigitReceived(call_id, d)))
+        self._later(
+            call, call.hold, lambda: self._end(call_id, Outcome.ANSWERED, 200, "remote hangup")
+        )
+
+    def _next_caller(self) -> None:
+        delay = self._rng.expovariate(self.profile.inbound_per_hour / 3600)
+        self._arrival = self._scheduler.call_later(delay, self._caller)
+
+    def _caller(self) -> None:
+        """The next simulated caller (the demo's inbound traffic)."""
+        p, rng = self.profile, self._rng
+        self._callers += 1
+        if p.inbound_callers:
+            number = rng.choice(p.inbound_callers)
+        else:
+            number = f"+48{rng.choice('5678')}{rng.randrange(10**8):08d}"
+        key = rng.choice(p.inbound_keys) if p.inbound_keys else ""
+        sigma2 = math.log(1 + p.talk_cv**2)
+        hold = 60 + rng.lognormvariate(math.log(p.talk_mean) - sigma2 / 2, math.sqrt(sigma2))
+        if self._state is TrunkState.UP:
+            self.offer(
+                f"sim-in{self._callers}", rng.choice(p.inbound_dids), number, keys=key, hold=hold
+            )
+        self._next_caller()
 
     def hangup(self, call_id: str) -> None:
         call = self._calls.get(call_id)

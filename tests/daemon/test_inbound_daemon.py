@@ -1,0 +1,155 @@
+"""Inbound calls through the whole daemon (issue 14) on the simulated trunk and a virtual
+clock: a caller dials the client's number, hears the menu, presses a key, waits in line,
+reaches the agent who waited longest, and the call is in the database as it happened.
+(The same flow over real SIP with RFC 2833 keys is tests/integration/test_sip_inbound.py.)"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ccterm import config as config_mod
+from ccterm.clock import VirtualClock
+from ccterm.sip.simulated import SimulatedTrunk
+from tests.conftest import RunningDaemon, start_daemon, write_config
+from tests.desk_helpers import DESK_USERS, HUMAN, as_agent, load, until
+
+DID = "+48221234500"
+PLAN = (
+    HUMAN
+    + f"""
+[[inbound]]
+did = "{DID}"
+client = "Acme Bank"
+start = "menu:main"
+script = "acme.txt"
+language = "pl"
+
+[menus.main]
+prompt = ["hold"]
+timeout = 5
+repeat = 0
+fallback = "queue:sales"
+keys = {{ "1" = "queue:sales", "2" = "voicemail", "0" = "hangup" }}
+
+[queues.sales]
+groups = ["sales"]
+announce_every = 0
+callback_after = 0
+max_wait = 120
+overflow = "voicemail"
+"""
+)
+
+
+@pytest.fixture
+async def daemon(workdir: Path) -> AsyncIterator[RunningDaemon]:
+    (workdir / "acme.txt").write_text("Acme Bank, {name} speaking, how can I help?\n")
+    cfg = config_mod.load(write_config(workdir, users=DESK_USERS, extra=PLAN))
+    running = await start_daemon(cfg, VirtualClock(time.time()))
+    try:
+        yield running
+    finally:
+        running.stop.set()
+        await running.task
+
+
+def trunk(daemon: RunningDaemon) -> SimulatedTrunk:
+    assert daemon.runner is not None
+    found = daemon.runner.trunk
+    assert isinstance(found, SimulatedTrunk)
+    return found
+
+
+async def status(client: Any) -> dict[str, Any]:
+    found: dict[str, Any] = (await client.request("agent.state"))["agent"]
+    return found
+
+
+def row(daemon: RunningDaemon, call_id: str) -> dict[str, Any]:
+    con = sqlite3.connect(daemon.config.daemon.database)
+    con.row_factory = sqlite3.Row
+    try:
+        found = con.execute("SELECT * FROM inbound_calls WHERE call_id = ?", (call_id,)).fetchone()
+    finally:
+        con.close()
+    assert found is not None, f"no record of {call_id}"
+    return dict(found)
+
+
+async def test_a_caller_walks_the_menu_and_reaches_the_longest_idle_agent(
+    daemon: RunningDaemon,
+) -> None:
+    await load(daemon, "c", ["+48601234500"], names=["Jan Kowalski"])
+    anna = await as_agent(daemon, "anna", campaign=None)
+    hello = await anna.request("agent.login", {"campaign": ""})  # inbound only
+    assert hello["status"] == "ready" and hello["campaign"] is None, hello
+    await daemon.advance(5)
+    piotr = await as_agent(daemon, "piotr", campaign=None)
+    await piotr.request("agent.login", {"campaign": ""})
+    trunk(daemon).offer("sim-1", DID, "+48601234500", keys="1", hold=60)
+
+    async def on_call() -> Any:
+        state = await status(anna)
+        return state if state["status"] == "on_call" else None
+
+    state = await until(on_call, within=10)
+    call = state["call"]
+    assert call["direction"] == "inbound"
+    assert call["inbound"]["client"] == "Acme Bank"
+    assert call["inbound"]["e164"] == "+48601234500"
+    assert call["inbound"]["script"].startswith("Acme Bank, {name} speaking")
+    assert call["inbound"]["queue"] == "sales"
+    assert (await status(piotr))["status"] == "ready"  # anna waited longer
+    found = await anna.request("contact.find", {"call_id": call["id"]})
+    assert found["contact"]["name"] == "Jan Kowalski"
+
+    record = row(daemon, "sim-1")
+    assert (record["client"], record["queue"], record["agent"]) == ("Acme Bank", "sales", "anna")
+    assert record["answered_at"] is not None and record["ended_at"] is None
+    await daemon.advance(60)  # the caller hangs up
+    assert (await status(anna))["status"] == "wrapup"
+    record = row(daemon, "sim-1")
+    assert (record["outcome"], record["hung_up_by"]) == ("answered", "caller")
+    path = json.loads(record["path"])
+    assert path[:3] == ["menu:main", "key:1", "to:queue:sales"]
+    assert "queue:sales" in path and "agent:anna" in path
+    await anna.request("agent.ready")  # nothing to dispose on an inbound call: ready again
+    assert (await status(anna))["status"] == "ready"
+    await anna.close()
+    await piotr.close()
+
+
+async def test_a_caller_nobody_takes_hangs_up_and_is_abandoned(daemon: RunningDaemon) -> None:
+    trunk(daemon).offer("sim-2", DID, "+48601234501", keys="1", hold=30)
+    await daemon.advance(31)
+    record = row(daemon, "sim-2")
+    assert (record["outcome"], record["hung_up_by"], record["queue"]) == (
+        "abandoned",
+        "caller",
+        "sales",
+    )
+    assert record["entered_at"] is not None and record["answered_at"] is None
+
+
+async def test_no_key_is_the_fallback_and_an_unknown_number_is_not_in_service(
+    daemon: RunningDaemon,
+) -> None:
+    trunk(daemon).offer("sim-3", DID, "+48601234502", hold=20)
+    trunk(daemon).offer("sim-4", "+48229999999", "+48601234503", hold=20)
+    await daemon.advance(10)
+    assert json.loads(row(daemon, "sim-3")["path"])[:3] == [
+        "menu:main",
+        "timeout",
+        "to:queue:sales",
+    ]
+    record = row(daemon, "sim-4")
+    assert (record["outcome"], record["hung_up_by"]) == ("not_in_service", "system")
+    await daemon.advance(15)
+    assert row(daemon, "sim-3")["outcome"] == "abandoned"
