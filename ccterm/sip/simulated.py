@@ -228,6 +228,11 @@ class SimulatedTrunk:
             call, call.hold, lambda: self._end(call_id, Outcome.ANSWERED, 200, "remote hangup")
         )
 
+    def press(self, call_id: str, digit: str) -> None:
+        """The caller on `call_id` presses a key now (tests and the demo's script)."""
+        if call_id in self._calls:
+            self._emit(DigitReceived(call_id, digit))
+
     def _next_caller(self) -> None:
         delay = self._rng.expovariate(self.profile.inbound_per_hour / 3600)
         self._arrival = self._scheduler.call_later(delay, self._caller)

@@ -153,3 +153,70 @@ async def test_no_key_is_the_fallback_and_an_unknown_number_is_not_in_service(
     assert (record["outcome"], record["hung_up_by"]) == ("not_in_service", "system")
     await daemon.advance(15)
     assert row(daemon, "sim-3")["outcome"] == "abandoned"
+
+
+@pytest.fixture
+async def callbacks(workdir: Path) -> AsyncIterator[RunningDaemon]:
+    """The plan above, its queue offering a callback after 10 s in line."""
+    plan = PLAN.replace("callback_after = 0", "callback_after = 10")
+    (workdir / "acme.txt").write_text("Acme Bank\n")
+    cfg = config_mod.load(write_config(workdir, users=DESK_USERS, extra=plan))
+    running = await start_daemon(cfg, VirtualClock(time.time()))
+    try:
+        yield running
+    finally:
+        running.stop.set()
+        await running.task
+
+
+def callback_rows(daemon: RunningDaemon) -> list[dict[str, Any]]:
+    con = sqlite3.connect(daemon.config.daemon.database)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM queue_callbacks ORDER BY id")]
+    finally:
+        con.close()
+
+
+async def test_a_callback_keeps_the_place_and_is_placed_once_agent_first(
+    callbacks: RunningDaemon,
+) -> None:
+    daemon = callbacks
+    sim = trunk(daemon)
+    sim.offer("sim-1", DID, "+48601234500", keys="1", hold=600)
+    await daemon.advance(14)  # in line since ~3.5 s; the offer at ~13.5 s
+    sim.press("sim-1", "1")
+    await daemon.advance(15)  # the confirmation, goodbye, and the daemon hangs up
+    record = row(daemon, "sim-1")
+    assert (record["outcome"], record["hung_up_by"]) == ("callback", "caller")
+    (waiting,) = callback_rows(daemon)
+    assert (waiting["state"], waiting["e164"], waiting["queue"]) == (
+        "waiting",
+        "+48601234500",
+        "sales",
+    )
+    assert waiting["entered_at"] == record["entered_at"]  # the caller's place, kept
+    sim.offer("sim-2", DID, "+48601234502", keys="1", hold=600)  # a live caller, later
+    await daemon.advance(6)
+
+    anna = await as_agent(daemon, "anna", campaign=None)
+    await anna.request("agent.login", {"campaign": ""})
+
+    async def on_call() -> Any:
+        state = await status(anna)
+        return state if state["status"] == "on_call" else None
+
+    state = await until(on_call, within=10)
+    assert state["call"]["e164"] == "+48601234500"  # the callback first, not sim-2
+    assert state["call"]["inbound"]["client"] == "callback · sales"
+    (placing,) = callback_rows(daemon)
+    assert (placing["state"], placing["tries"], placing["agent"]) == ("placing", 1, "anna")
+    await daemon.advance(30)
+    await anna.request("call.hangup")
+    await daemon.advance(1)
+    (done,) = callback_rows(daemon)
+    assert (done["state"], done["tries"]) == ("done", 1)  # placed exactly once
+    await anna.request("agent.ready")
+    state = await until(on_call, within=5)
+    assert state["call"]["id"] == "sim-2"  # then the live caller
+    await anna.close()

@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ccterm.daemon.floor.base import log
+from ccterm.daemon.floor.callbacks import Callbacks
 from ccterm.daemon.floor.effects import (
     Answer,
     Hangup,
@@ -25,7 +26,6 @@ from ccterm.daemon.floor.effects import (
     RecordCaller,
     StopPrompt,
 )
-from ccterm.daemon.floor.queues import Queues
 from ccterm.daemon.floor.state import Call, CallState, Inbound
 from ccterm.inbound_plan import InboundPlan, InboundRoute
 from ccterm.ivr import menu as ivr
@@ -62,7 +62,7 @@ def open_at(route: InboundRoute, now: float, zone: ZoneInfo | None) -> bool:
     return start <= hhmm < end if start <= end else (hhmm >= start or hhmm < end)
 
 
-class InboundFloor(Queues):
+class InboundFloor(Callbacks):
     def set_plan(
         self,
         plan: InboundPlan,
