@@ -220,3 +220,40 @@ async def test_a_callback_keeps_the_place_and_is_placed_once_agent_first(
     state = await until(on_call, within=5)
     assert state["call"]["id"] == "sim-2"  # then the live caller
     await anna.close()
+
+
+async def test_dispositions_on_inbound_calls_and_a_callback_on_the_agents_campaign(
+    daemon: RunningDaemon,
+) -> None:
+    await load(daemon, "c", ["+48601234599"])  # the caller is not on this list
+    anna = await as_agent(daemon, "anna")  # logged in to campaign c: blended
+    trunk(daemon).offer("sim-7", DID, "+48601234577", keys="1", hold=20)
+
+    async def in_wrapup() -> Any:
+        state = await status(anna)
+        return state if state["status"] == "wrapup" else None
+
+    state = await until(in_wrapup, within=30)
+    call_id = state["call"]["id"]
+    assert call_id == "sim-7" and state["call"]["direction"] == "inbound"
+    at = daemon.clock.now() + 3600 if daemon.clock else 0.0
+    done = await anna.request(
+        "disposition.set",
+        {"call_id": call_id, "code": "callback", "callback_at": at, "note": "wants an offer"},
+    )
+    assert done["lead"]["callback_at"] == at and done["lead"]["callback_agent"] == "anna"
+    assert (await status(anna))["status"] == "ready"
+    record = row(daemon, "sim-7")
+    assert (record["disposition"], record["disposition_note"]) == ("callback", "wants an offer")
+    con = sqlite3.connect(daemon.config.daemon.database)
+    try:
+        ((campaign, e164, state_),) = con.execute(
+            "SELECT c.name, k.e164, l.state FROM leads l JOIN contacts k ON k.id = l.contact_id"
+            " JOIN campaigns c ON c.id = l.campaign_id WHERE k.e164 = '+48601234577'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert (campaign, e164, state_) == ("c", "+48601234577", "waiting")
+    with pytest.raises(Exception, match="not your inbound call"):
+        await anna.request("disposition.set", {"call_id": call_id, "code": "done"})
+    await anna.close()
