@@ -18,6 +18,7 @@ from ccterm.errors import CctermError
 from ccterm.screens import leadview
 from ccterm.screens.card import ContactCard
 from ccterm.screens.dialogs import CallbackDialog, Confirm, DoNotCall, PickCampaign
+from ccterm.screens.pop import ScreenPop
 
 if TYPE_CHECKING:
     from ccterm.app import CctermApp
@@ -199,6 +200,8 @@ class DeskKeys(Screen[None]):
         if result.get("lead"):
             self.leads.change(result["lead"])
         self.notify(f"{label_of(code)}: {who} — saved")
+        if isinstance(self.app.screen, ScreenPop):
+            self.app.screen.dismiss(None)  # handled; the next caller pops their own
 
     @work(group="dispose")
     async def action_dispose(self, code: str, lead_id: int | None = None) -> None:
