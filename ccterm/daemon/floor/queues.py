@@ -23,6 +23,7 @@ from ccterm.daemon.floor.effects import (
     QueueCallback,
     StopPrompt,
 )
+from ccterm.daemon.floor.legs import Leg
 from ccterm.daemon.floor.state import Agent, Booked, Call, CallState, Inbound
 from ccterm.inbound_plan import InboundPlan
 from ccterm.ivr import queue as line
@@ -32,7 +33,6 @@ from ccterm.model import AgentStatus
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from ccterm.daemon.floor.inbound import Leg
 
 HANDLE_GUESS = 180.0  # seconds per call for the expected wait, until calls are measured
 
