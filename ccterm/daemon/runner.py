@@ -384,6 +384,9 @@ class Runner:
         await self.inbound.clock_work()
 
     def _audience(self, one: Publish) -> Callable[[Identity], bool] | None:
+        if one.groups is not None:
+            groups = one.groups
+            return lambda who: who.role is Role.ADMIN or who.group in groups
         if one.agent is not None:
             name = one.agent
             agent = self.core.agents.get(name)

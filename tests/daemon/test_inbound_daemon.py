@@ -5,6 +5,7 @@ reaches the agent who waited longest, and the call is in the database as it happ
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -18,7 +19,7 @@ from ccterm import config as config_mod
 from ccterm.clock import VirtualClock
 from ccterm.sip.simulated import SimulatedTrunk
 from tests.conftest import RunningDaemon, start_daemon, write_config
-from tests.desk_helpers import DESK_USERS, HUMAN, as_agent, load, until
+from tests.desk_helpers import DESK_USERS, HUMAN, as_agent, event_of, load, until
 
 DID = "+48221234500"
 PLAN = (
@@ -51,13 +52,21 @@ overflow = "voicemail"
 @pytest.fixture
 async def daemon(workdir: Path) -> AsyncIterator[RunningDaemon]:
     (workdir / "acme.txt").write_text("Acme Bank, {name} speaking, how can I help?\n")
-    cfg = config_mod.load(write_config(workdir, users=DESK_USERS, extra=PLAN))
+    cfg = config_mod.load(write_config(workdir, users=DESK_USERS + OTHER, extra=PLAN))
     running = await start_daemon(cfg, VirtualClock(time.time()))
     try:
         yield running
     finally:
         running.stop.set()
         await running.task
+
+
+OTHER = """
+[[users]]
+name = "olga"
+role = "supervisor"
+group = "support"
+"""
 
 
 def trunk(daemon: RunningDaemon) -> SimulatedTrunk:
@@ -257,3 +266,32 @@ async def test_dispositions_on_inbound_calls_and_a_callback_on_the_agents_campai
     with pytest.raises(Exception, match="not your inbound call"):
         await anna.request("disposition.set", {"call_id": call_id, "code": "done"})
     await anna.close()
+
+
+async def test_the_queue_state_is_published_each_second_to_its_groups_only(
+    daemon: RunningDaemon,
+) -> None:
+    sam = await daemon.client()
+    await sam.hello(act_as="sam")  # supervisor of sales, which takes the queue
+    olga = await daemon.client()
+    await olga.hello(act_as="olga")  # supervisor of support: not hers
+    seen: list[str] = []
+
+    async def listen() -> None:
+        async for event in olga.events():
+            seen.append(event["event"])
+
+    task = asyncio.create_task(listen())
+    trunk(daemon).offer("sim-9", DID, "+48601234509", keys="1", hold=60)
+    await daemon.advance(5)
+    state = await event_of(sam, "queue.state")
+    while state["waiting"] == 0:  # the seconds before the caller pressed 1
+        state = await event_of(sam, "queue.state")
+    assert state["queue"] == "sales" and state["waiting"] == 1 and state["agents_free"] == 0
+    later = await event_of(sam, "queue.state")  # a second on, the caller waits longer
+    assert later["longest_wait"] > state["longest_wait"]
+    await daemon.advance(3)
+    task.cancel()
+    assert "queue.state" not in seen
+    await sam.close()
+    await olga.close()

@@ -102,6 +102,7 @@ class Publish:
     data: dict[str, Any]
     campaign_id: int | None = None
     agent: str | None = None
+    groups: frozenset[str] | None = None  # an inbound queue's: its groups and admins see it
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,7 +251,7 @@ class Queues(Dialing):
                 "agents_free": free,
                 "agents": sum(1 for a in self.agents.values() if name in a.queues and a.clients),
             }
-            self.emit(Publish("queue.state", data))
+            self.emit(Publish("queue.state", data, groups=self.acd.queues[name].groups))
 
     def hangup_caller(self, call: Call) -> None:
         self.emit(Hangup(call.id))
