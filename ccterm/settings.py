@@ -93,14 +93,15 @@ def parse_choice(enum: type[StrEnum], key: str, value: Any) -> Any:
 
 
 def outbound_mode(value: Any, key: str = "mode") -> DialMode:
-    """A mode a campaign can be given today: inbound is named, but not built yet."""
+    """A campaign's mode: campaigns dial out; calls in follow config.toml's inbound plan."""
     outbound = [str(m) for m in DialMode if m is not DialMode.INBOUND]
     norm = str(value).strip().lower().replace("-", "_")
     if norm == DialMode.INBOUND:
         raise UsageError(
-            "inbound campaigns do not exist yet: campaigns dial out"
+            "campaigns dial out: there is no inbound mode"
             f" ({', '.join(outbound[:-1])} or {outbound[-1]})",
-            "calls to your numbers are answered busy until the IVR and inbound queues exist",
+            "calls to your numbers follow the [[inbound]] plan in config.toml"
+            " (menus and queues; agents of a queue's groups take its calls)",
         )
     if not isinstance(value, str) or norm not in outbound:
         raise UsageError(

@@ -336,7 +336,7 @@ def test_inbound_is_refused_on_create_and_edit(live: Path) -> None:
         done = ccterm("campaign", *args, "--mode", "inbound", config=live)
         assert done.returncode == 2, done.stderr
         assert done.stderr.startswith("ccterm: inbound campaigns do not exist yet")
-        assert "answered busy" in done.stderr and "Traceback" not in done.stderr
+        assert "[[inbound]] plan" in done.stderr and "Traceback" not in done.stderr
     listed = json.loads(ccterm("campaign", "list", "--json", config=live, check=True).stdout)
     assert [(c["name"], c["settings"]["mode"]) for c in listed] == [("out", "manual")]
 

@@ -140,7 +140,7 @@ def test_inbound_is_refused_until_it_exists() -> None:
     with pytest.raises(UsageError) as refused:
         outbound_mode("inbound")
     assert refused.value.message.startswith("inbound campaigns do not exist yet")
-    assert "answered busy" in refused.value.hint
+    assert "[[inbound]] plan" in refused.value.hint
     with pytest.raises(UsageError, match="did you mean 'power'") as typo:
         outbound_mode("powr")
     assert typo.value.message == (
