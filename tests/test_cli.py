@@ -335,14 +335,14 @@ def test_inbound_is_refused_on_create_and_edit(live: Path) -> None:
             ccterm("campaign", "create", "out", config=live, check=True)
         done = ccterm("campaign", *args, "--mode", "inbound", config=live)
         assert done.returncode == 2, done.stderr
-        assert done.stderr.startswith("ccterm: inbound campaigns do not exist yet")
+        assert done.stderr.startswith("ccterm: campaigns dial out: there is no inbound mode")
         assert "[[inbound]] plan" in done.stderr and "Traceback" not in done.stderr
     listed = json.loads(ccterm("campaign", "list", "--json", config=live, check=True).stdout)
     assert [(c["name"], c["settings"]["mode"]) for c in listed] == [("out", "manual")]
 
 
 async def test_the_daemon_refuses_inbound_whoever_asks(daemon: RunningDaemon) -> None:
-    with pytest.raises(RemoteError, match="inbound campaigns do not exist yet"):
+    with pytest.raises(RemoteError, match="campaigns dial out: there is no inbound mode"):
         await daemon.request("campaign.create", {"name": "x", "settings": {"mode": "inbound"}})
 
 

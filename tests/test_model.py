@@ -139,7 +139,7 @@ def test_inbound_is_refused_until_it_exists() -> None:
     assert outbound_mode("Power") is DialMode.POWER
     with pytest.raises(UsageError) as refused:
         outbound_mode("inbound")
-    assert refused.value.message.startswith("inbound campaigns do not exist yet")
+    assert refused.value.message.startswith("campaigns dial out: there is no inbound mode")
     assert "[[inbound]] plan" in refused.value.hint
     with pytest.raises(UsageError, match="did you mean 'power'") as typo:
         outbound_mode("powr")
