@@ -26,11 +26,22 @@ def agent_command(
         str | None,
         typer.Option("--campaign", help="The campaign to work (asks if you have several)."),
     ] = None,
+    inbound: Annotated[
+        bool,
+        typer.Option(
+            "--inbound", help="Take only your group's inbound queues' callers (no campaign)."
+        ),
+    ] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Work as an agent: the contact list, dialling, one key per disposition."""
+    """Work as an agent: the contact list, dialling, one key per disposition; the callers of
+    your group's inbound queues come to you too (with --inbound, only they)."""
     from ccterm.screens.agent import AgentApp
 
+    if inbound and campaign:
+        raise typer.BadParameter("--inbound takes no --campaign: it is inbound only")
+    if inbound:
+        campaign = ""  # the desk logs in to the queues alone
     cfg = load_config(config)
     signal.signal(signal.SIGHUP, _hang_up)
     app = AgentApp(cfg.daemon.socket, act_as=user, campaign=campaign)

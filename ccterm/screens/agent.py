@@ -26,7 +26,7 @@ from ccterm.screens.desk_keys import DeskKeys
 from ccterm.screens.dialogs import HelpScreen, MessagePopup, Welcome
 from ccterm.screens.leadview import LeadItem, phone_text
 from ccterm.screens.pop import ScreenPop
-from ccterm.screens.widgets import KEYS_TEXT, LeadList, ListHeader, agent_line
+from ccterm.screens.widgets import KEYS_TEXT, LeadList, ListHeader, agent_line, queue_text
 
 PAGE = 10_000  # the most leads.list gives at once (ops.LEADS_PAGE_MAX)
 BUSY = ("dialing", "on_call", "wrapup")
@@ -47,7 +47,8 @@ class AgentScreen(DeskKeys, Screen[None]):
     def __init__(self, clock: Clock, preferred: str | None, help_extra: str = "") -> None:
         super().__init__()
         self.clock = clock
-        self.preferred = preferred
+        self.preferred = preferred  # "": inbound only
+        self.queue_states: dict[str, dict[str, Any]] = {}  # queue.state, by queue
         self.help_extra = help_extra
         self.help_copy = ""
         self.agent: dict[str, Any] | None = None
@@ -102,7 +103,8 @@ class AgentScreen(DeskKeys, Screen[None]):
 
     def show_bar(self) -> None:
         now = self.clock.now()
-        bar = agent_line(self.agent, self.user, now, connected=self.online)
+        queues = queue_text(self.queue_states, (self.agent or {}).get("queues") or [])
+        bar = agent_line(self.agent, self.user, now, connected=self.online, queues=queues)
         self.query_one("#bar", Static).update(bar)
         empty = self.query_one("#empty", Static)
         if self.arriving is not None:
@@ -110,6 +112,8 @@ class AgentScreen(DeskKeys, Screen[None]):
             empty.update(f" Loading {total:,} contacts… {done:,} so far")
         elif self.campaign and not self.leads.items:
             empty.update(" No contacts in this campaign yet.")
+        elif not self.campaign and self.preferred == "":
+            empty.update(" Inbound only: your queues' callers come to you while you are ready.")
         elif not self.campaign:
             empty.update(" Not logged in to a campaign (c to choose).")
         else:
@@ -196,6 +200,10 @@ class AgentScreen(DeskKeys, Screen[None]):
         self.banner(None)
         if message.reconnect:
             self.notify("Reconnected to the daemon")
+        if self.preferred == "":  # --inbound: the group's queues, no campaign
+            self.login("")
+            self.show_bar()
+            return
         name = self.campaign or self.preferred
         if name is None and self.agent and self.agent.get("campaign"):
             name = self.agent["campaign"]["name"]
@@ -223,9 +231,10 @@ class AgentScreen(DeskKeys, Screen[None]):
             self.campaign = None
             self.show_bar()
             return
-        self.campaign = name
+        self.campaign = name or None
         self.show_bar()
-        await self.load_leads(name)
+        if name:
+            await self.load_leads(name)
         self.pop_card_for_call()
 
     async def load_leads(self, name: str) -> None:
@@ -262,6 +271,9 @@ class AgentScreen(DeskKeys, Screen[None]):
             self.campaign_changed(data)
         elif message.name == "import.finished" and data.get("campaign") == self.campaign:
             self.reload()
+        elif message.name == "queue.state":
+            self.queue_states[data["queue"]] = data
+            self.show_bar()
         elif message.name == "message.received":
             self.app.push_screen(MessagePopup(data))
         elif message.name == "daemon.stopping":

@@ -280,8 +280,29 @@ def _clock(seconds: float) -> str:
     return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
+def queue_text(states: dict[str, dict[str, Any]], mine: list[str]) -> str:
+    """Who waits in the agent's queues: "sales 2 waiting (longest 1:05), 1 callback"."""
+    parts = []
+    for name in mine:
+        state = states.get(name)
+        if not state or not (state["waiting"] or state["callbacks"]):
+            continue
+        text = f"{name} {state['waiting']} waiting"
+        if state["waiting"]:
+            text += f" (longest {_clock(state['longest_wait'])})"
+        if state["callbacks"]:
+            text += f", {state['callbacks']} callback(s)"
+        parts.append(text)
+    return "; ".join(parts)
+
+
 def agent_line(
-    agent: dict[str, Any] | None, user: str, now: float, *, connected: bool = True
+    agent: dict[str, Any] | None,
+    user: str,
+    now: float,
+    *,
+    connected: bool = True,
+    queues: str = "",
 ) -> Text:
     """The status bar: state, campaign, phone leg, and the call in hand; two lines, the state
     and the timers first, so where the screen cuts them (no wrap) the end is what goes."""
@@ -306,8 +327,12 @@ def agent_line(
         first.append(f"  {campaign['name']}", style="bold")
         state = "" if campaign["status"] == "running" else f", {campaign['status']}"
         first.append(f" ({campaign['mode']}{state})")
+    if not campaign and agent.get("queues") and status != "offline":
+        first.append("  inbound: " + ", ".join(agent["queues"]), style="bold")
     first.append(f"  phone: {agent.get('phone', '-')}")
     first.append(f"  {user}", style="dim")
+    if queues:
+        first.append(f"  {queues}", style="yellow")
     second = Text()
     call = agent.get("call")
     if call:

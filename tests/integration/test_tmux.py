@@ -189,3 +189,54 @@ def test_agent_in_any_terminal_and_sighup_ends_it(
     finally:
         daemon.terminate()
         daemon.wait(10)
+
+
+INBOUND = """
+[sim]
+p_human = 0.0
+inbound_per_hour = 60
+inbound_first = 2.0
+inbound_keys = "1"
+inbound_callers = ["+48601234500"]
+talk_mean = 600.0
+
+[[inbound]]
+did = "+48221234500"
+client = "Acme Bank"
+start = "menu:main"
+script = "acme.txt"
+
+[menus.main]
+prompt = ["hold"]
+keys = { "1" = "queue:sales" }
+fallback = "queue:sales"
+
+[queues.sales]
+groups = ["sales"]
+"""
+
+
+def test_an_inbound_caller_pops_on_the_inbound_only_desk(terminal: None, workdir: Path) -> None:
+    """`ccterm agent --inbound` at 80x24: the caller walks the menu, the card pops with the
+    client, the contact found by the number and the script; 1 after the hang-up saves it."""
+    (workdir / "acme.txt").write_text("Acme Bank: good morning {name}!\n")
+    cfg = write_config(workdir, users=DESK_USERS, extra=INBOUND)
+    proc = spawn_daemon(cfg, workdir / "daemon.log")
+    try:
+        ccterm("campaign", "create", "c", "--group", "sales", config=cfg, check=True)
+        (workdir / "list.csv").write_text("name;phone\nJan Kowalski;+48601234500\n")
+        ccterm("import", str(workdir / "list.csv"), "--campaign", "c", config=cfg, check=True)
+        start(f"{CCTERM} agent --inbound --user anna --config {cfg}", 80, 24)
+        text = wait_screen(lambda s: "Inbound · Acme Bank" in s and "Jan Kowalski" in s, 30)
+        assert "good morning Jan Kowalski!" in text
+        assert "inbound: sales" in text
+        tmux("send-keys", "-t", SESSION, "h")
+        wait_screen(lambda s: "WRAP-UP" in s)
+        tmux("send-keys", "-t", SESSION, "1")
+        text = wait_screen(lambda s: "READY" in s and "Inbound only" in s)
+        con_rows = ccterm("report", "--queue", "sales", "--json", config=cfg, check=True)
+        report = json.loads(con_rows.stdout)
+        assert report["offered"] >= 1 and report["answered"] >= 1
+    finally:
+        proc.terminate()
+        proc.wait(10)

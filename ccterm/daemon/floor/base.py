@@ -139,6 +139,7 @@ class FloorBase:
                 "status": str(campaign.status),
             },
             "call": None if call is None else call.to_wire(),
+            "queues": list(agent.queues),
             "wrapup_until": agent.wrapup_until,
             "lines": len(ringing),
             "phone": agent.phone,
