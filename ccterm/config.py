@@ -75,6 +75,7 @@ class SimConfig:
     inbound_per_hour: float = 0.0  # simulated callers to the [[inbound]] numbers; 0 = none
     inbound_keys: str = ""  # the keys they press in the first menu, one drawn per caller
     inbound_callers: tuple[str, ...] = ()  # the numbers they call from; () = random ones
+    inbound_first: float = 0.0  # seconds until the first simulated caller; 0 = at random
 
 
 @dataclass(frozen=True, slots=True)

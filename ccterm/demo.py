@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import getpass
 import os
 import random
@@ -19,6 +20,7 @@ from ccterm.client import DaemonClient, call
 from ccterm.clock import SystemClock, monotonic
 from ccterm.commands.common import echo, note, run
 from ccterm.errors import CctermError, DaemonUnavailable
+from ccterm.numbers import Number, NumberBook
 
 SAMPLE_CAMPAIGN = "sample"
 POWER_CAMPAIGN = "power demo"
@@ -37,11 +39,30 @@ def sample_list() -> Path:
     return Path(str(resources.files("ccterm.data") / "sample-contacts.csv"))
 
 
+ACME_SCRIPT = """Acme Bank, {name}? Dzień dobry!
+Mówi konsultant Acme Bank. W czym mogę pomóc?
+(Klient z: {Miasto}; firma: {Firma})
+"""
+
+
+def demo_callers(count: int = 12) -> str:
+    """Numbers from the sample list, so inbound callers pop up as known contacts."""
+    with open(sample_list(), encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f, delimiter=";"))[1 : count + 1]
+    numbers = []
+    for row in rows:
+        parsed = NumberBook("PL").parse(row[1])
+        if isinstance(parsed, Number):
+            numbers.append(parsed.e164)
+    return "[" + ", ".join(f'"{n}"' for n in numbers) + "]"
+
+
 def write_demo_config(directory: Path) -> Path:
     user = getpass.getuser()
     admin = ""
     if os.geteuid() != 0:  # root is always an admin; anyone else must be listed
         admin = f'\n[[users]]\nname = "{user}"\nrole = "admin"\ngroup = "demo"\n'
+    callers = demo_callers()
     text = f"""\
 # Written by 'ccterm demo': everything lives in this directory.
 [daemon]
@@ -60,9 +81,38 @@ answer_min = 3.0
 answer_max = 9.0
 talk_mean = 40.0
 
+inbound_per_hour = 60       # callers to Acme Bank's number, arriving by themselves
+inbound_first = 20.0        # the first one 20 s after the start
+inbound_keys = "12"         # they press 1 (new account) or 2 (customer service)
+inbound_callers = {callers}
+
 [dialer]
 region = "PL"
 calling_hours = ["00:00", "24:00"]  # the demo's customers are simulated: any hour will do
+
+# Inbound: Acme Bank's number, a menu, two queues that the demo group answers.
+[[inbound]]
+did = "+48221234500"
+client = "Acme Bank"
+start = "menu:main"
+script = "acme-script.txt"
+language = "pl"
+
+[menus.main]
+prompt = ["welcome.wav"]
+timeout = 8
+fallback = "queue:service"
+keys = {{ "1" = "queue:sales", "2" = "queue:service", "0" = "hangup" }}
+
+[queues.sales]
+groups = ["demo"]
+announce_every = 30
+callback_after = 60
+
+[queues.service]
+groups = ["demo"]
+announce_every = 30
+callback_after = 60
 
 [[users]]
 name = "anna"
@@ -76,6 +126,11 @@ group = "demo"
 {admin}"""
     path = directory / "config.toml"
     path.write_text(text, encoding="utf-8")
+    shutil.copyfile(
+        Path(str(resources.files("ccterm.data") / "demo" / "welcome.wav")),
+        directory / "welcome.wav",
+    )
+    (directory / "acme-script.txt").write_text(ACME_SCRIPT, encoding="utf-8")
     return path
 
 

@@ -43,6 +43,9 @@ class QueuePlan:
     spec: QueueSpec
     hold: str = ""
     service_level: float = 20.0
+    callback_tries: int = 3  # dials of a callback before it fails for good
+    callback_retry: float = 600.0  # seconds between two tries
+    callback_expires: float = 96 * 3600.0  # a callback not placed by then is dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,9 @@ def _queue(file: Path, name: str, table: Any) -> QueuePlan:
             "overflow",
             "callback_after",
             "service_level",
+            "callback_tries",
+            "callback_retry",
+            "callback_expires",
         ),
     )
     groups = t.texts("groups")
@@ -149,7 +155,14 @@ def _queue(file: Path, name: str, table: Any) -> QueuePlan:
         announce_every=t.number("announce_every", 60, 0, 3600),
         callback_after=t.number("callback_after", 60, 0, 86_400),
     )
-    return QueuePlan(spec, t.text("hold", ""), t.number("service_level", 20, 1, 3600))
+    return QueuePlan(
+        spec,
+        t.text("hold", ""),
+        t.number("service_level", 20, 1, 3600),
+        callback_tries=int(t.number("callback_tries", 3, 1, 20)),
+        callback_retry=t.number("callback_retry", 600, 30, 86_400),
+        callback_expires=t.number("callback_expires", 96, 1, 24 * 30) * 3600,
+    )
 
 
 def _menu(file: Path, name: str, table: Any) -> Menu:

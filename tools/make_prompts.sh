@@ -106,3 +106,10 @@ rm -f "$OUT"/en/*.wav "$OUT"/pl/*.wav
 english
 polish
 du -ch "$OUT"/*/*.wav | tail -1
+
+# The demo's own menu prompt (ccterm demo copies it beside its config.toml).
+mkdir -p ccterm/data/demo
+espeak-ng -v pl -s 160 --stdout \
+    "Dzień dobry, tu Acme Bank. W sprawie nowego konta wciśnij jeden. Obsługa klienta: wciśnij dwa." |
+    sox -D -t wav - -r 8000 -c 1 -b 16 -e signed-integer ccterm/data/demo/welcome.wav \
+        silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse norm -3 pad 0 0.3

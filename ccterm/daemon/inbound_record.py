@@ -9,6 +9,7 @@ appended, so the row holds every menu, key and route even if the daemon dies mid
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -25,8 +26,6 @@ from ccterm.store.db import Store
 
 log = logging.getLogger(__name__)
 
-CALLBACK_EXPIRES = 96 * 3600.0  # a callback not placed by then is dropped (and reported)
-
 
 @dataclass
 class _Row:
@@ -36,17 +35,23 @@ class _Row:
 
 
 class InboundRecord:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, expires: Callable[[str], float]) -> None:
         self.store = store
+        self.expires = expires  # a queue's callbacks are dropped this long after booking
         self.rows: dict[str, _Row] = {}  # call id -> its row, while the call lasts
         self.e164: dict[str, str | None] = {}
 
-    def handles(self, write: Commit) -> bool:
+    def handles(self, write: object) -> bool:
         return isinstance(
             write, InboundArrived | InboundQueued | InboundAnswered | InboundEnded | QueueCallback
         )
 
-    async def commit(self, write: Commit) -> None:
+    def number(self, write: QueueCallback) -> str:
+        """The number a callback dials: the caller's, as E.164 when it reads as one."""
+        return self.e164.get(write.call_id) or write.caller
+
+    async def commit(self, write: Commit) -> int | None:
+        """The write; a callback's row id for QueueCallback."""
         if isinstance(write, InboundArrived):
             e164 = self.e164.get(write.call_id)
             row_id = await inbound.arrived(
@@ -60,11 +65,11 @@ class InboundRecord:
                 write.at,
             )
             self.rows[write.call_id] = _Row(row_id)
-            return
+            return None
         row = self.rows.get(getattr(write, "call_id", ""))
         if row is None:
             log.error("no inbound record for %r", write)
-            return
+            return None
         if isinstance(write, InboundQueued):
             new = list(write.path[row.written :])
             if new and new[-1] == f"queue:{write.queue}":
@@ -83,17 +88,17 @@ class InboundRecord:
             del self.rows[write.call_id]
             self.e164.pop(write.call_id, None)
         elif isinstance(write, QueueCallback):
-            number = self.e164.get(write.call_id) or write.caller
-            await inbound.callback_add(
+            return await inbound.callback_add(
                 self.store,
                 row.id,
                 write.queue,
-                number,
+                self.number(write),
                 write.entered_at,
                 write.at,
-                write.at + CALLBACK_EXPIRES,
+                write.at + self.expires(write.queue),
                 voicemail=row.voicemail if write.voicemail else None,
             )
+        return None
 
     async def recording(self, call_id: str, path: str) -> None:
         """A bridged call's recording, written as it starts."""

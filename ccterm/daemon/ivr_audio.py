@@ -84,7 +84,7 @@ class IvrAudio:
         if timer is not None:
             timer.cancel()
         if self.media.enabled:
-            self.trunk.stop_playing(call_id)  # no end is reported for a stopped prompt
+            self.trunk.play_frames(call_id, [])  # no end is reported for a stopped prompt
 
     def ended(self, call_id: str) -> None:
         self.stop(call_id)

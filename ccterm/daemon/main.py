@@ -56,6 +56,7 @@ def make_trunk(config: Config, clock: Clock) -> Trunk:
             inbound_dids=tuple(f"+{r.did}" for r in config.inbound.routes),
             inbound_callers=s.inbound_callers,
             inbound_keys=s.inbound_keys,
+            inbound_first=s.inbound_first,
         )
         return SimulatedTrunk(profile, clock, seed=s.seed)
     from ccterm.numbers import dial_refusal

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ccterm.daemon.floor.effects import Dispose
-from ccterm.daemon.floor.state import Lead
+from ccterm.daemon.floor.state import Call, Lead
 from ccterm.daemon.runner import Runner
 from ccterm.daemon.server import Identity, Session
 from ccterm.dialer.dispositions import DispositionError, effect
@@ -19,7 +19,7 @@ from ccterm.errors import Conflict, NotFound, UsageError
 from ccterm.model import Campaign, Disposition
 from ccterm.sip.probe import probe_call
 from ccterm.sip.trunk import TrunkEvent, TrunkState
-from ccterm.store import campaigns, dialing
+from ccterm.store import campaigns, contacts, dialing, inbound
 
 
 class Requests:
@@ -159,6 +159,60 @@ class Requests:
             lead = await self.runner.commit(write)
             self.runner.core.disposed(write, self.runner.clock.now())
         return lead
+
+    async def dispose_inbound(
+        self,
+        who: Identity,
+        call_id: str,
+        code: Disposition,
+        *,
+        callback_at: float | None,
+        note: str,
+    ) -> dict[str, Any]:
+        """An inbound call's disposition, committed before this returns. A callback goes on
+        the agent's campaign list as an outbound callback that is theirs."""
+        runner = self.runner
+        async with runner.locked():
+            call = runner.core.inbound_disposing(who.user, call_id)
+            now = runner.clock.now()
+            lead = None
+            if code is Disposition.CALLBACK:
+                lead = await self._inbound_callback(who, call, now, callback_at, note)
+            await inbound.dispose(runner.store, call_id, str(code), note, who.user, now)
+            runner.core.inbound_done(who.user, runner.clock.now())
+        return {"lead": lead, "call_id": call_id, "code": str(code)}
+
+    async def _inbound_callback(
+        self, who: Identity, call: Call, now: float, callback_at: float | None, note: str
+    ) -> dict[str, Any]:
+        runner = self.runner
+        agent = runner.core.agents[who.user]
+        e164 = getattr(call.kind, "e164", None)
+        if e164 is None:
+            raise UsageError("the caller's number was withheld: there is no number to call back")
+        if agent.campaign is None:
+            raise UsageError(
+                "a callback goes on a campaign's list, and you are on inbound only",
+                "log in to a campaign (c), or choose another disposition",
+            )
+        campaign = await runner.fresh(runner.core.campaigns[agent.campaign])
+        lead_id, attempts = await contacts.lead_for_number(
+            runner.store, campaign.id, e164, who.user, now
+        )
+        check(Disposition.CALLBACK, attempts, campaign, now, callback_at, who.user)
+        write = Dispose(
+            campaign.id,
+            lead_id,
+            Disposition.CALLBACK,
+            who.user,
+            None,
+            attempts,
+            now,
+            callback_at,
+            who.user,
+            note,
+        )
+        return await runner.commit(write)
 
     async def book(
         self,

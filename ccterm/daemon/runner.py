@@ -15,7 +15,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from ccterm.clock import Alarm, Clock
 from ccterm.config import Config
@@ -25,7 +24,6 @@ from ccterm.daemon.floor.base import NO_MESSAGE_HOLD, Setup
 from ccterm.daemon.floor.core import FloorCore
 from ccterm.daemon.floor.effects import (
     Abandoned,
-    Answer,
     Bridge,
     ClockWork,
     Commit,
@@ -33,19 +31,15 @@ from ccterm.daemon.floor.effects import (
     Effect,
     Hangup,
     Originate,
-    PlayPrompt,
     Publish,
-    RecordCaller,
     ReleasePhone,
     Ringback,
     RingPhone,
-    StopPrompt,
     Take,
     Unbridge,
 )
 from ccterm.daemon.floor.state import Lead
-from ccterm.daemon.inbound_record import InboundRecord
-from ccterm.daemon.ivr_audio import IvrAudio
+from ccterm.daemon.inbound_side import InboundSide
 from ccterm.daemon.messages import abandon_message, message_hold
 from ccterm.daemon.server import Identity, Server, campaign_audience
 from ccterm.dialer.dispositions import DispositionError
@@ -54,7 +48,6 @@ from ccterm.dialer.windows import MONTH
 from ccterm.errors import Conflict
 from ccterm.ivr.prompts import PromptLibrary
 from ccterm.model import Campaign, CampaignStatus, Role
-from ccterm.numbers import Number, NumberBook
 from ccterm.sip.trunk import InboundCall, Trunk, TrunkEvent
 from ccterm.store import campaigns, dialing, history
 from ccterm.store.db import Store
@@ -82,7 +75,6 @@ class Runner:
         self.config = config
         self.prompts = prompts or PromptLibrary(config.path.resolve().parent)
         self.hours = CallingHours.of(config.dialer)
-        self.book = NumberBook(config.dialer.region)
         self.media = Media(trunk, config)
         setup = Setup(
             audio=self.media.enabled,
@@ -91,9 +83,15 @@ class Runner:
             caller_id=config.trunk.caller_id,
         )
         self.core = FloorCore(setup, clock.now())
-        self.record = InboundRecord(store)
-        self.ivr = IvrAudio(
-            trunk, self.media, clock, config, lambda: self.prompts, self._prompt_done
+        self.inbound = InboundSide(
+            store,
+            self.core,
+            clock,
+            trunk,
+            self.media,
+            config,
+            lambda: self.prompts,
+            self._prompt_done,
         )
         self.set_plan(config)
         self.lock = asyncio.Lock()
@@ -105,18 +103,7 @@ class Runner:
         self._closed = False
 
     def set_plan(self, config: Config) -> None:
-        """The inbound plan (at start, and on reload: calls in progress keep their way)."""
-        d = config.daemon
-        zone = ZoneInfo(d.timezone) if d.timezone else None
-        scripts: dict[str, str] = {}
-        for route in config.inbound.routes:
-            if route.script and route.script not in scripts:
-                path = config.path.resolve().parent / route.script  # an absolute one stays
-                try:
-                    scripts[route.script] = path.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError) as exc:
-                    log.error("inbound %s: cannot read script %s: %s", route.did, route.script, exc)
-        self.core.set_plan(config.inbound, default=d.default_inbound, zone=zone, scripts=scripts)
+        self.inbound.set_plan(config)
 
     def _prompt_done(self, call_id: str, token: int) -> None:
         self._spawn(
@@ -130,6 +117,7 @@ class Runner:
         now = self.clock.now()
         found = await campaigns.list_all(self.store)
         self._set_campaigns(found)
+        await self.inbound.load()
         for campaign in found:
             window = self.core.window(campaign.id)
             for at, abandoned in await history.live_answers(self.store, campaign.id, now - MONTH):
@@ -280,8 +268,8 @@ class Runner:
 
     async def _execute(self, one: Effect) -> None:
         core, now = self.core, self.clock.now()
-        if isinstance(one, Commit) and self.record.handles(one):
-            await self.record.commit(one)
+        if await self.inbound.execute(one):
+            pass
         elif isinstance(one, Commit):
             campaign_id = getattr(one, "campaign_id", None)
             campaign = core.campaigns.get(campaign_id) if campaign_id is not None else None
@@ -304,23 +292,15 @@ class Runner:
             await self._take(one, now)
         elif isinstance(one, Bridge):
             if one.tone:
-                self.ivr.tone(one.agent)
+                self.inbound.ivr.tone(one.agent)
             path = self.media.bridge(one.call_id, one.agent, now, record=not one.early)
             if path is not None and one.attempt_id is not None:
                 await dialing.set_recording(self.store, one.attempt_id, str(path))
             elif path is not None:
-                await self.record.recording(one.call_id, str(path))
+                await self.inbound.record.recording(one.call_id, str(path))
         elif isinstance(one, Unbridge):
             self.media.unbridge(one.call_id)
-            self.ivr.ended(one.call_id)
-        elif isinstance(one, Answer):
-            self.ivr.answer(one.call_id)
-        elif isinstance(one, PlayPrompt):
-            self.ivr.play(one)
-        elif isinstance(one, StopPrompt):
-            self.ivr.stop(one.call_id)
-        elif isinstance(one, RecordCaller):
-            self._voicemail(one)
+            self.inbound.ivr.ended(one.call_id)
         elif isinstance(one, Ringback):
             self.media.ringback(one.agent, on=one.on)
         elif isinstance(one, RingPhone):
@@ -333,14 +313,6 @@ class Runner:
             self._abandoned(one)
         elif isinstance(one, ClockWork):
             await self._clock_work()
-
-    def _voicemail(self, one: RecordCaller) -> None:
-        """Record the caller; the message becomes a callback task for the queue's agents."""
-        path = self.ivr.record(one.call_id, one.queue)
-        self.record.voicemail(one.call_id, None if path is None else str(path))
-        call = self.core.calls.get(one.call_id)
-        caller = getattr(call.kind, "caller", "") if call is not None else ""
-        log.info("voicemail from %s for %s: %s", caller or "?", one.queue or "-", path)
 
     async def _take(self, one: Take, now: float) -> None:
         campaign = self.core.campaigns[one.campaign_id]
@@ -409,6 +381,7 @@ class Runner:
             self.core.campaign_changed(campaign)
         async with self.store.connection() as db:  # one UPDATE: atomic by itself
             await promote_due(db, self.clock.now())
+        await self.inbound.clock_work()
 
     def _audience(self, one: Publish) -> Callable[[Identity], bool] | None:
         if one.agent is not None:
@@ -452,9 +425,7 @@ class Runner:
     async def _inbound(self, event: InboundCall) -> None:
         """A call to one of our numbers: the caller's number read (for the record and the
         screen pop), then the floor routes it."""
-        parsed = self.book.parse(event.caller) if event.caller else None
-        e164 = parsed.e164 if isinstance(parsed, Number) else None
-        self.record.e164[event.call_id] = e164
+        e164 = self.inbound.caller_e164(event.call_id, event.caller)
         await self.step(
             lambda now: self.core.inbound_offered(
                 event.call_id, event.did, event.caller, now, e164=e164

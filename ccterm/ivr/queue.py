@@ -47,6 +47,7 @@ class Caller:
     seq: int = 0
     announced: int = 0
     offered_callback: bool = False
+    not_before: float | None = None  # a callback's next try waits until then
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ class Acd:
         taken: set[str] = {c.reserved for c in self.waiting.values() if c.reserved}
         out: list[Reserve] = []
         for entry in self.in_line():
-            if entry.reserved is not None:
+            if entry.reserved is not None or (entry.not_before or 0.0) > now:
                 continue
             groups = self.queues[entry.queue].groups
             agent = next((a for a in agents if a.name not in taken and a.groups & groups), None)
@@ -162,6 +163,8 @@ class Acd:
             spec = self.queues[entry.queue]
             if entry.reserved_until is not None and now >= entry.reserved_until:
                 self.unreserve(entry.id)
+            if entry.not_before is not None and now >= entry.not_before:
+                entry.not_before = None  # its next try may go (the caller matches again)
             if entry.reserved is not None or entry.callback:
                 continue
             if now - entry.joined_at >= spec.max_wait:
@@ -188,6 +191,8 @@ class Acd:
             spec = self.queues[entry.queue]
             if entry.reserved_until is not None:
                 times.append(entry.reserved_until)
+            if entry.not_before is not None and entry.reserved is None:
+                times.append(entry.not_before)
             if entry.reserved is not None or entry.callback:
                 continue
             times.append(entry.joined_at + spec.max_wait)

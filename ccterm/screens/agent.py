@@ -332,21 +332,24 @@ class AgentScreen(DeskKeys, Screen[None]):
             return
         if (self.agent or {}).get("status") not in ("dialing", "on_call"):
             return
-        self.popped_call = call["id"]
         if call.get("direction") == "inbound":
-            self.open_pop(call, over_dialogs=False)
+            if self.open_pop(call, over_dialogs=False):
+                self.popped_call = call["id"]  # else it pops once the question is answered
         else:
+            self.popped_call = call["id"]
             self.open_card(int(call["lead_id"]), over_dialogs=False)
 
-    def open_pop(self, call: dict[str, Any], over_dialogs: bool = True) -> None:
-        """The inbound caller's screen pop; like a card, it never covers a question."""
+    def open_pop(self, call: dict[str, Any], over_dialogs: bool = True) -> bool:
+        """The inbound caller's screen pop; like a card, it never covers a question (then
+        it comes when the question is answered). Whether it is shown."""
         top = self.app.screen
         if not over_dialogs and top is not self and not isinstance(top, ContactCard | ScreenPop):
-            self.notify("Inbound call: Enter shows who is calling")
-            return
+            self.notify("Inbound call: it shows when you close this (or press Enter)")
+            return False
         if isinstance(top, ContactCard | ScreenPop):
             self.app.pop_screen()
         self.app.push_screen(ScreenPop(call, desk=self))
+        return True
 
     # -- the card --------------------------------------------------------------------------
 
@@ -398,7 +401,7 @@ class AgentScreen(DeskKeys, Screen[None]):
 
     def welcome(self, text: str, command: str) -> None:
         self.help_extra, self.help_copy = text, command
-        self.app.push_screen(Welcome(text, command))
+        self.app.push_screen(Welcome(text, command), lambda _: self.pop_card_for_call())
 
     # -- find ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from ccterm.errors import CctermError
 from ccterm.screens import leadview
 from ccterm.screens.card import ContactCard
 from ccterm.screens.dialogs import CallbackDialog, Confirm, DoNotCall, PickCampaign
+from ccterm.screens.pop import ScreenPop
 
 if TYPE_CHECKING:
     from ccterm.app import CctermApp
@@ -165,8 +166,49 @@ class DeskKeys(Screen[None]):
         code, _label_text = DISPOSITION_KEYS[str(number)]
         self.action_dispose(code, lead_id)
 
+    def inbound_in_hand(self) -> dict[str, Any] | None:
+        """The inbound call on the line or in wrap-up: the disposition keys act on it."""
+        agent = self.agent or {}
+        call = agent.get("call")
+        if (
+            call
+            and call.get("direction") == "inbound"
+            and agent.get("status")
+            in (
+                "on_call",
+                "wrapup",
+            )
+        ):
+            return dict(call)
+        return None
+
+    async def dispose_inbound(self, call: dict[str, Any], code: str) -> None:
+        if (self.agent or {}).get("status") == "on_call":
+            self.notify("Hang up first (h), then choose the disposition", severity="warning")
+            return
+        inbound = call.get("inbound") or {}
+        who = f"{inbound.get('client') or 'inbound'} caller {leadview.phone_text(call['e164'])}"
+        args: dict[str, Any] = {"call_id": call["id"], "code": code}
+        if code == "callback":
+            at = await self.app.push_screen_wait(CallbackDialog(self.clock, who))
+            if at is None:
+                return
+            args["callback_at"] = at
+        result = await self._ask("disposition.set", args)
+        if result is None:
+            return
+        if result.get("lead"):
+            self.leads.change(result["lead"])
+        self.notify(f"{label_of(code)}: {who} — saved")
+        if isinstance(self.app.screen, ScreenPop):
+            self.app.screen.dismiss(None)  # handled; the next caller pops their own
+
     @work(group="dispose")
     async def action_dispose(self, code: str, lead_id: int | None = None) -> None:
+        inbound = self.inbound_in_hand() if lead_id is None else None
+        if inbound is not None:
+            await self.dispose_inbound(inbound, code)
+            return
         target = self.target(lead_id)
         if target is None:
             return

@@ -86,6 +86,7 @@ class ScreenPop(ModalScreen[None]):
         Binding("h", "desk('hangup')", "Hang up", show=False),
         Binding("p", "desk('toggle_pause')", "Pause", show=False),
         Binding("q", "desk('quit')", "Quit", show=False),
+        *(Binding(str(n), f"dispose({n})", show=False) for n in range(1, 8)),
     ]
 
     DEFAULT_CSS = """
@@ -175,7 +176,7 @@ class ScreenPop(ModalScreen[None]):
             self.query_one("#pop-number", Static).update(
                 f"New contact for [b]{escape(self.caller_text())}[/b] (the caller's number):"
             )
-        hint = "h hang up  p pause  Esc close"
+        hint = "h hang up  1-7 disposition after the call  p pause  Esc close"
         if self.unknown:
             hint = "e fill in the new contact  Ctrl+S save  " + hint
         self.query_one("#pop-hint", Static).update(f"[dim]{hint}[/dim]")
@@ -263,6 +264,11 @@ class ScreenPop(ModalScreen[None]):
             self.query_one("#pop-body").focus()  # Esc leaves the form first
         else:
             self.dismiss(None)
+
+    def action_dispose(self, number: int) -> None:
+        """1-7 as on the desk: in wrap-up, the disposition of this call."""
+        if self.desk is not None:
+            self.desk.dispose_key(number)
 
     def action_desk(self, action: str) -> None:
         if self.desk is not None:

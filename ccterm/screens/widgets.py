@@ -312,7 +312,9 @@ def agent_line(
     call = agent.get("call")
     if call:
         second.append(" ")
-        who = f"{call['name'] or '—'} {leadview.phone_text(call['e164'])}"
+        inbound = call.get("inbound") or {}
+        name = call["name"] or (f"{inbound['client']} caller" if inbound.get("client") else "—")
+        who = f"{name} {leadview.phone_text(call['e164'])}"
         if status == "wrapup":
             left = agent.get("wrapup_until")
             remain = f" {max(0, int(left - now))} s left —" if left else ""

@@ -54,7 +54,7 @@ class Leg:
     received: bytearray = field(default_factory=bytearray)
     last_digit_ts: int | None = None
     playing: deque[bytes] = field(default_factory=deque)
-    on_played: Callable[[], None] | None = None
+    on_played: Callable[[], object] | None = None
     started: bool = False
     # this tick's audio from the peer: G.711 bytes and (when someone needs it) linear
     frame: bytes | None = None
@@ -171,7 +171,7 @@ class MediaEngine:
         self._control.put(lambda: self._routes.get(dst, set()).discard(src))
 
     def play(
-        self, key: str, frames: list[bytes], on_done: Callable[[], None] | None = None
+        self, key: str, frames: list[bytes], on_done: Callable[[], object] | None = None
     ) -> None:
         """Send these linear frames to the leg (mixed over what it hears), then call on_done."""
 

@@ -49,6 +49,7 @@ class SimProfile:
     inbound_dids: tuple[str, ...] = ()
     inbound_callers: tuple[str, ...] = ()
     inbound_keys: str = ""
+    inbound_first: float = 0.0  # seconds until the first caller; 0 = drawn like the rest
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ class SimulatedTrunk:
     async def start(self) -> None:
         self.up()
         if self.profile.inbound_per_hour > 0 and self.profile.inbound_dids:
-            self._next_caller()
+            self._next_caller(self.profile.inbound_first or None)
 
     def up(self) -> None:
         """Up at once: a simulated trunk has nothing to register with."""
@@ -228,8 +229,14 @@ class SimulatedTrunk:
             call, call.hold, lambda: self._end(call_id, Outcome.ANSWERED, 200, "remote hangup")
         )
 
-    def _next_caller(self) -> None:
-        delay = self._rng.expovariate(self.profile.inbound_per_hour / 3600)
+    def press(self, call_id: str, digit: str) -> None:
+        """The caller on `call_id` presses a key now (tests and the demo's script)."""
+        if call_id in self._calls:
+            self._emit(DigitReceived(call_id, digit))
+
+    def _next_caller(self, delay: float | None = None) -> None:
+        if delay is None:
+            delay = self._rng.expovariate(self.profile.inbound_per_hour / 3600)
         self._arrival = self._scheduler.call_later(delay, self._caller)
 
     def _caller(self) -> None:

@@ -287,20 +287,13 @@ class VoipTrunk:
     def play_frames(
         self, call_id: str, frames: list[bytes], on_done: Callable[[], None] | None = None
     ) -> float:
-        """Play 20 ms linear frames into the leg, replacing what played; `on_done` runs on
-        the event loop when they end (never for a prompt replaced or stopped)."""
-        done = None
-        if on_done is not None and self._loop is not None:
-            loop = self._loop
-
-            def done() -> None:
-                loop.call_soon_threadsafe(on_done)
-
+        """20 ms frames to the leg, replacing what played ([] stops); `on_done` on the loop."""
+        loop = self._loop
+        done = (
+            None if on_done is None or loop is None else lambda: loop.call_soon_threadsafe(on_done)
+        )
         self.media.play(call_id, frames, done)
         return len(frames) * media.FRAME_MS / 1000
-
-    def stop_playing(self, call_id: str) -> None:
-        self.media.play(call_id, [], None)
 
     def record(self, key: str, path: Path, left: str, right: str) -> None:
         self.media.record(key, path, left, right)

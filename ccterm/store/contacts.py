@@ -186,3 +186,34 @@ async def create(
         contact_id = int(cursor.lastrowid or 0)
         await log_event(db, at, by, "contact.create", json.dumps({"contact": contact_id}))
     return contact_id
+
+
+async def lead_for_number(
+    store: Store, campaign_id: int, e164: str, by: str, at: float, *, timezone: str = ""
+) -> tuple[int, int]:
+    """The number's lead in the campaign, made if missing (a contact too): where a
+    callback booked on an inbound call goes. (lead id, its attempts so far)."""
+    async with store.transaction() as db:
+        async with db.execute("SELECT id FROM contacts WHERE e164 = ?", (e164,)) as cursor:
+            found = await cursor.fetchone()
+        if found is None:
+            cursor = await db.execute(
+                "INSERT INTO contacts (e164, name, fields, timezone, created_at)"
+                " VALUES (?, '', '{}', ?, ?)",
+                (e164, timezone, at),
+            )
+            contact_id = int(cursor.lastrowid or 0)
+            await log_event(db, at, by, "contact.create", json.dumps({"contact": contact_id}))
+        else:
+            contact_id = int(found[0])
+        await db.execute(
+            "INSERT OR IGNORE INTO leads (campaign_id, contact_id, created_at) VALUES (?, ?, ?)",
+            (campaign_id, contact_id, at),
+        )
+        async with db.execute(
+            "SELECT id, attempts FROM leads WHERE campaign_id = ? AND contact_id = ?",
+            (campaign_id, contact_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])

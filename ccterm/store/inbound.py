@@ -181,6 +181,15 @@ async def ended(
     return changed == 1
 
 
+async def dispose(store: Store, call_id: str, code: str, note: str, agent: str, at: float) -> bool:
+    """The agent's disposition of an inbound call they answered (False: no such call)."""
+    changed = await store.execute(
+        "UPDATE inbound_calls SET disposition = ?, disposition_note = ? WHERE call_id = ?",
+        (code, note, call_id),
+    )
+    return changed == 1
+
+
 async def set_recording(store: Store, inbound_id: int, path: str) -> None:
     """The bridged call's recording, as it starts (a crash mid-call keeps the file's name)."""
     await store.execute("UPDATE inbound_calls SET recording = ? WHERE id = ?", (path, inbound_id))

@@ -211,7 +211,9 @@ MIGRATIONS: list[str] = [
         outcome TEXT CHECK (outcome IN (
             'answered', 'abandoned', 'overflowed', 'voicemail', 'callback', 'closed',
             'not_in_service', 'menu_hangup', 'failed')),
-        recording TEXT
+        recording TEXT,
+        disposition TEXT,
+        disposition_note TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX inbound_queue ON inbound_calls (queue, arrived_at);
     CREATE INDEX inbound_entered ON inbound_calls (entered_at) WHERE entered_at IS NOT NULL;

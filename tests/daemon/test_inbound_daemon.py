@@ -153,3 +153,107 @@ async def test_no_key_is_the_fallback_and_an_unknown_number_is_not_in_service(
     assert (record["outcome"], record["hung_up_by"]) == ("not_in_service", "system")
     await daemon.advance(15)
     assert row(daemon, "sim-3")["outcome"] == "abandoned"
+
+
+@pytest.fixture
+async def callbacks(workdir: Path) -> AsyncIterator[RunningDaemon]:
+    """The plan above, its queue offering a callback after 10 s in line."""
+    plan = PLAN.replace("callback_after = 0", "callback_after = 10")
+    (workdir / "acme.txt").write_text("Acme Bank\n")
+    cfg = config_mod.load(write_config(workdir, users=DESK_USERS, extra=plan))
+    running = await start_daemon(cfg, VirtualClock(time.time()))
+    try:
+        yield running
+    finally:
+        running.stop.set()
+        await running.task
+
+
+def callback_rows(daemon: RunningDaemon) -> list[dict[str, Any]]:
+    con = sqlite3.connect(daemon.config.daemon.database)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM queue_callbacks ORDER BY id")]
+    finally:
+        con.close()
+
+
+async def test_a_callback_keeps_the_place_and_is_placed_once_agent_first(
+    callbacks: RunningDaemon,
+) -> None:
+    daemon = callbacks
+    sim = trunk(daemon)
+    sim.offer("sim-1", DID, "+48601234500", keys="1", hold=600)
+    await daemon.advance(14)  # in line since ~3.5 s; the offer at ~13.5 s
+    sim.press("sim-1", "1")
+    await daemon.advance(15)  # the confirmation, goodbye, and the daemon hangs up
+    record = row(daemon, "sim-1")
+    assert (record["outcome"], record["hung_up_by"]) == ("callback", "caller")
+    (waiting,) = callback_rows(daemon)
+    assert (waiting["state"], waiting["e164"], waiting["queue"]) == (
+        "waiting",
+        "+48601234500",
+        "sales",
+    )
+    assert waiting["entered_at"] == record["entered_at"]  # the caller's place, kept
+    sim.offer("sim-2", DID, "+48601234502", keys="1", hold=600)  # a live caller, later
+    await daemon.advance(6)
+
+    anna = await as_agent(daemon, "anna", campaign=None)
+    await anna.request("agent.login", {"campaign": ""})
+
+    async def on_call() -> Any:
+        state = await status(anna)
+        return state if state["status"] == "on_call" else None
+
+    state = await until(on_call, within=10)
+    assert state["call"]["e164"] == "+48601234500"  # the callback first, not sim-2
+    assert state["call"]["inbound"]["client"] == "callback · sales"
+    (placing,) = callback_rows(daemon)
+    assert (placing["state"], placing["tries"], placing["agent"]) == ("placing", 1, "anna")
+    await daemon.advance(30)
+    await anna.request("call.hangup")
+    await daemon.advance(1)
+    (done,) = callback_rows(daemon)
+    assert (done["state"], done["tries"]) == ("done", 1)  # placed exactly once
+    await anna.request("agent.ready")
+    state = await until(on_call, within=5)
+    assert state["call"]["id"] == "sim-2"  # then the live caller
+    await anna.close()
+
+
+async def test_dispositions_on_inbound_calls_and_a_callback_on_the_agents_campaign(
+    daemon: RunningDaemon,
+) -> None:
+    await load(daemon, "c", ["+48601234599"])  # the caller is not on this list
+    anna = await as_agent(daemon, "anna")  # logged in to campaign c: blended
+    trunk(daemon).offer("sim-7", DID, "+48601234577", keys="1", hold=20)
+
+    async def in_wrapup() -> Any:
+        state = await status(anna)
+        return state if state["status"] == "wrapup" else None
+
+    state = await until(in_wrapup, within=30)
+    call_id = state["call"]["id"]
+    assert call_id == "sim-7" and state["call"]["direction"] == "inbound"
+    at = daemon.clock.now() + 3600 if daemon.clock else 0.0
+    done = await anna.request(
+        "disposition.set",
+        {"call_id": call_id, "code": "callback", "callback_at": at, "note": "wants an offer"},
+    )
+    assert done["lead"]["callback_at"] == at and done["lead"]["callback_agent"] == "anna"
+    assert (await status(anna))["status"] == "ready"
+    record = row(daemon, "sim-7")
+    assert (record["disposition"], record["disposition_note"]) == ("callback", "wants an offer")
+    con = sqlite3.connect(daemon.config.daemon.database)
+    try:
+        ((campaign, e164, state_),) = con.execute(
+            "SELECT c.name, k.e164, l.state FROM leads l JOIN contacts k ON k.id = l.contact_id"
+            " JOIN campaigns c ON c.id = l.campaign_id WHERE k.e164 = '+48601234577'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert (campaign, e164, state_) == ("c", "+48601234577", "waiting")
+    with pytest.raises(Exception, match="not your inbound call"):
+        await anna.request("disposition.set", {"call_id": call_id, "code": "done"})
+    await anna.close()

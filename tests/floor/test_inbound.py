@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ccterm.daemon.floor.state import Booked
 from ccterm.inbound_plan import parse_plan
 from ccterm.model import DialMode
 from ccterm.sip.trunk import CallAnswered, CallEnded, DigitReceived, InboundCall, Outcome
-from tests.floor.transcript import Floor
+from tests.floor.transcript import T0, Floor
 
 DID = "+48221234500"
 
@@ -270,3 +271,72 @@ def test_an_agent_on_a_call_is_never_offered_a_caller() -> None:
     ]
     floor.at(50).hangs_up("in2")
     assert floor.wake(80) == ["anna is paused (wrap-up ran out after +48601000001)"]
+
+
+def test_a_callback_keeps_its_place_and_is_dialled_agent_first() -> None:
+    floor = Inbound()
+    floor.calls("in1", caller="+48601000001")
+    floor.up("in1")
+    floor.at(1).key("in1", "1")  # in line in sales since 1 s
+    floor.at(91).key("in1", "1")  # the offer came at 90 s: a callback, keeping the place
+    floor.played("in1")
+    floor.hangs_up("in1")
+    # the runner committed the callback (row 5) and puts it back in line at 1 s
+    floor.core.callback_waiting(Booked(5, "sales", "+48601000001"), T0 + 1, floor.now)
+    floor.at(100).calls("in2", caller="+48601000002")
+    floor.up("in2")
+    floor.key("in2", "1")  # a live caller, behind the callback
+    assert floor.at(110).agent("anna") == [
+        "anna is dialing",
+        "callback 5 due for anna: check +48601000001",
+    ]
+    floor.core.callback_go(5, "anna", floor.now)  # checked and claimed in the store
+    (cb,) = [c for c in floor.core.calls if c.startswith("cb5-")]
+    assert floor.lines() == [
+        f"dial +48601000001 as {cb}",
+        f"bridge {cb} to anna early",  # agent first: anna hears it ring
+        "anna is dialing",
+    ]
+    assert floor.at(112).ringing(cb) == ["ringback on for anna"]
+    assert floor.at(118).answered(cb) == [
+        "ringback off for anna",
+        f"bridge {cb} to anna",
+        "anna is on_call",
+    ]
+    assert floor.at(200).ended(cb)[-3:] == [  # (in2 heard its place at 160 s)
+        f"unbridge {cb}",
+        "commit callback 5 reached",
+        "anna is wrapup",
+    ]
+    assert floor.at(210).ready("anna")[-3:] == [  # then the live caller who entered later
+        "bridge in2 to anna after a tone",
+        "commit in2 answered by anna",
+        "anna is on_call",
+    ]
+
+
+def test_a_callback_not_reached_frees_the_agent_and_the_runner_retries_it() -> None:
+    floor = Inbound()
+    floor.agent("anna")
+    floor.core.callback_waiting(Booked(7, "sales", "+48601000007"), T0, floor.now)
+    floor.core.callback_go(7, "anna", floor.now)
+    floor.lines()
+    (cb,) = floor.core.calls
+    assert floor.at(30).ended(cb, Outcome.NO_ANSWER, 487) == [
+        f"unbridge {cb}",
+        "ringback off for anna",
+        "commit callback 7 not reached",
+        "anna is ready",
+    ]
+    # the runner puts it back with its retry time: not before then
+    floor.core.callback_waiting(
+        Booked(7, "sales", "+48601000007"), T0, floor.now, not_before=T0 + 630
+    )
+    assert floor.lines() == []
+    assert floor.wake(630) == [
+        "anna is dialing",
+        "callback 7 due for anna: check +48601000007",
+    ]
+    floor.core.callback_held(7, "anna", floor.now, retry_at=None)  # e.g. now on do-not-call
+    assert floor.lines() == ["anna is ready"]
+    assert floor.core.acd.waiting == {}

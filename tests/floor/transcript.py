@@ -12,6 +12,8 @@ from ccterm.daemon.floor.effects import (
     Abandoned,
     Answer,
     Bridge,
+    CallbackDue,
+    CallbackResult,
     ClockWork,
     Dispose,
     Effect,
@@ -77,6 +79,10 @@ def line(one: Effect) -> str | None:
         return f"commit {one.call_id} answered by {one.agent}"
     if isinstance(one, InboundEnded):
         return f"commit {one.call_id} {one.outcome} ({one.hung_up_by}): {' '.join(one.path)}"
+    if isinstance(one, CallbackDue):
+        return f"callback {one.callback_id} due for {one.agent}: check {one.e164}"
+    if isinstance(one, CallbackResult):
+        return f"commit callback {one.callback_id} {'reached' if one.reached else 'not reached'}"
     if isinstance(one, QueueCallback):
         what = "voicemail" if one.voicemail else "callback"
         return f"commit {what} for {one.caller} in {one.queue} since {one.entered_at - T0:g}"

@@ -253,6 +253,23 @@ class AgentMoves(FloorBase):
 
     # -- dispositions ------------------------------------------------------------------------
 
+    def inbound_disposing(self, name: str, call_id: str) -> Call:
+        """Checks before an inbound call's disposition: the agent's own, in wrap-up."""
+        agent = self.logged_in(name)
+        call = agent.call
+        if call is None or call.id != call_id or isinstance(call.kind, Outbound):
+            raise Conflict("that is not your inbound call to dispose")
+        if agent.status is AgentStatus.ON_CALL:
+            raise Conflict("the call is still on", "hang up first (h), then set the disposition")
+        return call
+
+    def inbound_done(self, name: str, now: float) -> None:
+        """The inbound call's disposition is committed: the wrap-up is over."""
+        agent = self.agents[name]
+        if agent.status is AgentStatus.WRAPUP and agent.call is not None:
+            self.timers.cancel(("wrapup", name))
+            self.after_call(agent, now)
+
     def disposing(self, name: str, lead_id: int) -> tuple[int, Call | None]:
         """Checks before a disposition: the agent's campaign, and the wrap-up call it closes
         (None: a contact from the list, which the runner checks against the store)."""

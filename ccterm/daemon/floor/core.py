@@ -77,7 +77,14 @@ class FloorCore(InboundFloor):
         call = self.calls.get(getattr(event, "call_id", ""))
         if call is None or not isinstance(call.kind, Inbound):
             return False
-        if isinstance(event, CallAnswered):
+        if call.mode == "callback":
+            if isinstance(event, CallRinging):
+                self.callback_ringing(call)
+            answered, ended = isinstance(event, CallAnswered), isinstance(event, CallEnded)
+            if ended:
+                self.emit(Unbridge(call.id))
+            self.callback_event(call, answered, ended, now)
+        elif isinstance(event, CallAnswered):
             if call.state is CallState.ANSWERING:
                 self.inbound_answered(call, now)
         elif isinstance(event, CallEnded):

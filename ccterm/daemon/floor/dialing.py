@@ -76,6 +76,10 @@ class Dialing(CallFlow):
             if c.status is CampaignStatus.RUNNING and c.settings.mode in SHOWN
         ]
 
+    def held_for_inbound(self, agent: Agent) -> bool:
+        """Inbound holds this agent back from outbound lines (queues.py says when)."""
+        return False
+
     def counted_in(self, agent: Agent, running: set[int]) -> int | None:
         """The one campaign whose floor counts this agent (free, talking or wrapping)."""
         return next((c for c in agent.campaigns if c in running), None)
@@ -213,7 +217,11 @@ class Dialing(CallFlow):
         """Give free agents of power campaigns their lines, reserved to them."""
         power = [c for c in power if c.id not in self.exhausted]
         ids = {c.id for c in power}
-        logged = [a for a in self.agents.values() if a.campaigns and self.phone_up(a)]
+        logged = [
+            a
+            for a in self.agents.values()
+            if a.campaigns and self.phone_up(a) and not self.held_for_inbound(a)
+        ]
         if not any(a.campaign in ids for a in logged):
             return
         room, by_rate = self.room(now)

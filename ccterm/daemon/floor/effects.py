@@ -137,6 +137,17 @@ class RecordCaller:
     queue: str
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackDue:
+    """A callback reached the head of its queue, its agent held: the runner checks the
+    number now and claims it in the store, then tells the floor to dial or to hold it."""
+
+    callback_id: int
+    agent: str
+    e164: str
+    queue: str
+
+
 class Commit:
     """A store write: committed before any later effect runs."""
 
@@ -233,6 +244,16 @@ class QueueCallback(Commit):
     entered_at: float
     at: float
     voicemail: bool = False
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackResult(Commit):
+    """A placed callback reached the customer (done), or not (the runner retries it)."""
+
+    callback_id: int
+    reached: bool
+    at: float
 
 
 Effect = (
@@ -261,4 +282,6 @@ Effect = (
     | InboundAnswered
     | InboundEnded
     | QueueCallback
+    | CallbackDue
+    | CallbackResult
 )

@@ -10,11 +10,11 @@ which goes with the call's record.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ccterm.daemon.floor.base import log
+from ccterm.daemon.floor.callbacks import Callbacks
 from ccterm.daemon.floor.effects import (
     Answer,
     Hangup,
@@ -25,7 +25,7 @@ from ccterm.daemon.floor.effects import (
     RecordCaller,
     StopPrompt,
 )
-from ccterm.daemon.floor.queues import Queues
+from ccterm.daemon.floor.legs import Leg
 from ccterm.daemon.floor.state import Call, CallState, Inbound
 from ccterm.inbound_plan import InboundPlan, InboundRoute
 from ccterm.ivr import menu as ivr
@@ -33,21 +33,6 @@ from ccterm.ivr.queue import Acd
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 VOICEMAIL_SECONDS = 120.0  # the longest message a caller may leave
-
-
-@dataclass
-class Leg:
-    """One inbound caller's way through the IVR (beside its Call)."""
-
-    route: InboundRoute | None
-    language: str = "en"
-    menu: ivr.MenuRun | None = None
-    token: int = 0  # the prompt playing now; 0: none
-    then: str = ""  # after that prompt: "menu", "hold", "hangup", "record"
-    path: list[str] = field(default_factory=list)
-    outcome: str = ""  # decided before the end (closed, callback, voicemail, ...)
-    hung_up_by: str = "caller"
-    offered_callback: bool = False
 
 
 def open_at(route: InboundRoute, now: float, zone: ZoneInfo | None) -> bool:
@@ -62,7 +47,7 @@ def open_at(route: InboundRoute, now: float, zone: ZoneInfo | None) -> bool:
     return start <= hhmm < end if start <= end else (hhmm >= start or hhmm < end)
 
 
-class InboundFloor(Queues):
+class InboundFloor(Callbacks):
     def set_plan(
         self,
         plan: InboundPlan,

@@ -23,7 +23,8 @@ from ccterm.daemon.floor.effects import (
     QueueCallback,
     StopPrompt,
 )
-from ccterm.daemon.floor.state import Agent, Call, CallState, Inbound
+from ccterm.daemon.floor.legs import Leg
+from ccterm.daemon.floor.state import Agent, Booked, Call, CallState, Inbound
 from ccterm.inbound_plan import InboundPlan
 from ccterm.ivr import queue as line
 from ccterm.ivr.speech import say_position, say_wait
@@ -32,7 +33,6 @@ from ccterm.model import AgentStatus
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from ccterm.daemon.floor.inbound import Leg
 
 HANDLE_GUESS = 180.0  # seconds per call for the expected wait, until calls are measured
 
@@ -53,6 +53,8 @@ class Queues(Dialing):
         self.legs = {}
         self.acd = line.Acd({})
         self.handled: list[float] = []  # recent inbound handle times, for the expected wait
+        self.booked: dict[str, Booked] = {}  # callbacks in line, by ACD key (callbacks.py)
+        self.callback_of: dict[str, Booked] = {}  # callbacks being dialled, by call id
 
     # -- provided by inbound.py ---------------------------------------------------------------
 
@@ -62,6 +64,9 @@ class Queues(Dialing):
     def go(self, call: Call, target: str, now: float) -> None:
         raise NotImplementedError
 
+    def reserve_callback(self, entry: line.Reserve, agent: Agent, now: float) -> None:
+        raise NotImplementedError
+
     # -- who serves what -------------------------------------------------------------------
 
     def queues_of(self, group: str) -> tuple[str, ...]:
@@ -69,9 +74,11 @@ class Queues(Dialing):
         return tuple(sorted(n for n, q in self.plan.queues.items() if group in q.spec.groups))
 
     def held_for_inbound(self, agent: Agent) -> bool:
-        """A caller waits in a queue this agent serves: no new outbound line for them."""
+        """A caller waits in a queue this agent serves, or a callback holds the agent: no
+        new outbound line for them."""
         return any(
-            c.reserved is None and not c.callback and c.queue in agent.queues
+            (c.reserved is None and not c.callback and c.queue in agent.queues)
+            or c.reserved == agent.name
             for c in self.acd.waiting.values()
         )
 
@@ -127,6 +134,7 @@ class Queues(Dialing):
                 case line.OfferCallback():
                     self.legs[call.id].offered_callback = True
                     self.play(call, ("callback_offer",), then="hold")
+        self.match(now)  # a callback whose retry time came may go now
         self.queue_changed(now)
 
     def announcement(self, call: Call, position: int) -> tuple[str, ...]:
@@ -143,7 +151,16 @@ class Queues(Dialing):
         leg.outcome, leg.hung_up_by = "callback", "caller"
         assert isinstance(call.kind, Inbound) and call.queue is not None
         self.acd.leave(call.id)
-        self.emit(QueueCallback(call.id, call.queue, call.kind.caller, call.entered_at or now, now))
+        self.emit(
+            QueueCallback(
+                call.id,
+                call.queue,
+                call.kind.caller,
+                call.entered_at or now,
+                now,
+                language=leg.language,
+            )
+        )
         self.play(call, ("callback_confirm", "goodbye"), then="hangup")
         self.queue_changed(now)
 
@@ -169,6 +186,10 @@ class Queues(Dialing):
         for reserve in self.acd.match(free, now):
             call = self.calls.get(reserve.caller)
             agent = self.agents[reserve.agent]
+            if reserve.callback:
+                self.reserve_callback(reserve, agent, now)
+                served = served or agent is only
+                continue
             if call is None:
                 self.acd.leave(reserve.caller)
                 continue

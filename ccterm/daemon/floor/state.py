@@ -64,6 +64,16 @@ class Inbound:
 CallKind = Outbound | Inbound
 
 
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """A callback keeping a caller's place in line (its row in queue_callbacks)."""
+
+    id: int
+    queue: str
+    e164: str
+    language: str = "en"
+
+
 @dataclass(eq=False)
 class Call:
     id: str

@@ -57,6 +57,15 @@ class Core(Protocol):
         callback_at: float | None,
         note: str,
     ) -> dict[str, Any]: ...
+    async def dispose_inbound(
+        self,
+        who: Identity,
+        call_id: str,
+        code: Disposition,
+        *,
+        callback_at: float | None,
+        note: str,
+    ) -> dict[str, Any]: ...
     async def book(
         self,
         campaign: Campaign,

@@ -132,12 +132,19 @@ async def disposition_set(ops: Ops, session: Session, args: dict[str, Any]) -> d
     code = parse_choice(Disposition, "code", args.get("code"))
     if code not in AGENT_DISPOSITIONS:
         raise UsageError(f"'{code}' is set by the dialer, not by an agent")
+    callback_at = arg_time(args, "callback_at")
+    note = arg_str(args, "note", default="", limit=4000)
+    if "call_id" in args:  # an inbound call in wrap-up: it has no lead of its own
+        call_id = arg_str(args, "call_id", limit=200)
+        return await ops.center.dispose_inbound(
+            session.identity, call_id, code, callback_at=callback_at, note=note
+        )
     lead = await ops.center.dispose(
         session.identity,
         arg_int(args, "lead_id", lo=1),
         code,
-        callback_at=arg_time(args, "callback_at"),
-        note=arg_str(args, "note", default="", limit=4000),
+        callback_at=callback_at,
+        note=note,
     )
     return {"lead": lead}
 
