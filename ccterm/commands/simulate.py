@@ -35,7 +35,7 @@ def simulate_command(
     seed: Annotated[
         int,
         typer.Option(
-            "--seed", help="Draws the contacts (without --contacts), or the inbound callers."
+            "--seed", help="Draws the contacts (without --contacts) and the inbound callers."
         ),
     ] = 1,
     contacts: Annotated[
@@ -55,7 +55,8 @@ def simulate_command(
     ] = None,
 ) -> None:
     """Run the dialer's pacing on a virtual clock against the simulated trunk (a scenario with
-    only [inbound]: the inbound queue); print the metrics."""
+    only [inbound]: the inbound queue; with both: blended agents); print the metrics."""
+    from ccterm.dialer.blend_sim import simulate_blended
     from ccterm.dialer.inbound_sim import simulate_inbound
     from ccterm.dialer.pacing import parse_policy
     from ccterm.dialer.scenario import load_scenario, read_contacts, sample_contacts
@@ -63,7 +64,7 @@ def simulate_command(
 
     chosen = parse_policy(policy)
     loaded = load_scenario(scenario)
-    if loaded.inbound is not None and contacts is not None:
+    if loaded.inbound is not None and not loaded.blended and contacts is not None:
         raise UsageError(
             f"{scenario}: an [inbound] scenario dials nobody: --contacts is for outbound ones"
         )
@@ -75,7 +76,9 @@ def simulate_command(
                 out = stack.enter_context(events.open("w", encoding="utf-8"))
             except OSError as exc:
                 raise UsageError(f"cannot write {events}: {exc.strerror or exc}") from None
-        if loaded.inbound is not None:
+        if loaded.blended:
+            metrics = simulate_blended(loaded, chosen, source, seed, events=out)
+        elif loaded.inbound is not None:
             metrics = simulate_inbound(loaded, seed, events=out)
         else:
             metrics = simulate(loaded, chosen, source, events=out)

@@ -82,7 +82,8 @@ class Scenario:
     amd_false_positive: float
     max_lines: int = 0
     phases: tuple[Phase, ...] = field(default=())
-    inbound: Inbound | None = None  # given: an inbound-only shift, nobody is dialled
+    inbound: Inbound | None = None  # given alone: an inbound-only shift, nobody is dialled
+    blended: bool = False  # [inbound] and outbound keys: the agents dial and take callers
 
     @property
     def shift_seconds(self) -> float:
@@ -252,13 +253,7 @@ def load_scenario(path: Path) -> Scenario:
     if not isinstance(shift_start, str) or not _is_clock(shift_start):
         raise r.fail("shift_start", f"expected a time like '09:00', got {shift_start!r}")
     inbound = _inbound(r, data["inbound"]) if "inbound" in data else None
-    dialled = sorted(_OUTBOUND & set(data))
-    if inbound is not None and dialled:
-        raise r.fail(
-            "[inbound]",
-            "blended agents (inbound and outbound in one scenario) are not simulated yet;"
-            f" give [inbound] alone, or drop it (outbound keys here: {', '.join(dialled)})",
-        )
+    blended = inbound is not None and bool(_OUTBOUND & set(data))
     return Scenario(
         name=name,
         agents=r.whole("agents", data.get("agents", 10), 1, 10_000),
@@ -282,6 +277,7 @@ def load_scenario(path: Path) -> Scenario:
         max_lines=r.whole("max_lines", data.get("max_lines", 0), 0, 1_000_000),
         phases=tuple(phases),
         inbound=inbound,
+        blended=blended,
     )
 
 

@@ -288,13 +288,17 @@ class Simulation:
             self.idle_seconds += now - since
         self._agents[name] = (status, now)
         if status == "wrapup" and data["call"] is not None:
-            lead_id = data["call"]["lead_id"]
-            call_id = data["call"]["id"]
-            self._log("wrapup", call=call_id, agent=name)
-            wrap = self._taken[lead_id][0].wrap_s
-            self.clock.call_later(wrap, lambda: self._dispose(name, lead_id))
+            self._wrapup(name, data["call"])
         elif status == "ready":
             self._log("idle", agent=name)
+
+    def _wrapup(self, name: str, call: dict[str, Any]) -> None:
+        """The agent's wrap-up began (`call` as the agent's screen has it): they dispose in
+        the contact's `wrap_s`."""
+        lead_id = call["lead_id"]
+        self._log("wrapup", call=call["id"], agent=name)
+        wrap = self._taken[lead_id][0].wrap_s
+        self.clock.call_later(wrap, lambda: self._dispose(name, lead_id))
 
     def _dispose(self, name: str, lead_id: int) -> None:
         if self.clock.now() >= self._end:

@@ -114,7 +114,10 @@ def write(tmp_path: Path, text: str) -> Path:
         ),
         ("[inbound]\ncalls_per_hour = -3\n", r"\[inbound\] calls_per_hour: -3 is outside"),
         ('[inbound]\ncalls_per_hour = 9\npatience = "x"\n', r"\[inbound\] patience: expected a"),
-        ("[inbound]\ncalls_per_hour = 9\n[talk]\nmean = 100\n", r"blended .* not simulated yet"),
+        (
+            "[inbound]\ncalls_per_hour = 9\n[talk]\nmeen = 100\n",
+            r"\[talk\] meen: unknown key \(did you mean 'mean'\?\)",
+        ),
     ],
 )
 def test_bad_inbound_scenarios_name_the_key(tmp_path: Path, text: str, message: str) -> None:
