@@ -65,6 +65,8 @@ class InboundCall:
     hung_up_by: str | None
     outcome: str | None
     recording: str | None
+    disposition: str | None = None  # the agent's, after an answered call
+    disposition_note: str = ""
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> InboundCall:
