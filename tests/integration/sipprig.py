@@ -480,13 +480,17 @@ def inbound_caller(
     talk: Path | None = None,
     hang_up_after_ms: int | None = None,
     wait_ms: int = 30_000,
+    spread_ms: int = 0,
 ) -> str:
     """A caller who calls in (PCMU, telephone-event at pt 101, as sipp's DTMF captures are),
     presses `keys` — (ms after the ACK, digit) — with sipp's RFC 2833 captures, then talks
     (`talk`, a pcap) and hangs up after `hang_up_after_ms`, unless the daemon sends BYE
     first. With `hang_up_after_ms` None the caller waits for the daemon's BYE (`wait_ms`,
-    then the scenario fails): the call must be ended by the other side."""
+    then the scenario fails): the call must be ended by the other side. `spread_ms`: a
+    random wait (uniform, up to that) before the first key, so that many callers differ."""
     steps = []
+    if spread_ms:
+        steps.append(f'  <pause distribution="uniform" min="0" max="{spread_ms}"/>')
     at = 0
     for when, digit in sorted(keys):
         if when > at:
