@@ -481,13 +481,15 @@ def inbound_caller(
     hang_up_after_ms: int | None = None,
     wait_ms: int = 30_000,
     spread_ms: int = 0,
+    late_offer: bool = False,
 ) -> str:
     """A caller who calls in (PCMU, telephone-event at pt 101, as sipp's DTMF captures are),
     presses `keys` — (ms after the ACK, digit) — with sipp's RFC 2833 captures, then talks
     (`talk`, a pcap) and hangs up after `hang_up_after_ms`, unless the daemon sends BYE
     first. With `hang_up_after_ms` None the caller waits for the daemon's BYE (`wait_ms`,
     then the scenario fails): the call must be ended by the other side. `spread_ms`: a
-    random wait (uniform, up to that) before the first key, so that many callers differ."""
+    random wait (uniform, up to that) before the first key, so that many callers differ.
+    `late_offer`: an INVITE without SDP (a delayed offer); the caller's answer is in the ACK."""
     steps = []
     if spread_ms:
         steps.append(f'  <pause distribution="uniform" min="0" max="{spread_ms}"/>')
@@ -531,9 +533,14 @@ Content-Length: 0
   <label id="end"/>
 """
     body = "\n".join(steps)
+    invite, ack_body = _CALLER_INVITE, "Content-Length: 0\n"
+    if late_offer:
+        head, sdp = _CALLER_INVITE.split("Content-Type: application/sdp\n", 1)
+        invite = head + "Content-Length: 0\n" + sdp[sdp.index("]]></send>") :]
+        ack_body = "Content-Type: application/sdp\n" + sdp[: sdp.index("]]></send>")]
     return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="ccterm inbound caller">
-{_CALLER_INVITE}  <recv response="100" optional="true"/>
+{invite}  <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="200" rtd="true"/>
   <send><![CDATA[
@@ -545,8 +552,7 @@ Call-ID: [call_id]
 CSeq: 1 ACK
 Contact: <sip:+48601000111@[local_ip]:[local_port]>
 Max-Forwards: 70
-Content-Length: 0
-]]></send>
+{ack_body}]]></send>
 {body}
 {ending}</scenario>
 """

@@ -412,3 +412,23 @@ async def test_callers_reach_the_longest_idle_agent_and_they_hear_each_other(
         assert all(to_agent[hz] < 400 for hz in others), (agent, to_agent)
         customer, agent_side, _ = channels(Path(row["recording"]))
         assert heard(customer) > 0.5 and heard(agent_side) > 0.5
+
+
+async def test_a_caller_whose_invite_has_no_sdp_hears_the_menu_and_is_heard(
+    workdir: Path, tmp_path: Path, wire: Wire
+) -> None:
+    """A delayed offer: our 200 OK offers, the caller answers in its ACK; the menu plays to
+    the port of that answer and the key arrives (before: silence, and no key heard)."""
+    port = free_media_port()
+    scenario = sipprig.inbound_caller([(300, "1")], hang_up_after_ms=2500, late_offer=True)
+    async with inbound_daemon(workdir, tmp_path) as (daemon, target):
+        with caller(tmp_path, "late", target, DID, port, scenario) as late:
+            assert await asyncio.to_thread(late.wait, 15) == 0, late.trace
+            (row,) = await all_ended(daemon, 1)
+        prompts = {
+            "menu": prompt_payloads(daemon, "menu.wav"),
+            "queue": prompt_payloads(daemon, "hold_music"),
+        }
+    assert heard_prompts(rtp_payloads(wire, port), prompts) == ["menu", "queue"]
+    assert row["path"] == ["menu:main", "key:1", "to:queue:sales", "queue:sales"]
+    assert (row["outcome"], row["hung_up_by"]) == ("abandoned", "caller")
