@@ -41,6 +41,7 @@ class InboundCall(Call):
         self.call_id = invite.call_id
         self.local_tag = ua.token()
         self.answered = False
+        self.late_offer = False  # our 200 carried the offer: the caller answers in the ACK
         try:
             self.offer: sdp.Description | None = sdp.parse(invite.body) if invite.body else None
         except sdp.SdpError:
@@ -58,6 +59,7 @@ class InboundCall(Call):
         self.media = media
         if self.offer is None:
             body = sdp.offer(*media, session_id=self.session_id, version=self.sdp_version)
+            self.late_offer = True
         else:
             try:
                 body, _ = sdp.answer(
@@ -81,7 +83,8 @@ class InboundCall(Call):
         ok = reply(self.invite, 200, "OK", to_tag=self.local_tag, extra=extra, body=body)
         self.stx.on_no_ack = self._never_acked
         self.stx.respond(ok, now)
-        self.ua.emit(Answered(self.key, self.offer))
+        if not self.late_offer:
+            self.ua.emit(Answered(self.key, self.offer))
         return True
 
     def _never_acked(self, now: float) -> None:
@@ -92,8 +95,26 @@ class InboundCall(Call):
     def on_ack(self, request: Request, now: float) -> None:
         if self.stx.state.value == "accepted":
             self.stx.acked(now)
+            if self.late_offer:
+                self._late_answer(request, now)
             return
         super().on_ack(request, now)
+
+    def _late_answer(self, ack: Request, now: float) -> None:
+        """The caller's SDP answer to our offer, in its ACK (RFC 3264 §5, a delayed offer):
+        the call is up, with media to send to, only now. No usable answer: no media ever,
+        so we hang up rather than leave the caller in silence."""
+        self.late_offer = False
+        try:
+            remote = sdp.parse(ack.body) if ack.body else None
+        except sdp.SdpError:
+            remote = None
+        if remote is None:
+            self.send_bye(now)
+            self.finish(Ended(self.key, "error", None, "the caller's ACK had no SDP answer"))
+            return
+        self.remote = remote
+        self.ua.emit(Answered(self.key, remote))
 
     def reject(self, code: int, now: float) -> None:
         if self.ended or self.answered:

@@ -186,6 +186,41 @@ def test_overflow_keeps_the_callers_place_and_then_voicemail() -> None:
     )
 
 
+def overflowing_to(target: str) -> Inbound:
+    """The plan above with support's max wait (120 s) sending callers to `target`."""
+    floor = Inbound()
+    plan = {**PLAN, "queues": {**PLAN["queues"]}}
+    plan["queues"]["support"] = {**PLAN["queues"]["support"], "overflow": target}
+    floor.core.set_plan(parse_plan(plan, Path("config.toml")), zone=ZoneInfo("UTC"))
+    floor.at(0).calls("in1")
+    floor.up("in1")
+    floor.at(2).key("in1", "2")
+    return floor
+
+
+def test_a_caller_the_max_wait_hangs_up_on_is_overflowed() -> None:
+    """The queue report counts such a call as overflowed in its queue (not as "other")."""
+    floor = overflowing_to("hangup")
+    assert floor.wake(122) == ["stop the prompt to in1", "hang up in1"]
+    assert floor.at(123).hangs_up("in1")[-1] == (
+        "commit in1 overflowed (system): menu:main key:2 to:queue:support queue:support"
+        " overflow:hangup"
+    )
+
+
+def test_an_overflow_to_a_menu_is_overflowed_unless_the_caller_joins_a_queue_again() -> None:
+    floor = overflowing_to("menu:main")
+    floor.wake(122)  # the menu again
+    assert floor.at(125).hangs_up("in1")[-1].startswith("commit in1 overflowed (caller)")
+    floor = overflowing_to("menu:main")
+    floor.wake(122)
+    floor.at(124).key("in1", "1")  # sales: a queue of its own, where the caller gives up
+    assert floor.at(130).hangs_up("in1")[-1] == (
+        "commit in1 abandoned (caller): menu:main key:2 to:queue:support queue:support"
+        " overflow:menu:main menu:main key:1 to:queue:sales queue:sales"
+    )
+
+
 def test_the_queue_announces_position_and_offers_a_callback_that_keeps_the_place() -> None:
     floor = Inbound()
     floor.calls("in1")

@@ -466,3 +466,93 @@ Content-Length: 0
 ]]></send>
 </scenario>
 """
+
+
+DIGIT_PCAP = {d: PCAPS / f"dtmf_2833_{d}.pcap" for d in "0123456789"} | {
+    "#": PCAPS / "dtmf_2833_pound.pcap",
+    "*": PCAPS / "dtmf_2833_star.pcap",
+}
+
+
+def inbound_caller(
+    keys: list[tuple[int, str]],
+    *,
+    talk: Path | None = None,
+    hang_up_after_ms: int | None = None,
+    wait_ms: int = 30_000,
+    spread_ms: int = 0,
+    late_offer: bool = False,
+) -> str:
+    """A caller who calls in (PCMU, telephone-event at pt 101, as sipp's DTMF captures are),
+    presses `keys` — (ms after the ACK, digit) — with sipp's RFC 2833 captures, then talks
+    (`talk`, a pcap) and hangs up after `hang_up_after_ms`, unless the daemon sends BYE
+    first. With `hang_up_after_ms` None the caller waits for the daemon's BYE (`wait_ms`,
+    then the scenario fails): the call must be ended by the other side. `spread_ms`: a
+    random wait (uniform, up to that) before the first key, so that many callers differ.
+    `late_offer`: an INVITE without SDP (a delayed offer); the caller's answer is in the ACK."""
+    steps = []
+    if spread_ms:
+        steps.append(f'  <pause distribution="uniform" min="0" max="{spread_ms}"/>')
+    at = 0
+    for when, digit in sorted(keys):
+        if when > at:
+            steps.append(f'  <pause milliseconds="{when - at}"/>')
+            at = when
+        steps.append(f'  <nop><action><exec play_pcap_audio="{DIGIT_PCAP[digit]}"/></action></nop>')
+    if talk is not None:
+        steps.append(
+            f'  <pause milliseconds="200"/>\n'
+            f'  <nop><action><exec play_pcap_audio="{talk}"/></action></nop>'
+        )
+    if hang_up_after_ms is None:
+        ending = f'  <recv request="BYE" timeout="{wait_ms}"/>\n'
+    else:
+        ending = f'  <recv request="BYE" timeout="{max(1, hang_up_after_ms - at)}" ontimeout="hangup"/>\n'
+    ending += """  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+]]></send>
+  <nop next="end"/>
+  <label id="hangup"/>
+  <send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:+48601000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+]]></send>
+  <recv response="200" crlf="true"/>
+  <label id="end"/>
+"""
+    body = "\n".join(steps)
+    invite, ack_body = _CALLER_INVITE, "Content-Length: 0\n"
+    if late_offer:
+        head, sdp = _CALLER_INVITE.split("Content-Type: application/sdp\n", 1)
+        invite = head + "Content-Length: 0\n" + sdp[sdp.index("]]></send>") :]
+        ack_body = "Content-Type: application/sdp\n" + sdp[: sdp.index("]]></send>")]
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="ccterm inbound caller">
+{invite}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "Caller" <sip:+48601000111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: <sip:+48601000111@[local_ip]:[local_port]>
+Max-Forwards: 70
+{ack_body}]]></send>
+{body}
+{ending}</scenario>
+"""

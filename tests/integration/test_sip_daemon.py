@@ -567,25 +567,24 @@ async def test_no_dialing_while_the_trunk_is_down_and_it_resumes_by_itself(
     assert "INVITE sip:+48601234567@" in trace
 
 
-async def test_an_inbound_call_is_refused_busy_until_there_is_a_queue(
+async def test_an_inbound_call_with_no_plan_is_answered_not_in_service_never_busy(
     workdir: Path, tmp_path: Path
 ) -> None:
+    """No [[inbound]] at all: the caller hears "not in service" and our BYE (was: 486).
+    The whole inbound flow on this trunk is tests/integration/test_sip_inbound.py."""
     with sipp(tmp_path / "trunk", sipprig.final_answer()) as trunk_peer:
         cfg = sip_config(workdir, trunk_peer.port, free_port())
-        daemon = await start_daemon(cfg)
-        try:
-            await trunk_is_up(daemon)
+        async with sip_daemon(cfg):
             target = f"127.0.0.1:{cfg.trunk.local_port}"
             with sipp(
                 tmp_path / "caller",
-                sipprig.caller_refused(486),
+                sipprig.inbound_caller([], wait_ms=10_000),  # fails unless we hang up
                 target=target,
                 service="+48221110000",
             ) as caller:
-                assert await asyncio.to_thread(caller.wait, 10) == 0, caller.trace
-        finally:
-            daemon.stop.set()
-            await daemon.task
+                assert await asyncio.to_thread(caller.wait, 15) == 0, caller.trace
+                trace = caller.trace
+    assert "SIP/2.0 200 OK" in trace and "SIP/2.0 486" not in trace
 
 
 async def test_an_agent_phone_that_is_an_extension_is_called_through_the_trunk(

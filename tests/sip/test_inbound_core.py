@@ -51,6 +51,36 @@ def test_an_answer_is_resent_until_the_callers_ack() -> None:
     assert not rig.events()
 
 
+def test_a_late_offer_is_answered_in_the_ack_and_only_then_is_the_call_up() -> None:
+    """An INVITE without SDP (delayed offer): our 200 carries the offer and the caller's
+    answer comes in the ACK. The call is up, with the caller's media, only then: before,
+    the answer's media was never learnt and the caller heard silence for ever."""
+    rig = Rig.make()
+    key = offered(rig, body="")
+    assert rig.ua.answer(key, MEDIA, rig.now)
+    [ok] = rig.collect()
+    assert isinstance(ok, Response) and b"m=audio 30002 RTP/AVP 0 8 101" in ok.body
+    assert rig.events() == []  # no media to send to yet
+    ack = ack_for(ok).replace(
+        "Content-Length: 0\r\n\r\n",
+        f"Content-Type: application/sdp\r\nContent-Length: {len(SDP)}\r\n\r\n{SDP}",
+    )
+    assert rig.deliver(ack) == []
+    [up] = rig.events()
+    assert isinstance(up, Answered) and up.remote is not None
+    assert (up.remote.address, up.remote.port) == ("10.0.0.9", 40000)
+    assert rig.advance(60) == []  # acknowledged: no more 200s
+
+
+def test_a_late_offer_whose_ack_has_no_answer_is_ended_with_a_bye() -> None:
+    rig = Rig.make()
+    key = offered(rig, body="")
+    rig.ua.answer(key, MEDIA, rig.now)
+    [ok] = rig.collect()
+    assert methods(rig.deliver(ack_for(ok))) == ["BYE"]
+    assert rig.events() == [Ended(key, "error", None, "the caller's ACK had no SDP answer")]
+
+
 def test_an_answer_never_acknowledged_is_ended_with_a_bye() -> None:
     rig = Rig.make()
     key = offered(rig)

@@ -91,6 +91,7 @@ class Queues(Dialing):
 
     def enqueue(self, call: Call, queue: str, now: float) -> None:
         leg = self.legs[call.id]
+        leg.outcome = ""  # how this queue ends decides (an earlier overflow no longer does)
         first = call.entered_at is None
         entry = self.acd.join(call.id, queue, now, entered_at=call.entered_at)
         call.entered_at = entry.entered_at
@@ -128,6 +129,10 @@ class Queues(Dialing):
                         "inbound call %s: waited too long in %s, to %s", call.id, call.queue, target
                     )
                     self.emit(StopPrompt(call.id))
+                    if not target.startswith("queue:"):
+                        # the report counts it overflowed here, unless a message left in
+                        # voicemail or a queue joined from a menu decides again
+                        self.legs[call.id].outcome = "overflowed"
                     self.go(call, target, now)
                 case line.Announce(_, position):
                     self.play(call, self.announcement(call, position), then="hold")
