@@ -36,10 +36,11 @@ tones() { # dir
     sox -D "$tmp"/{0,1,2,3}.wav "$dir/hold_music.wav" norm -14
     rm -r "$tmp"
     sox -n "${fmt[@]}" "$dir/beep.wav" synth 0.4 sine 1000 fade q 0.01 0.4 0.01 norm -6
-    # what the agent hears just before the caller is put through: two short rising notes
+    # what the agent hears just before the caller is put through: two short rising notes,
+    # 0.2 s in all (the caller's voice reaches the agent after it: keep it short)
     sox -n "${fmt[@]}" "$dir/connect_tone.wav" \
-        synth 0.12 sine 660 fade q 0.01 0.12 0.01 pad 0 0.05 \
-        : synth 0.18 sine 880 fade q 0.01 0.18 0.02 norm -8
+        synth 0.08 sine 660 fade q 0.01 0.08 0.01 pad 0 0.02 \
+        : synth 0.10 sine 880 fade q 0.01 0.10 0.02 norm -8
 }
 
 english() {

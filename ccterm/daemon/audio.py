@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ccterm.clock import local
+from ccterm.clock import Clock, local
 from ccterm.config import Config
 from ccterm.daemon.tones import ringback
 from ccterm.errors import Conflict
@@ -126,6 +126,19 @@ class Media:
             log.error("call %s: cannot record to %s: %s", call_id, path, exc)
             return None
         return path
+
+    def caller_after(self, call_id: str, seconds: float, clock: Clock) -> None:
+        """The bridged customer reaches the agent's ear only after `seconds` (the tone)."""
+        leg_id = self.bridged.get(call_id)
+        if leg_id is None or seconds <= 0:
+            return
+        self.trunk.disconnect(call_id, leg_id)
+
+        def join() -> None:
+            if self.bridged.get(call_id) == leg_id:
+                self.trunk.connect(call_id, leg_id)
+
+        clock.call_later(seconds, join)
 
     def ringback(self, agent: str, *, on: bool) -> None:
         """Agent first: the agent hears the customer's line ring, made here (no early media)."""

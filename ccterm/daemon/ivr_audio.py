@@ -27,6 +27,7 @@ from ccterm.sip import media as rtp
 log = logging.getLogger(__name__)
 
 TONE = prompts.CONNECT_TONE  # the agent hears it before an inbound caller is put through
+SAFETY = 2.0  # seconds after a prompt's length: its end, if the media never says so
 
 
 class IvrAudio:
@@ -66,18 +67,26 @@ class IvrAudio:
         frames = [f for p in one.prompts for f in self.frames(p, one.language)]
         self.stop(one.call_id)
 
+        over = False
+
         def ended() -> None:
-            self._timers.pop(one.call_id, None)
+            nonlocal over
+            if over:  # the media's end and the safety timer: whichever comes first
+                return
+            over = True
+            timer = self._timers.pop(one.call_id, None)
+            if timer is not None:
+                timer.cancel()
             if one.loop:
                 self.play(one)
             else:
                 self.done(one.call_id, one.token)
 
+        seconds = max(len(frames) * rtp.FRAME_MS / 1000, 0.5 if one.loop else 0.0)
         if self.media.enabled:
             self.trunk.play_frames(one.call_id, frames, ended)
-        else:
-            seconds = max(len(frames) * rtp.FRAME_MS / 1000, 0.5 if one.loop else 0.0)
-            self._timers[one.call_id] = self.clock.call_later(seconds, ended)
+            seconds += SAFETY  # a leg with no media path never ends a prompt by itself
+        self._timers[one.call_id] = self.clock.call_later(seconds, ended)
 
     def stop(self, call_id: str) -> None:
         timer = self._timers.pop(call_id, None)
@@ -89,11 +98,12 @@ class IvrAudio:
     def ended(self, call_id: str) -> None:
         self.stop(call_id)
 
-    def tone(self, agent: str) -> None:
-        """A short tone in the agent's ear: a caller is coming through."""
+    def tone(self, agent: str) -> float:
+        """A short tone in the agent's ear: a caller is coming through. Its length."""
         leg = self.media.phone_leg(agent)
-        if leg is not None and self.media.enabled:
-            self.trunk.play_frames(leg, self.frames(TONE, "en"))
+        if leg is None or not self.media.enabled:
+            return 0.0
+        return float(self.trunk.play_frames(leg, self.frames(TONE, "en")))
 
     def record(self, call_id: str, queue: str) -> Path | None:
         """Voicemail: the caller's words to a WAV under [daemon] recordings."""

@@ -291,9 +291,9 @@ class Runner:
         elif isinstance(one, Take):
             await self._take(one, now)
         elif isinstance(one, Bridge):
-            if one.tone:
-                self.inbound.ivr.tone(one.agent)
             path = self.media.bridge(one.call_id, one.agent, now, record=not one.early)
+            if one.tone:  # the agent hears the tone, then the caller (who hears them at once)
+                self.media.caller_after(one.call_id, self.inbound.ivr.tone(one.agent), self.clock)
             if path is not None and one.attempt_id is not None:
                 await dialing.set_recording(self.store, one.attempt_id, str(path))
             elif path is not None:

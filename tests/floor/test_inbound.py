@@ -375,3 +375,22 @@ def test_a_callback_not_reached_frees_the_agent_and_the_runner_retries_it() -> N
     floor.core.callback_held(7, "anna", floor.now, retry_at=None)  # e.g. now on do-not-call
     assert floor.lines() == ["anna is ready"]
     assert floor.core.acd.waiting == {}
+
+
+def test_longest_idle_counts_from_the_end_of_the_last_call_not_from_ready() -> None:
+    floor = Inbound()
+    floor.agent("anna")
+    floor.at(1).agent("bob")
+    floor.at(2).calls("in1")
+    floor.up("in1")
+    floor.key("in1", "1")  # to anna, idle longest
+    floor.at(3).calls("in2")
+    floor.up("in2")
+    floor.key("in2", "1")  # to bob
+    floor.at(10).hangs_up("in1")  # anna's call ends first...
+    floor.at(20).hangs_up("in2")
+    floor.at(25).ready("bob")  # ...bob is ready first...
+    floor.at(26).ready("anna")
+    floor.at(30).calls("in3")
+    floor.up("in3")
+    assert "bridge in3 to anna after a tone" in floor.key("in3", "1")  # ...anna waited longer

@@ -432,3 +432,53 @@ async def test_a_caller_whose_invite_has_no_sdp_hears_the_menu_and_is_heard(
     assert heard_prompts(rtp_payloads(wire, port), prompts) == ["menu", "queue"]
     assert row["path"] == ["menu:main", "key:1", "to:queue:sales", "queue:sales"]
     assert (row["outcome"], row["hung_up_by"]) == ("abandoned", "caller")
+
+
+async def test_the_agent_hears_the_tone_then_the_caller_who_was_talking_in_line(
+    workdir: Path, tmp_path: Path, wire: Wire
+) -> None:
+    """anna is paused while a caller waits in line, talking; she gets ready: her phone gets
+    the connect tone first, and the caller's voice only after it (about 0.2 s)."""
+    phone_port, phone_rtp, caller_rtp = free_port(), free_media_port(), free_media_port()
+    talk = tone_pcap(tmp_path / "a.pcap", CALLER_HZ["a"], 60)
+    anna_talk = tone_pcap(tmp_path / "anna.pcap", AGENT_HZ["anna"], 60)
+    phone = sipp(
+        tmp_path / "anna",
+        sipprig.answer_and_talk(anna_talk),
+        port=phone_port,
+        media_port=phone_rtp,
+    )
+    with phone:
+        async with inbound_daemon(workdir, tmp_path, {"anna": phone_port}) as (daemon, target):
+            client = await as_agent(daemon, "anna", campaign=None)
+            await client.request("agent.login", {"campaign": ""})
+            desk = Desk(client)
+
+            async def phone_up() -> bool:
+                return bool((await desk.state())["phone"] == "up")
+
+            await until(phone_up, within=10)
+            await client.request("agent.pause", {"reason": "coffee"})
+            connect_tone = prompt_payloads(daemon, "connect_tone")
+            scenario = sipprig.inbound_caller([(300, "1")], talk=talk, hang_up_after_ms=4000)
+            with caller(tmp_path, "a", target, DID, caller_rtp, scenario) as peer:
+                await until(lambda: queued(daemon), within=5)
+                await asyncio.sleep(1.0)  # the caller talks in line
+                await client.request("agent.ready")
+                assert await asyncio.to_thread(peer.wait, 15) == 0, peer.trace
+            await client.close()
+    (row,) = record(daemon)
+    start, end = row["answered_at"] - 0.1, row["answered_at"] + 1.0
+    frames = [(at, p) for at, p in rtp_payloads(wire, phone_rtp) if start <= at < end]
+    tone_at = next((at for at, p in frames if p in connect_tone), None)
+    assert tone_at is not None, "the agent never heard the tone alone"
+    caller_at = next(
+        at
+        for at, p in frames
+        if p not in connect_tone and tone_level(media.decode(p, PCMU), CALLER_HZ["a"]) > 1500
+    )
+    assert 0.15 < caller_at - tone_at < 0.4, (tone_at, caller_at)
+
+
+async def queued(daemon: RunningDaemon) -> bool:
+    return any(r["queue"] == "sales" and r["answered_at"] is None for r in record(daemon))

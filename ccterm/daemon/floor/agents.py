@@ -222,6 +222,7 @@ class AgentMoves(FloorBase):
         else:
             seconds = INBOUND_WRAPUP
         agent.wrapup_since = now
+        agent.idle_since = now  # the ACD's longest idle counts from the end of the last call
         agent.wrapup_until = now + seconds if seconds else None
         self.timers.cancel(("wrapup", agent.name))
         if seconds:

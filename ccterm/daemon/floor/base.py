@@ -264,8 +264,9 @@ class FloorBase:
         agent.wrapup_since = None
 
     def after_call(self, agent: Agent, now: float) -> None:
+        if agent.wrapup_since is None:  # no call was talked: idle from now
+            agent.idle_since = now  # (after a talk, from its end: start_wrapup)
         self.wrapup_over(agent, now)
-        agent.idle_since = now
         agent.call = None
         agent.wrapup_until = None
         if agent.clients == 0 and not self.gone_pending(agent):
