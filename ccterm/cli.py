@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ccterm import __version__
+from ccterm.commands import callbacks as callbacks_cmd
 from ccterm.commands import campaign as campaign_cmd
 from ccterm.commands import config_check as config_cmd
 from ccterm.commands import dnc as dnc_cmd
@@ -39,6 +40,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.add_typer(callbacks_cmd.app, name="callbacks")
 app.add_typer(campaign_cmd.app, name="campaign")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(dnc_cmd.app, name="dnc")

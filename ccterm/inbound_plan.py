@@ -230,8 +230,16 @@ def _days(t: _Table, text: str) -> tuple[str, ...]:
 def _check_targets(plan: InboundPlan, file: Path) -> None:
     """Every route names a menu or queue that exists (or hangup, voicemail)."""
 
-    def check(place: str, key: str, target: str, *, final_ok: bool = True) -> None:
+    def check(
+        place: str, key: str, target: str, *, final_ok: bool = True, mail_ok: bool = False
+    ) -> None:
         kind, _, name = target.partition(":")
+        if target == "voicemail" and final_ok and not mail_ok:
+            raise ConfigError(
+                f"{file}: {place} {key}: voicemail is a queue's overflow only",
+                "its message becomes a callback for that queue's agents: send callers to a"
+                ' queue whose overflow = "voicemail"',
+            )
         if target in FINAL and final_ok:
             return
         names = {"menu": list(plan.menus), "queue": list(plan.queues)}.get(kind)
@@ -252,7 +260,7 @@ def _check_targets(plan: InboundPlan, file: Path) -> None:
         for key, target in menu.keys.items():
             check(f"[menus.{name}]", f"keys.{key}", target)
     for name, queue in plan.queues.items():
-        check(f"[queues.{name}]", "overflow", queue.spec.overflow)
+        check(f"[queues.{name}]", "overflow", queue.spec.overflow, mail_ok=True)
     dids = [r.did for r in plan.routes]
     for did in dids:
         if dids.count(did) > 1:
@@ -295,4 +303,14 @@ def load_prompts(plan: InboundPlan, file: Path) -> PromptLibrary:
     for name, queue in plan.queues.items():
         if queue.hold:
             load(f"[queues.{name}]", "hold", queue.hold)
+    for i, route in enumerate(plan.routes, 1):  # the agents' scripts: read like the prompts
+        if route.script:
+            path = file.resolve().parent / route.script
+            try:
+                path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                raise ConfigError(
+                    f"{file}: [[inbound]] #{i} script: {path}: cannot be read ({why})"
+                ) from None
     return library

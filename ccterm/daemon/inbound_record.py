@@ -53,7 +53,7 @@ class InboundRecord:
     async def commit(self, write: Commit) -> int | None:
         """The write; a callback's row id for QueueCallback."""
         if isinstance(write, InboundArrived):
-            e164 = self.e164.get(write.call_id)
+            e164 = write.e164 or self.e164.get(write.call_id)
             row_id = await inbound.arrived(
                 self.store,
                 write.call_id,

@@ -102,7 +102,9 @@ class InboundSide:
             callback_id = await self.record.commit(one)
             if callback_id is not None:
                 booked = Booked(callback_id, one.queue, self.record.number(one), one.language)
-                self.core.callback_waiting(booked, one.entered_at, self.clock.now())
+                self.core.callback_waiting(
+                    booked, one.entered_at, self.clock.now(), not_before=one.not_before
+                )
         elif isinstance(one, Commit) and self.record.handles(one):
             await self.record.commit(one)
         elif isinstance(one, Answer):
@@ -114,9 +116,16 @@ class InboundSide:
         elif isinstance(one, RecordCaller):
             path = self.ivr.record(one.call_id, one.queue)
             self.record.voicemail(one.call_id, None if path is None else str(path))
+            if path is not None:
+                await self.record.recording(one.call_id, str(path))
             log.info("voicemail for %s: %s", one.queue or "-", path or "(not recorded)")
         elif isinstance(one, CallbackDue):
-            await self.callback_due(one)
+            try:
+                await self.callback_due(one)
+            except Exception:  # the store failed: the agent is free, the callback waits
+                log.exception("callback %s: the check failed; tried again later", one.callback_id)
+                now = self.clock.now()
+                self.core.callback_held(one.callback_id, one.agent, now, retry_at=now + 60)
         elif isinstance(one, CallbackResult):
             await self.callback_result(one)
         else:

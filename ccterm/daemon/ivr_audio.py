@@ -46,7 +46,8 @@ class IvrAudio:
         self.config = config
         self.library = library  # the prompts of now (a reload swaps them)
         self.done = done  # (call id, token): a prompt played to its end
-        self._timers: dict[str, Cancellable] = {}  # no audio: a prompt's end, by call
+        self._timers: dict[str, Cancellable] = {}  # a prompt's end by the clock, by call
+        self._turns: dict[str, int] = {}  # the prompt playing now, by call
 
     def answer(self, call_id: str) -> None:
         answer = getattr(self.trunk, "answer", None)
@@ -66,14 +67,14 @@ class IvrAudio:
     def play(self, one: PlayPrompt) -> None:
         frames = [f for p in one.prompts for f in self.frames(p, one.language)]
         self.stop(one.call_id)
-
-        over = False
+        turn = self._turns[one.call_id] = self._turns.get(one.call_id, 0) + 1
 
         def ended() -> None:
-            nonlocal over
-            if over:  # the media's end and the safety timer: whichever comes first
+            # the media's end and the safety timer, whichever comes first; and an end that
+            # was already on its way when the prompt was stopped or replaced does nothing
+            if self._turns.get(one.call_id) != turn:
                 return
-            over = True
+            self._turns[one.call_id] = turn + 1
             timer = self._timers.pop(one.call_id, None)
             if timer is not None:
                 timer.cancel()
@@ -89,6 +90,8 @@ class IvrAudio:
         self._timers[one.call_id] = self.clock.call_later(seconds, ended)
 
     def stop(self, call_id: str) -> None:
+        if call_id in self._turns:
+            self._turns[call_id] += 1  # what played before reports nothing now
         timer = self._timers.pop(call_id, None)
         if timer is not None:
             timer.cancel()
@@ -97,6 +100,7 @@ class IvrAudio:
 
     def ended(self, call_id: str) -> None:
         self.stop(call_id)
+        self._turns.pop(call_id, None)
 
     def tone(self, agent: str) -> float:
         """A short tone in the agent's ear: a caller is coming through. Its length."""

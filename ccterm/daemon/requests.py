@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ccterm.daemon.floor.effects import Dispose
-from ccterm.daemon.floor.state import Call, Lead
+from ccterm.daemon.floor.state import Booked, Call, Lead
 from ccterm.daemon.runner import Runner
 from ccterm.daemon.server import Identity, Session
 from ccterm.dialer.dispositions import DispositionError, effect
@@ -159,6 +159,16 @@ class Requests:
             lead = await self.runner.commit(write)
             self.runner.core.disposed(write, self.runner.clock.now())
         return lead
+
+    async def callback_again(self, callback_id: int) -> None:
+        """A callback a person sent back from review: in its place in line again."""
+        row = await inbound.callback_get(self.runner.store, callback_id)
+        if row is None or row.state != "waiting":
+            return
+        booked = Booked(row.id, row.queue, row.e164)
+        await self.runner.step(
+            lambda now: self.runner.core.callback_waiting(booked, row.entered_at, now)
+        )
 
     async def dispose_inbound(
         self,

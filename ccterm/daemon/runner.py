@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
@@ -81,6 +82,7 @@ class Runner:
             max_lines=config.trunk.max_lines,
             calls_per_second=config.trunk.calls_per_second,
             caller_id=config.trunk.caller_id,
+            run=secrets.token_hex(2) + "-",
         )
         self.core = FloorCore(setup, clock.now())
         self.inbound = InboundSide(
@@ -157,6 +159,7 @@ class Runner:
         self.config = config
         self.prompts = prompts
         self.set_plan(config)
+        self._spawn(self.step(self.core.rematch), "reload-match")  # new queues, new agents
 
     def on_trunk_event(self, event: TrunkEvent) -> None:
         """From the trunk, on the loop: queued, so one call's events are handled in order."""

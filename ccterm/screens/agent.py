@@ -207,10 +207,14 @@ class AgentScreen(DeskKeys, Screen[None]):
         name = self.campaign or self.preferred
         if name is None and self.agent and self.agent.get("campaign"):
             name = self.agent["campaign"]["name"]
-        if name is None:
-            usable = [c for c in self.campaigns if c["status"] != "finished"]
-            if len(usable) == 1:
-                name = usable[0]["name"]
+        usable = [c for c in self.campaigns if c["status"] != "finished"]
+        if name is None and len(usable) == 1:
+            name = usable[0]["name"]
+        if name is None and not usable:  # no campaign to work: the group's queues, if any
+            self.preferred = ""
+            self.login("")
+            self.show_bar()
+            return
         if name is None:
             self.pick_campaign()
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -90,6 +91,7 @@ class SimulatedTrunk:
         self._calls: dict[str, _Call] = {}
         self.planner: Planner | None = None  # None: the profile's random odds
         self._callers = 0
+        self._run = secrets.token_hex(3)  # caller ids stay unique across restarts
         self._arrival: Cancellable | None = None
 
     @property
@@ -252,7 +254,11 @@ class SimulatedTrunk:
         hold = 60 + rng.lognormvariate(math.log(p.talk_mean) - sigma2 / 2, math.sqrt(sigma2))
         if self._state is TrunkState.UP:
             self.offer(
-                f"sim-in{self._callers}", rng.choice(p.inbound_dids), number, keys=key, hold=hold
+                f"sim-in{self._run}-{self._callers}",
+                rng.choice(p.inbound_dids),
+                number,
+                keys=key,
+                hold=hold,
             )
         self._next_caller()
 

@@ -87,6 +87,7 @@ class UserAgent:
         self.registration = Registration(self) if config.register else None
         self.contact = f"<sip:{config.username or 'ccterm'}@{hostport(*config.local)}>"
         self._inbound = itertools.count(1)
+        self._run = token()[:6]  # call keys stay unique across restarts (the record)
         self._nobody = _Nobody()
         self.last_malformed = ""  # why the last malformed datagram was dropped, for the log
 
@@ -247,7 +248,7 @@ class UserAgent:
             )
             return
         stx = self._server(request, source, now)
-        key = f"in-{next(self._inbound)}"
+        key = f"in-{self._run}-{next(self._inbound)}"
         call = InboundCall(self, key, request, stx, source, now)
         if not call.ended:
             self.calls[key] = call

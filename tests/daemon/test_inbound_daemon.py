@@ -37,7 +37,7 @@ prompt = ["hold"]
 timeout = 5
 repeat = 0
 fallback = "queue:sales"
-keys = {{ "1" = "queue:sales", "2" = "voicemail", "0" = "hangup" }}
+keys = {{ "1" = "queue:sales", "0" = "hangup" }}
 
 [queues.sales]
 groups = ["sales"]
@@ -197,7 +197,7 @@ async def test_a_callback_keeps_the_place_and_is_placed_once_agent_first(
     sim.press("sim-1", "1")
     await daemon.advance(15)  # the confirmation, goodbye, and the daemon hangs up
     record = row(daemon, "sim-1")
-    assert (record["outcome"], record["hung_up_by"]) == ("callback", "caller")
+    assert (record["outcome"], record["hung_up_by"]) == ("callback", "system")  # after "bye"
     (waiting,) = callback_rows(daemon)
     assert (waiting["state"], waiting["e164"], waiting["queue"]) == (
         "waiting",
@@ -295,3 +295,43 @@ async def test_the_queue_state_is_published_each_second_to_its_groups_only(
     assert "queue.state" not in seen
     await sam.close()
     await olga.close()
+
+
+async def test_a_callback_in_review_sent_back_is_placed_in_its_place(
+    daemon: RunningDaemon,
+) -> None:
+    """A restart left a callback in review; sam (supervisor of sales) calls it again: it is
+    back in line and dialled for the next free agent; an agent may list, not resolve."""
+    now = daemon.clock.now() if daemon.clock else time.time()
+    con = sqlite3.connect(daemon.config.daemon.database)
+    con.execute(
+        "INSERT INTO inbound_calls (call_id, did, caller, arrived_at) VALUES ('x', '1', '', ?)",
+        (now,),
+    )
+    con.execute(
+        "INSERT INTO queue_callbacks (inbound_id, queue, e164, entered_at, created_at,"
+        " expires_at, state, tries, note) VALUES (1, 'sales', '+48601234588', ?, ?, ?,"
+        " 'review', 1, 'it may have rung')",
+        (now - 60, now - 50, now + 3600),
+    )
+    con.commit()
+    con.close()
+    anna = await as_agent(daemon, "anna", campaign=None)
+    (listed,) = (await anna.request("queue.callbacks"))["callbacks"]
+    assert (listed["state"], listed["e164"]) == ("review", "+48601234588")
+    with pytest.raises(Exception, match="supervisor"):
+        await anna.request("queue.callback.resolve", {"id": 1, "again": True})
+    sam = await daemon.client()
+    await sam.hello(act_as="sam")
+    done = await sam.request("queue.callback.resolve", {"id": 1, "again": True})
+    assert done["callback"]["state"] == "waiting"
+    await anna.request("agent.login", {"campaign": ""})
+
+    async def dialled() -> Any:
+        state = await status(anna)
+        return state if state["call"] and state["call"]["e164"] == "+48601234588" else None
+
+    await until(dialled, within=5)
+    assert callback_rows(daemon)[0]["state"] in ("placing", "done")
+    await anna.close()
+    await sam.close()

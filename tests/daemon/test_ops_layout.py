@@ -44,6 +44,15 @@ def test_the_center_offers_all_of_core() -> None:
 
 def test_every_op_lives_in_its_resource_module() -> None:
     homes = {spec.handler.__module__.rsplit(".", 1)[-1] for spec in OPS.values()}
-    assert homes == {"admin", "campaigns", "desk", "dnc", "imports", "leads", "supervision"}
+    assert homes == {
+        "admin",
+        "campaigns",
+        "desk",
+        "dnc",
+        "imports",
+        "leads",
+        "queues",
+        "supervision",
+    }
     assert OPS["call.monitor"].handler.__module__.endswith(".supervision")
     assert OPS["lead.why"].handler.__module__.endswith(".leads")

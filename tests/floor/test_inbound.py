@@ -4,6 +4,7 @@ hours, unknown numbers, callbacks and blended agents. Times are seconds from the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from ccterm.daemon.floor.state import Booked
 from ccterm.inbound_plan import parse_plan
 from ccterm.model import DialMode
-from ccterm.sip.trunk import CallAnswered, CallEnded, DigitReceived, InboundCall, Outcome
+from ccterm.sip.trunk import CallAnswered, CallEnded, DigitReceived, Outcome
 from tests.floor.transcript import T0, Floor
 
 DID = "+48221234500"
@@ -68,8 +69,11 @@ class Inbound(Floor):
         self.core.login(name, group, self.campaign if campaign else None, self.now, new_client=True)
         return self.lines()
 
-    def calls(self, call: str, did: str = DID, caller: str = "+48601000001") -> list[str]:
-        self.core.trunk_event(InboundCall(call, did, caller), self.now)
+    def calls(
+        self, call: str, did: str = DID, caller: str = "+48601000001", *, withheld: bool = False
+    ) -> list[str]:
+        """A caller dials `did`; the runner has read their number (unless `withheld`)."""
+        self.core.inbound_offered(call, did, caller, self.now, e164=None if withheld else caller)
         return self.lines()
 
     def up(self, call: str) -> list[str]:
@@ -240,7 +244,7 @@ def test_the_queue_announces_position_and_offers_a_callback_that_keeps_the_place
         "play callback_confirm goodbye to in2",
     ]
     assert floor.played("in2") == ["hang up in2"]
-    assert floor.hangs_up("in2")[-1].startswith("commit in2 callback (caller)")
+    assert floor.hangs_up("in2")[-1].startswith("commit in2 callback (system)")  # after it
 
 
 def test_outside_the_hours_the_closed_message_then_the_hang_up() -> None:
@@ -328,6 +332,7 @@ def test_a_callback_keeps_its_place_and_is_dialled_agent_first() -> None:
     floor.core.callback_go(5, "anna", floor.now)  # checked and claimed in the store
     (cb,) = [c for c in floor.core.calls if c.startswith("cb5-")]
     assert floor.lines() == [
+        f"commit arrived {cb} from +48601000001 to ",  # the callback call has its record
         f"dial +48601000001 as {cb}",
         f"bridge {cb} to anna early",  # agent first: anna hears it ring
         "anna is dialing",
@@ -336,11 +341,13 @@ def test_a_callback_keeps_its_place_and_is_dialled_agent_first() -> None:
     assert floor.at(118).answered(cb) == [
         "ringback off for anna",
         f"bridge {cb} to anna",
+        f"commit {cb} answered by anna",
         "anna is on_call",
     ]
-    assert floor.at(200).ended(cb)[-3:] == [  # (in2 heard its place at 160 s)
+    assert floor.at(200).ended(cb)[-4:] == [  # (in2 heard its place at 160 s)
         f"unbridge {cb}",
         "commit callback 5 reached",
+        f"commit {cb} answered (caller): callback agent:anna",
         "anna is wrapup",
     ]
     assert floor.at(210).ready("anna")[-3:] == [  # then the live caller who entered later
@@ -361,6 +368,7 @@ def test_a_callback_not_reached_frees_the_agent_and_the_runner_retries_it() -> N
         f"unbridge {cb}",
         "ringback off for anna",
         "commit callback 7 not reached",
+        f"commit {cb} failed (caller): callback agent:anna",
         "anna is ready",
     ]
     # the runner puts it back with its retry time: not before then
@@ -394,3 +402,75 @@ def test_longest_idle_counts_from_the_end_of_the_last_call_not_from_ready() -> N
     floor.at(30).calls("in3")
     floor.up("in3")
     assert "bridge in3 to anna after a tone" in floor.key("in3", "1")  # ...anna waited longer
+
+
+def test_pressing_1_twice_books_one_callback() -> None:
+    floor = Inbound()
+    floor.calls("in1")
+    floor.up("in1")
+    floor.key("in1", "1")
+    floor.at(90).wake(90)
+    first = floor.at(91).key("in1", "1")
+    assert sum("commit callback" in line for line in first) == 1
+    assert not any("commit callback" in line for line in floor.at(92).key("in1", "1"))
+
+
+def test_a_withheld_caller_is_not_offered_a_callback() -> None:
+    floor = Inbound()
+    floor.calls("in1", caller="anonymous", withheld=True)
+    floor.up("in1")
+    floor.key("in1", "1")
+    assert "play callback_offer to in1" not in " ".join(floor.wake(95))
+    assert not any("commit callback" in line for line in floor.at(96).key("in1", "1"))
+
+
+def test_the_announcement_and_the_offer_due_together_play_as_one() -> None:
+    floor = Inbound()
+    plan = parse_plan(PLAN, Path("config.toml"))
+    sales = plan.queues["sales"]
+    spec = replace(sales.spec, announce_every=60, callback_after=60)
+    floor.core.set_plan(replace(plan, queues={**plan.queues, "sales": replace(sales, spec=spec)}))
+    floor.calls("in1")
+    floor.up("in1")
+    floor.key("in1", "1")
+    (played,) = [line for line in floor.wake(61) if line.startswith("play ")]
+    assert played.startswith("play position 1") and "callback_offer" in played
+
+
+def test_a_callback_held_for_an_agent_is_not_taken_by_an_outbound_answer() -> None:
+    floor = Inbound(DialMode.POWER)
+    floor.agent("anna", campaign=True)
+    floor.leads(1)  # a power line rings for anna
+    floor.core.callback_waiting(Booked(5, "sales", "+48601000005"), T0, floor.now)
+    assert floor.lines() == []  # anna is DIALING her line: not free for the callback
+    floor.at(5).answered("c1-1")
+    floor.at(60).ended("c1-1")
+    lines = floor.at(61).dispose("anna", 1)
+    assert "callback 5 due for anna: check +48601000005" in lines  # the callback holds anna
+    assert floor.core.agents["anna"].callback == "cb5"
+    assert not any(line.startswith("take") for line in floor.lines())  # and no new line
+
+
+def test_pausing_while_a_callback_rings_hangs_it_up_for_a_retry() -> None:
+    floor = Inbound()
+    floor.agent("anna")
+    floor.core.callback_waiting(Booked(7, "sales", "+48601000007"), T0, floor.now)
+    floor.core.callback_go(7, "anna", floor.now)
+    floor.lines()
+    (cb,) = floor.core.calls
+    floor.core.pause("anna", "coffee", floor.now)
+    assert f"hang up {cb}" in floor.lines()
+    assert floor.answered(cb) == [f"hang up {cb}"]  # answered as it was cut: nobody to hear
+    assert "commit callback 7 not reached" in floor.ended(cb)
+    assert floor.status("anna") == "paused"
+
+
+def test_a_reload_that_drops_a_queue_still_takes_the_caller_who_was_promised_it() -> None:
+    floor = Inbound()
+    floor.calls("in1")
+    floor.up("in1")  # in the menu, where 1 is sales
+    plan = parse_plan(PLAN, Path("config.toml"))
+    floor.core.set_plan(replace(plan, queues={"support": plan.queues["support"]}))
+    assert floor.at(2).key("in1", "1")[1] == "commit in1 in sales since 2"
+    floor.calls("in2")  # a new caller meets the new plan
+    assert "sales" not in floor.core.plan.queues

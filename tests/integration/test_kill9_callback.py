@@ -10,7 +10,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.conftest import request_as, spawn_daemon, write_config
+from tests.conftest import ccterm, request_as, spawn_daemon, write_config
 
 PLAN = """
 [sim]
@@ -100,6 +100,11 @@ def test_kill_9_while_placing_a_callback_never_places_it_twice(workdir: Path) ->
         assert again["ok"], again
         time.sleep(2.0)  # real time: the daemon has had every chance to dial it again
         assert rows(db, "SELECT state, tries FROM queue_callbacks") == [("review", 1)]
+        listed = ccterm("callbacks", config=cfg, check=True).stdout
+        assert NUMBER in listed and "review" in listed and "may have rung" in listed
+        closed = ccterm("callbacks", "resolve", "1", "--close", config=cfg, check=True)
+        assert "closed" in closed.stdout
+        assert rows(db, "SELECT state FROM queue_callbacks") == [("done",)]
     finally:
         proc.terminate()
         proc.wait(10)

@@ -209,6 +209,11 @@ def test_the_plans_prompts_load_with_the_shipped_set(tmp_path: Path) -> None:
             ('hold = "prompts/music.wav"', 'hold = "prompts/notes.txt"'),
             r"config\.toml: \[queues\.support\] hold: .*/prompts/notes\.txt: not a WAV file",
         ),
+        (
+            ('language = "pl"', 'language = "pl"\nscript = "scripts/acme.txt"'),
+            r"config\.toml: \[\[inbound\]\] #1 script: .*/scripts/acme\.txt: cannot be read"
+            r" \(No such file or directory\)",
+        ),
     ],
 )
 def test_a_bad_prompt_is_a_config_error_naming_file_and_key(

@@ -167,6 +167,7 @@ class AgentMoves(FloorBase):
             return
         call = agent.call
         if call is not None and call.state is CallState.CONNECTED:
+            self.agent_hangs_up(call)
             self.emit(Hangup(call.id))  # the agent put the handset down: the call is over
         agent.phone = phone
         log.info("agent %s: phone %s", name, phone)

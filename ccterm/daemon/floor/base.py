@@ -46,6 +46,7 @@ class Setup:
     max_lines: int
     calls_per_second: float
     caller_id: str = ""
+    run: str = ""  # this run's mark in call ids that outlive it (inbound records)
     amd_seconds: float = 0.0  # a machine's line is held this long before the hang-up
     burst: float = 1.0  # calls that may start in the same instant
 
@@ -209,12 +210,20 @@ class FloorBase:
         self.window(call.outbound.campaign_id).connected(call.connected_at)
         self.agent_changed(agent)
 
+    def callback_dropped(self, agent: Agent) -> None:
+        """A queue callback held for the agent goes (callbacks.py)."""
+
     def release_reserved(self, agent: Agent) -> None:
-        """The agent will not take their ringing lines: whoever is free takes them."""
+        """The agent will not take their ringing lines: whoever is free takes them (and a
+        queue callback held for them goes back, or is hung up if it rings)."""
+        self.callback_dropped(agent)
         for call in self.calls.values():
             if call.agent == agent.name and call.state is not CallState.CONNECTED:
                 call.agent = None
                 self.end_early(call, agent.name)
+
+    def agent_hangs_up(self, call: Call) -> None:
+        """The agent ends the call (queues.py notes it for an inbound call's record)."""
 
     def end_early(self, call: Call, agent: str) -> None:
         """Agent first no more (answered, ended, or the agent is not taking it)."""

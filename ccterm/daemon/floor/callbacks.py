@@ -13,6 +13,10 @@ from ccterm.daemon.floor.effects import (
     Bridge,
     CallbackDue,
     CallbackResult,
+    Hangup,
+    InboundAnswered,
+    InboundArrived,
+    InboundEnded,
     Originate,
     Ringback,
 )
@@ -67,16 +71,21 @@ class Callbacks(Queues):
             return
         agent.status = AgentStatus.DIALING
         agent.since = now
+        agent.callback = entry.caller  # held: no other call, inbound or out, takes them
         self.agent_changed(agent)
         self.emit(CallbackDue(booked.id, agent.name, booked.e164, booked.queue))
 
     def callback_go(self, callback_id: int, agent_name: str, now: float) -> None:
         """Claimed: dial the customer, the agent hearing it ring."""
-        booked = self.booked.pop(key(callback_id), None)
-        entry = self.acd.leave(key(callback_id))
+        booked = self.booked.get(key(callback_id))
+        entry = self.acd.waiting.get(key(callback_id))
         agent = self.agents.get(agent_name)
-        if booked is None or entry is None or agent is None:
+        if booked is None or entry is None or agent is None or agent.callback != entry.id:
+            log.warning("callback %s: no longer held for %s; not dialled", callback_id, agent_name)
+            self.callback_held(callback_id, agent_name, now, retry_at=now)
             return
+        self.booked.pop(entry.id)
+        self.acd.leave(entry.id)
         kind = Inbound(
             "",
             booked.e164,
@@ -85,7 +94,7 @@ class Callbacks(Queues):
             language=booked.language,
         )
         call = Call(
-            f"cb{callback_id}-{next(self._ids)}",
+            f"cb{callback_id}-{self.setup.run}{next(self._ids)}",
             kind,
             "callback",
             now,
@@ -96,8 +105,10 @@ class Callbacks(Queues):
         )
         self.calls[call.id] = call
         self.callback_of[call.id] = booked
+        agent.callback = call.id
         log.info("callback %s: dialling %s for %s", callback_id, booked.e164, agent.name)
         self.emit(
+            InboundArrived(call.id, "", kind.client, booked.e164, now, e164=booked.e164),
             Originate(call.id, booked.e164, self.setup.caller_id, RING_SECONDS),
             Bridge(call.id, agent.name, None, early=True),
         )
@@ -117,22 +128,46 @@ class Callbacks(Queues):
             else:
                 entry.not_before = retry_at
         agent = self.agents.get(agent_name)
-        if agent is not None and agent.status is AgentStatus.DIALING and agent.call is None:
-            self.set_status(agent, AgentStatus.READY, now)
+        if agent is not None and agent.callback == key(callback_id):
+            agent.callback = None
+            if agent.status is AgentStatus.DIALING and agent.call is None:
+                self.set_status(agent, AgentStatus.READY, now)
         self.queue_changed(now)
+
+    def callback_dropped(self, agent: Agent) -> None:
+        """The agent will not take the callback held for them (a pause, they left): a call
+        already ringing is hung up (not reached: the runner retries it), one only held
+        goes back to its place in line."""
+        held = agent.callback
+        if held is None:
+            return
+        agent.callback = None
+        call = self.calls.get(held)
+        if call is not None:
+            self.emit(Hangup(call.id))
+        elif held in self.acd.waiting:
+            self.acd.unreserve(held)
 
     # -- the callback's own line ------------------------------------------------------------
 
     def callback_event(self, call: Call, answered: bool, ended: bool, now: float) -> None:
         agent = self.agents.get(call.agent or "")
         booked = self.callback_of.get(call.id)
-        if answered and call.state in RINGING and agent is not None:
+        mine = agent is not None and agent.callback == call.id
+        if answered and call.state in RINGING:
             call.answered_at = now
+            if agent is None or not mine:  # the agent let it go meanwhile: nobody to hear
+                self.emit(Hangup(call.id))
+                return
             if call.early:
                 call.early = False
                 self.emit(Ringback(agent.name, on=False))
+            agent.callback = None
             self.claim(call, agent, now)
-            self.emit(Bridge(call.id, agent.name, None))  # recorded from here
+            self.emit(
+                Bridge(call.id, agent.name, None),  # recorded from here
+                InboundAnswered(call.id, agent.name, now),
+            )
             self.agent_changed(agent)
         elif ended:
             del self.calls[call.id]
@@ -142,12 +177,26 @@ class Callbacks(Queues):
             reached = call.state is CallState.CONNECTED
             if booked is not None:
                 self.emit(CallbackResult(booked.id, reached, now))
+            path = ("callback", f"agent:{agent.name}") if agent is not None else ("callback",)
+            outcome = "answered" if reached else "failed"
+            self.emit(
+                InboundEnded(
+                    call.id, now, self.callback_hung_up.pop(call.id, "caller"), outcome, path
+                )
+            )
             if reached and agent is not None and agent.call is call:
                 call.state = CallState.ENDED
                 self.start_wrapup(agent, call, now)
-            elif agent is not None and agent.status is AgentStatus.DIALING:
-                self.after_call(agent, now)
+            elif agent is not None and mine:
+                agent.callback = None
+                if agent.status is AgentStatus.DIALING:
+                    self.after_call(agent, now)
             self.wake()
+
+    def agent_hangs_up(self, call: Call) -> None:
+        if call.mode == "callback":
+            self.callback_hung_up[call.id] = "agent"
+        super().agent_hangs_up(call)
 
     def callback_ringing(self, call: Call) -> None:
         call.state = CallState.RINGING

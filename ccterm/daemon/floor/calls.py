@@ -94,9 +94,6 @@ class CallFlow(AgentMoves):
         self.emit(*(Hangup(call_id) for call_id in mine))
         return mine
 
-    def agent_hangs_up(self, call: Call) -> None:
-        """The agent ends the call (queues.py notes it for an inbound call's record)."""
-
     # -- what the trunk reports ----------------------------------------------------------------
 
     def call_ringing(self, call_id: str) -> None:

@@ -108,6 +108,8 @@ class FloorCore(InboundFloor):
             elif kind == "harbor" and key in self.calls:
                 self.harbor_over(self.calls[key], now)
             elif kind == "hangup" and key in self.calls:
+                if key in self.legs:
+                    self.legs[key].hung_up_by = "system"  # the voicemail's time was up
                 self.emit(Hangup(key))
             elif kind == "wrapup" and key in self.agents:
                 self.wrapup_expired(self.agents[key], now)

@@ -207,6 +207,7 @@ class InboundArrived(Commit):
     client: str
     caller: str
     at: float
+    e164: str | None = None  # a callback's number (a caller's is read by the runner)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +247,7 @@ class QueueCallback(Commit):
     at: float
     voicemail: bool = False
     language: str = "en"
+    not_before: float | None = None  # not dialled before then (the caller is still on)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,7 @@ class InboundFloor(Callbacks):
         )
         call = Call(call_id, kind, "inbound", now, state=CallState.ANSWERING)
         self.calls[call_id] = call
-        self.legs[call_id] = Leg(route, kind.language)
+        self.legs[call_id] = Leg(route, self.plan, kind.language)
         log.info("inbound call %s from %s to %s (%s)", call_id, caller, did, kind.client or "?")
         self.emit(InboundArrived(call_id, did, kind.client, caller, now), Answer(call_id))
 
@@ -120,9 +120,13 @@ class InboundFloor(Callbacks):
         """Send the caller to a route target: menu:NAME, queue:NAME, voicemail or hangup."""
         leg = self.legs[call.id]
         kind, _, name = target.partition(":")
-        if kind == "menu" and name in self.plan.menus:
+        plan = leg.plan or self.plan  # what the caller was promised, even after a reload
+        menus = {**self.plan.menus, **plan.menus}
+        if kind == "queue" and name not in self.acd.queues and name in plan.queues:
+            self.acd.queues = {**self.acd.queues, name: plan.queues[name].spec}
+        if kind == "menu" and name in menus:
             call.state = CallState.IVR
-            leg.menu = ivr.MenuRun(self.plan.menus[name])
+            leg.menu = ivr.MenuRun(menus[name])
             self.menu_commands(call, leg.menu.start(now), now)
         elif kind == "queue" and name in self.acd.queues:
             leg.menu = None
@@ -141,7 +145,7 @@ class InboundFloor(Callbacks):
     def message(self, call: Call, prompts: tuple[str, ...], outcome: str) -> None:
         """A last message, then the hang-up (closed, not in service, goodbye)."""
         leg = self.legs[call.id]
-        leg.outcome, leg.hung_up_by = outcome, "system"
+        leg.outcome = outcome
         self.play(call, prompts, then="hangup")
 
     def play(self, call: Call, prompts: tuple[str, ...], *, then: str, loop: bool = False) -> None:
@@ -185,23 +189,27 @@ class InboundFloor(Callbacks):
         if leg.then == "menu" and leg.menu is not None:
             self.menu_commands(call, leg.menu.prompt_done(now), now)
         elif leg.then == "hangup":
+            leg.hung_up_by = "system"  # the message was heard to its end
             self.emit(Hangup(call_id))
         elif leg.then == "hold" and call.state is CallState.QUEUED:
             self.hold_music(call)
         elif leg.then == "record":
             leg.outcome = "voicemail"
             assert isinstance(call.kind, Inbound)
-            self.emit(
-                RecordCaller(call_id, call.queue or ""),
-                QueueCallback(
-                    call_id,
-                    call.queue or "",
-                    call.kind.caller,
-                    call.entered_at or now,
-                    now,
-                    voicemail=True,
-                ),
-            )
+            self.emit(RecordCaller(call_id, call.queue or ""))
+            if call.kind.e164 is not None:  # a withheld number: the message, no callback
+                self.emit(
+                    QueueCallback(
+                        call_id,
+                        call.queue or "",
+                        call.kind.caller,
+                        call.entered_at or now,
+                        now,
+                        voicemail=True,
+                        language=leg.language,
+                        not_before=now + VOICEMAIL_SECONDS + 5,  # not while they speak
+                    )
+                )
             self.timers.set(("hangup", call_id), now + VOICEMAIL_SECONDS)
 
     def inbound_digit(self, call_id: str, digit: str, now: float) -> None:
@@ -245,6 +253,8 @@ class InboundFloor(Callbacks):
         agent = self.agents.get(call.agent or "")
         if call.state is CallState.CONNECTED and agent is not None and agent.call is call:
             outcome = "answered"
+            if call.connected_at is not None:  # talk times feed the expected wait
+                self.handled = [*self.handled[-99:], now - call.connected_at]
             call.state = CallState.ENDED
             self.start_wrapup(agent, call, now)
         self.emit(

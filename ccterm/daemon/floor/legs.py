@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ccterm.inbound_plan import InboundRoute
+from ccterm.inbound_plan import InboundPlan, InboundRoute
 from ccterm.ivr import menu as ivr
 
 
@@ -13,6 +13,7 @@ class Leg:
     """One inbound caller's way through the IVR (beside its Call)."""
 
     route: InboundRoute | None
+    plan: InboundPlan | None = None  # the plan it arrived under: a reload never strands it
     language: str = "en"
     menu: ivr.MenuRun | None = None
     token: int = 0  # the prompt playing now; 0: none

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 
 HANDLE_GUESS = 180.0  # seconds per call for the expected wait, until calls are measured
+CONFIRM_GRACE = 20.0  # a callback waits this long: the caller hears the confirmation first
 
 
 class Queues(Dialing):
@@ -55,6 +56,7 @@ class Queues(Dialing):
         self.handled: list[float] = []  # recent inbound handle times, for the expected wait
         self.booked: dict[str, Booked] = {}  # callbacks in line, by ACD key (callbacks.py)
         self.callback_of: dict[str, Booked] = {}  # callbacks being dialled, by call id
+        self.callback_hung_up: dict[str, str] = {}  # a callback call the agent ended
 
     # -- provided by inbound.py ---------------------------------------------------------------
 
@@ -76,10 +78,13 @@ class Queues(Dialing):
     def held_for_inbound(self, agent: Agent) -> bool:
         """A caller waits in a queue this agent serves, or a callback holds the agent: no
         new outbound line for them."""
-        return any(
-            (c.reserved is None and not c.callback and c.queue in agent.queues)
-            or c.reserved == agent.name
-            for c in self.acd.waiting.values()
+        return (
+            any(
+                (c.reserved is None and not c.callback and c.queue in agent.queues)
+                or c.reserved == agent.name
+                for c in self.acd.waiting.values()
+            )
+            or agent.callback is not None
         )
 
     def counted_in(self, agent: Agent, running: set[int]) -> int | None:
@@ -92,6 +97,7 @@ class Queues(Dialing):
     def enqueue(self, call: Call, queue: str, now: float) -> None:
         leg = self.legs[call.id]
         leg.outcome = ""  # how this queue ends decides (an earlier overflow no longer does)
+        leg.offered_callback = False  # this queue's own offer, if it makes one
         first = call.entered_at is None
         entry = self.acd.join(call.id, queue, now, entered_at=call.entered_at)
         call.entered_at = entry.entered_at
@@ -118,6 +124,7 @@ class Queues(Dialing):
         self.wake()  # blended agents: pacing looks again
 
     def acd_wake(self, now: float) -> None:
+        said: dict[str, list[str]] = {}  # an announcement and an offer due together: one play
         for command in self.acd.wake(now):
             call = self.calls.get(command.caller)
             if call is None:
@@ -135,10 +142,14 @@ class Queues(Dialing):
                         self.legs[call.id].outcome = "overflowed"
                     self.go(call, target, now)
                 case line.Announce(_, position):
-                    self.play(call, self.announcement(call, position), then="hold")
+                    said.setdefault(call.id, []).extend(self.announcement(call, position))
                 case line.OfferCallback():
-                    self.legs[call.id].offered_callback = True
-                    self.play(call, ("callback_offer",), then="hold")
+                    if isinstance(call.kind, Inbound) and call.kind.e164 is not None:
+                        self.legs[call.id].offered_callback = True  # (withheld: no number)
+                        said.setdefault(call.id, []).append("callback_offer")
+        for call_id, prompts in said.items():
+            if self.calls[call_id].state is CallState.QUEUED:
+                self.play(self.calls[call_id], tuple(prompts), then="hold")
         self.match(now)  # a callback whose retry time came may go now
         self.queue_changed(now)
 
@@ -154,7 +165,9 @@ class Queues(Dialing):
         leg = self.legs[call.id]
         leg.path.append("callback")
         leg.outcome, leg.hung_up_by = "callback", "caller"
+        leg.offered_callback = False  # a second 1 books nothing more
         assert isinstance(call.kind, Inbound) and call.queue is not None
+        call.state = CallState.IVR
         self.acd.leave(call.id)
         self.emit(
             QueueCallback(
@@ -164,6 +177,7 @@ class Queues(Dialing):
                 call.entered_at or now,
                 now,
                 language=leg.language,
+                not_before=now + CONFIRM_GRACE,
             )
         )
         self.play(call, ("callback_confirm", "goodbye"), then="hangup")
@@ -175,7 +189,11 @@ class Queues(Dialing):
         return [
             line.FreeAgent(a.name, frozenset({a.group}), a.idle_since)
             for a in agents
-            if a.queues and a.call is None and self.phone_up(a) and not a.pause_after_call
+            if a.queues
+            and a.call is None
+            and a.callback is None
+            and self.phone_up(a)
+            and not a.pause_after_call
         ]
 
     def match(self, now: float | None, only: Agent | None = None) -> bool:
@@ -234,6 +252,14 @@ class Queues(Dialing):
             return True
         return bool(agent.queues) and self.match(now, only=agent)
 
+    def rematch(self, now: float) -> None:
+        """After a reload: agents' queues may have changed; callers go to whoever is free."""
+        for agent in self.agents.values():
+            if agent.status is not AgentStatus.OFFLINE:
+                self.agent_changed(agent)
+        self.match(now)
+        self.queue_changed(now)
+
     def agent_hangs_up(self, call: Call) -> None:
         if call.id in self.legs:
             self.legs[call.id].hung_up_by = "agent"
@@ -252,7 +278,9 @@ class Queues(Dialing):
                 "queue": name,
                 "waiting": len([c for c in line if not c.callback]),
                 "callbacks": len([c for c in line if c.callback]),
-                "longest_wait": max((now - c.entered_at for c in line), default=0.0),
+                "longest_wait": max(
+                    (now - c.entered_at for c in line if not c.callback), default=0.0
+                ),
                 "agents_free": free,
                 "agents": sum(1 for a in self.agents.values() if name in a.queues and a.clients),
             }

@@ -146,6 +146,7 @@ class Agent:
     clients: int = 0  # connected desks
     waiting_for_phone: bool = False
     idle_since: float = 0.0  # the end of their last call of any kind (the ACD's order)
+    callback: str | None = None  # a queue callback held for them: its ACD key, then call id
 
     @property
     def campaign(self) -> int | None:
@@ -156,6 +157,7 @@ class Agent:
         return (
             self.status in (AgentStatus.READY, AgentStatus.DIALING)
             and self.call is None
+            and self.callback is None
             and bool(self.campaigns or self.queues)
             and not self.pause_after_call
         )

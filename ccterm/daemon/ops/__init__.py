@@ -13,6 +13,7 @@ from ccterm.daemon.ops import (  # noqa: F401 - importing a resource registers i
     dnc,
     imports,
     leads,
+    queues,
     supervision,
 )
 from ccterm.daemon.ops.base import OPS, Core, Ops
