@@ -97,6 +97,7 @@ class InboundRecord:
                 write.at,
                 write.at + self.expires(write.queue),
                 voicemail=row.voicemail if write.voicemail else None,
+                language=write.language,
             )
         return None
 

@@ -84,7 +84,7 @@ class InboundSide:
         now = self.clock.now()
         for row in await inbound.callbacks_open(self.store):
             if row.state == "waiting":
-                booked = Booked(row.id, row.queue, row.e164)
+                booked = Booked(row.id, row.queue, row.e164, row.language)
                 self.core.callback_waiting(booked, row.entered_at, now, not_before=row.retry_at)
 
     def caller_e164(self, call_id: str, caller: str) -> str | None:
@@ -175,7 +175,7 @@ class InboundSide:
             self.store, one.callback_id, one.at, retry_at=again, note=note
         )
         if again is not None:
-            booked = Booked(row.id, row.queue, row.e164)
+            booked = Booked(row.id, row.queue, row.e164, row.language)
             self.core.callback_waiting(booked, row.entered_at, one.at, not_before=again)
 
     async def clock_work(self) -> None:

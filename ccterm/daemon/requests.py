@@ -165,7 +165,7 @@ class Requests:
         row = await inbound.callback_get(self.runner.store, callback_id)
         if row is None or row.state != "waiting":
             return
-        booked = Booked(row.id, row.queue, row.e164)
+        booked = Booked(row.id, row.queue, row.e164, row.language)
         await self.runner.step(
             lambda now: self.runner.core.callback_waiting(booked, row.entered_at, now)
         )

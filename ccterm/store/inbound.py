@@ -92,6 +92,7 @@ class QueueCallback:
     voicemail: str | None
     done_at: float | None
     note: str
+    language: str = "en"  # the prompt set of the caller's number, for the callback's call
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> QueueCallback:
@@ -223,13 +224,15 @@ async def callback_add(
     now: float,
     expires_at: float,
     voicemail: str | None = None,
+    *,
+    language: str = "en",
 ) -> int:
     """A callback keeping the caller's place (`entered_at`); a voicemail left is one too."""
     async with store.transaction() as db:
         cursor = await db.execute(
             "INSERT INTO queue_callbacks (inbound_id, queue, e164, entered_at, created_at,"
-            " expires_at, voicemail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (inbound_id, queue, e164, entered_at, now, expires_at, voicemail),
+            " expires_at, voicemail, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (inbound_id, queue, e164, entered_at, now, expires_at, voicemail, language),
         )
         return int(cursor.lastrowid or 0)
 

@@ -235,6 +235,7 @@ MIGRATIONS: list[str] = [
         placing_at REAL,
         agent TEXT,
         voicemail TEXT,
+        language TEXT NOT NULL DEFAULT 'en',
         done_at REAL,
         note TEXT NOT NULL DEFAULT ''
     );

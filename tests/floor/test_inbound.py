@@ -474,3 +474,14 @@ def test_a_reload_that_drops_a_queue_still_takes_the_caller_who_was_promised_it(
     assert floor.at(2).key("in1", "1")[1] == "commit in1 in sales since 2"
     floor.calls("in2")  # a new caller meets the new plan
     assert "sales" not in floor.core.plan.queues
+
+
+def test_after_hours_into_a_menu_is_recorded_closed() -> None:
+    floor = Inbound()
+    plan = floor.core.plan
+    night = replace(plan.routes[1], start="menu:main", after_hours="menu:main")
+    floor.core.set_plan(replace(plan, routes=(plan.routes[0], night)))
+    floor.at(12 * 3600).calls("in1", did="+48221234599")
+    floor.up("in1")
+    floor.key("in1", "0")  # hangup from the night menu
+    assert floor.hangs_up("in1")[-1].startswith("commit in1 closed (system): closed menu:main")

@@ -108,6 +108,7 @@ class InboundFloor(Callbacks):
         if not open_at(route, now, self.zone):
             leg.path.append("closed")
             if route.after_hours:
+                leg.outcome = "closed"  # unless a queue it is sent to decides again
                 self.go(call, route.after_hours, now)
             else:
                 self.message(call, ("closed",), "closed")
