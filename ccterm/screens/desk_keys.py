@@ -249,6 +249,19 @@ class DeskKeys(Screen[None]):
 
     @work(group="dnc")
     async def action_do_not_call(self, lead_id: int | None = None) -> None:
+        inbound = self.inbound_in_hand() if lead_id is None else None
+        if inbound is not None:  # the caller in hand, not the list's selection
+            if not (inbound.get("inbound") or {}).get("e164"):
+                self.notify("The caller's number is withheld: nothing to block", severity="warning")
+                return
+            number = leadview.phone_text(inbound["e164"])
+            client = (inbound.get("inbound") or {}).get("client") or "inbound"
+            reason = await self.app.push_screen_wait(DoNotCall(f"{client} caller", number))
+            if reason is not None and await self._ask(
+                "dnc.add", {"numbers": [inbound["e164"]], "reason": reason}
+            ):
+                self.notify(f"{number} will not be called again")
+            return
         target = self.target(lead_id)
         if target is None:
             return

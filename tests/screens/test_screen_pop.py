@@ -166,3 +166,22 @@ def test_history_reads_newest_first_both_ways() -> None:
         "set  c: callback (anna)  «after 5»",
         "out  c: no answer (-)",
     ]
+
+
+async def test_x_during_an_inbound_call_blocks_the_caller_not_the_selected_contact(
+    human: RunningDaemon,
+) -> None:
+    await load(human, "c", [KNOWN])  # the list's selected contact is someone else
+    app = make_app(human)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, app, 1)
+        async with inbound_on(human, "anna", caller(UNKNOWN)) as wire:
+            put_through(app, wire)
+            await shown(pilot, app, ScreenPop)
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.screen is app.desk)
+            await pilot.press("x")
+            await wait_for(pilot, lambda: app.screen is not app.desk)
+            await pilot.press(*"asked on the phone", "enter")
+            await wait_for(pilot, lambda: db(human, "SELECT e164 FROM dnc"))
+    assert db(human, "SELECT e164 FROM dnc") == [(UNKNOWN,)]
