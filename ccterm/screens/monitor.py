@@ -51,6 +51,8 @@ class MonitorScreen(MonitorKeys, Screen[None]):
     MonitorScreen #tabs { height: 1; }
     MonitorScreen DataTable { height: 1fr; }
     MonitorScreen #agents { height: 2fr; }
+    MonitorScreen DataTable.titled { border-top: solid $accent; border-title-align: left; }
+    MonitorScreen.compact DataTable.titled { border-top: none; }
     MonitorScreen.compact DataTable { display: none; }
     MonitorScreen.compact DataTable.current { display: block; height: 1fr; }
     MonitorScreen #alerts { height: auto; max-height: 5; }
@@ -102,8 +104,9 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         yield Static(id="tabs")
         for name in TABLES:
             table: DataTable[Any] = DataTable(
-                id=name, cursor_type="row", zebra_stripes=True, classes="table"
+                id=name, cursor_type="row", zebra_stripes=True, classes="titled"
             )
+            table.border_title = TITLES[name]
             for key, title in COLUMNS[name]:
                 table.add_column(title, key=key)
             yield table

@@ -278,6 +278,8 @@ class MonitorKeys(Screen[None]):
         )
         value = number(text)
         if value is None:
+            if text:
+                self.notify(f"'{text}' is not a number", severity="error")
             return
         await self.edit(campaign, {key: value})
 
@@ -294,8 +296,10 @@ class MonitorKeys(Screen[None]):
                 "of answered calls, e.g. 2.5",
             )
         )
-        value = number((text or "").rstrip("% ") if text is not None else None)
+        value = number(text.rstrip("% ") if text is not None else None)
         if value is None:
+            if text:
+                self.notify(f"'{text}' is not a number", severity="error")
             return
         await self.edit(campaign, {"abandon_cap": value / 100})
 
@@ -318,6 +322,7 @@ class MonitorKeys(Screen[None]):
 
 
 def number(text: str | None) -> float | None:
+    """A typed number ("2,5" too); None when cancelled or not a number."""
     if text is None:
         return None
     try:

@@ -204,7 +204,9 @@ def campaign_cells(campaign: dict[str, Any], floor: Floor) -> list[Any]:
     mode = str(settings.get("mode", ""))
     cid = int(campaign["id"])
     pacing = (floor.pacing.get(cid) or {}).get("pacing") or {}
-    if mode == "power":
+    if mode in ("manual", "preview"):
+        ratio = "–"
+    elif mode == "power":
         ratio = f"{settings.get('dial_ratio', 1):g}/agent"
     elif settings.get("ratio_override"):
         ratio = f"{settings['ratio_override']:g} (fixed)"
