@@ -27,6 +27,7 @@ from ccterm.commands.common import (
     request,
 )
 from ccterm.commands.importing import import_command
+from ccterm.commands.monitor import monitor_command
 from ccterm.commands.report import report_command
 from ccterm.commands.simulate import simulate_command
 from ccterm.errors import CctermError, ConfigError
@@ -49,6 +50,7 @@ app.add_typer(trunk_cmd.app, name="trunk")
 app.command("import")(import_command)
 app.command("report")(report_command)
 app.command("agent")(agent_command)
+app.command("monitor")(monitor_command)
 app.command("simulate")(simulate_command)
 
 

@@ -240,3 +240,35 @@ def test_an_inbound_caller_pops_on_the_inbound_only_desk(terminal: None, workdir
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_monitor_at_80x24_shows_an_agent_and_their_state(terminal: None, workdir: Path) -> None:
+    """`ccterm monitor` as a supervisor in a small terminal: an agent logging in in another
+    window appears with their state; p pauses them with a reason, as the desk then shows."""
+    cfg = write_config(workdir, users=DESK_USERS)
+    daemon = spawn_daemon(cfg, workdir / "daemon.log")
+    try:
+        ccterm("campaign", "create", "c", "--group", "sales", config=cfg, check=True)
+        (workdir / "list.csv").write_text("name,phone\nAnna Nowak,601234567\n")
+        ccterm("import", str(workdir / "list.csv"), "--campaign", "c", config=cfg, check=True)
+        start(f"{CCTERM} monitor --user sam --config {cfg}", 80, 24)
+        wait_screen(lambda s: "sam (supervisor)" in s and "piotr" in s)
+        tmux(
+            "new-window", "-d", "-t", SESSION, "-n", "desk",
+            f"unset COLUMNS LINES; {CCTERM} agent --user anna --campaign c --config {cfg}",
+        )  # fmt: skip
+        text = wait_screen(lambda s: re.search(r"anna\s+READY", s) is not None)
+        assert "1 ready" in text and "l listen" in text, "the keys fit the width"
+        tmux("send-keys", "-t", f"{SESSION}:0", "p")
+        wait_screen(lambda s: "why?" in s)
+        tmux("send-keys", "-t", f"{SESSION}:0", "Enter")
+        wait_screen(lambda s: re.search(r"anna\s+PAUSED", s) is not None)
+        desk = tmux("capture-pane", "-p", "-t", f"{SESSION}:desk")
+        deadline = time.monotonic() + 10
+        while "PAUSED" not in desk and time.monotonic() < deadline:
+            time.sleep(0.2)
+            desk = tmux("capture-pane", "-p", "-t", f"{SESSION}:desk")
+        assert "PAUSED" in desk and "by sam" in desk
+    finally:
+        daemon.terminate()
+        daemon.wait(10)

@@ -7,7 +7,7 @@ from typing import Any
 from ccterm.clock import local_day
 from ccterm.daemon.ops.base import Ops, arg_str, arg_time, op
 from ccterm.daemon.server import Identity, Session
-from ccterm.errors import NotFound, UsageError
+from ccterm.errors import Conflict, NotFound, UsageError
 from ccterm.model import Role
 from ccterm.store import queue_report, reports
 from ccterm.typos import suggest
@@ -107,3 +107,41 @@ async def _queue_service_level(ops: Ops, who: Identity, name: str) -> float:
     # Same words for a queue of another group: what one may not see, one may not probe.
     hint = f"queues: {', '.join(visible)}" if visible else "no queues of yours in config.toml"
     raise NotFound(f"no queue '{name}'{suggest(name, visible)}", hint)
+
+
+# -- a supervisor acts on an agent of their group (ccterm monitor's p and o) -------------
+
+
+def _agent_identity(ops: Ops, who: Identity, agent: str) -> Identity:
+    """The agent as the floor knows them, if `who` may act on them (their group; an admin
+    anyone): the desk's own moves then run for them, with the floor's own checks."""
+    group = ops.center.group_of(agent)
+    if group is None or not (who.role is Role.ADMIN or group == who.group):
+        raise NotFound(f"{agent} is not logged in", "see ccterm monitor for who is")
+    return Identity(agent, Role.AGENT, group, who.uid, who.pid)
+
+
+@op("agent.pause_other", Role.SUPERVISOR, "pausing an agent")
+async def agent_pause_other(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Pause an agent of your group; on a call, they pause when it and its wrap-up end."""
+    agent = _agent_identity(ops, session.identity, arg_str(args, "agent", limit=100))
+    reason = arg_str(args, "reason", default="", limit=200).strip()
+    reason = reason or f"paused by {session.identity.user}"
+    return await ops.center.pause(agent, reason)
+
+
+@op("agent.logout_other", Role.SUPERVISOR, "logging an agent out")
+async def agent_logout_other(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Log an agent of your group out; never while a customer is theirs (the floor refuses
+    during a call, its wrap-up or a ringing line)."""
+    agent = _agent_identity(ops, session.identity, arg_str(args, "agent", limit=100))
+    state = await ops.center.snapshot(agent)
+    if state is None or state["status"] == "offline":
+        raise Conflict(f"{agent.user} is logged out already")
+    try:
+        return await ops.center.logout(agent)
+    except Conflict:
+        raise Conflict(
+            f"{agent.user} has a customer (a call, its wrap-up or a line ringing)",
+            "pause them instead (p): they pause when the call is done; then log them out",
+        ) from None

@@ -1,0 +1,232 @@
+"""`ccterm monitor` under Pilot, against a real daemon: what the supervisor sees and what
+the keys do to the agents (their own clients see it)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rich.text import Text
+
+from ccterm.client import DaemonClient
+from ccterm.screens.dialogs import Confirm
+from ccterm.screens.monitor import MonitorApp
+from ccterm.screens.monitor_dialogs import AskText, MessageDialog
+from tests.conftest import STEP, VIRTUAL, RunningDaemon
+from tests.desk_helpers import as_agent, event_of, load, status_is, until
+
+NUMBERS = [f"+4860123470{i}" for i in range(4)]
+
+
+async def wait_for(pilot: Any, check: Callable[[], Any], within: float = 8.0) -> Any:
+    deadline = time.monotonic() + within
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not seen within {within} s")
+        for daemon in list(VIRTUAL):
+            await daemon.advance(STEP)
+        await pilot.pause(0.05)
+
+
+def rows(app: MonitorApp, table: str = "agents") -> dict[str, str]:
+    """What the table shows, by row key: the cells' text joined."""
+    return {
+        key: " ".join(c.plain if isinstance(c, Text) else str(c) for c in cells)
+        for key, cells in app.board.shown[table]
+    }
+
+
+def row(app: MonitorApp, key: str) -> str:
+    return rows(app).get(key, "")
+
+
+def notes(app: MonitorApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def monitor(daemon: RunningDaemon, user: str = "sam") -> MonitorApp:
+    assert daemon.virtual is not None
+    return MonitorApp(daemon.socket, clock=daemon.virtual, act_as=user)
+
+
+async def cursor_on(pilot: Any, app: MonitorApp, name: str) -> None:
+    keys = [k for k, _ in app.board.shown["agents"]]
+    app.board.table("agents").move_cursor(row=keys.index(name))
+    await pilot.pause()
+    assert app.board.selected("agents") == name
+
+
+async def test_agents_appear_as_they_log_in_and_change_state(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: "piotr" in rows(app))  # the group's roster
+        anna = await as_agent(human, "anna")
+        await wait_for(pilot, lambda: "READY" in row(app, "anna"))
+        assert "c" in row(app, "anna").split()
+        await anna.request("agent.pause", {"reason": "lunch"})
+        await wait_for(pilot, lambda: "PAUSED" in row(app, "anna") and "lunch" in row(app, "anna"))
+        summary = str(app.board.query_one("#summary").render())
+        assert "1 paused" in summary and "trunk" in summary
+        await anna.close()
+
+
+async def test_the_cursor_stays_on_its_agent_when_rows_re_sort(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        piotr = await as_agent(human, "piotr")
+        await wait_for(pilot, lambda: "READY" in row(app, "anna") and "READY" in row(app, "piotr"))
+        assert [k for k, _ in app.board.shown["agents"]] == ["anna", "piotr"]
+        await cursor_on(pilot, app, "anna")
+        await piotr.request("agent.pause", {"reason": ""})
+        await anna.request("agent.pause", {"reason": ""})
+        await piotr.request("agent.ready")  # piotr (ready) now sorts before anna (paused)
+        await wait_for(pilot, lambda: next(k for k, _ in app.board.shown["agents"]) == "piotr")
+        await pilot.pause(0.3)
+        assert app.board.selected("agents") == "anna"
+        await anna.close()
+        await piotr.close()
+
+
+async def test_m_sends_a_message_that_reaches_the_agent(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        await wait_for(pilot, lambda: "READY" in row(app, "anna"))
+        await cursor_on(pilot, app, "anna")
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageDialog))
+        await pilot.press(*"call me", "enter")
+        message = await event_of(anna, "message.received")
+        assert message["text"] == "call me" and message["from"] == "sam"
+        await wait_for(pilot, lambda: any("Message sent to anna" in n for n in notes(app)))
+        await anna.close()
+
+
+async def test_space_tags_and_m_writes_to_the_tagged(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        piotr = await as_agent(human, "piotr")
+        await wait_for(pilot, lambda: "READY" in row(app, "anna") and "READY" in row(app, "piotr"))
+        await cursor_on(pilot, app, "anna")
+        await pilot.press("space", "space")  # tags anna, then piotr (the cursor moves down)
+        assert app.board.tagged == {"anna", "piotr"}
+        await wait_for(pilot, lambda: row(app, "anna").startswith("*"))
+        await pilot.press("m")
+        dialog = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, MessageDialog) else None
+        )
+        assert dialog.targets[0][0] == "tagged"
+        await pilot.press(*"team huddle", "enter")
+        for client in (anna, piotr):
+            assert (await event_of(client, "message.received"))["text"] == "team huddle"
+        await anna.close()
+        await piotr.close()
+
+
+async def test_p_pauses_the_selected_agent_with_a_reason(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        await wait_for(pilot, lambda: "READY" in row(app, "anna"))
+        await cursor_on(pilot, app, "anna")
+        await pilot.press("p")
+        box = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, AskText) else None)
+        assert box.value == "by sam"
+        await pilot.press("enter")
+        agent = await until(status_is(anna, "paused"))
+        assert agent["pause_reason"] == "by sam"
+        await wait_for(pilot, lambda: "PAUSED" in row(app, "anna"))
+        await anna.close()
+
+
+async def test_o_logs_out_an_idle_agent_and_refuses_one_on_a_call(human: RunningDaemon) -> None:
+    leads = await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        piotr = await as_agent(human, "piotr")
+        await anna.request("call.dial", {"lead_id": leads[0]})
+        await until(status_is(anna, "on_call"))
+        await wait_for(pilot, lambda: "ON CALL" in row(app, "anna"))
+        assert "out" in row(app, "anna").split()  # the call's direction
+        await cursor_on(pilot, app, "anna")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: any("anna has a customer" in n for n in notes(app)))
+        assert not isinstance(app.screen, Confirm)
+        assert (await anna.request("agent.state"))["agent"]["status"] == "on_call"
+        await wait_for(pilot, lambda: "READY" in row(app, "piotr"))
+        await cursor_on(pilot, app, "piotr")
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await until(status_is(piotr, "offline"))
+        await wait_for(pilot, lambda: "offline" in row(app, "piotr"))
+        await anna.close()
+        await piotr.close()
+
+
+async def test_slash_filters_and_escape_clears(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: {"anna", "piotr"} <= set(rows(app)))
+        await pilot.press("slash", *"piot")
+        await wait_for(pilot, lambda: set(rows(app)) == {"piotr"})
+        await pilot.press("enter", "escape")
+        await wait_for(pilot, lambda: {"anna", "piotr"} <= set(rows(app)))
+
+
+async def test_tab_moves_between_tables_and_campaign_keys_act(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: rows(app, "campaigns"))
+        for table in ("calls", "queues", "campaigns"):
+            await pilot.press("tab")
+            assert app.board.current == table
+            assert app.board.table().has_class("current")
+        await human.request("campaign.start", {"name": "c"})
+        await wait_for(pilot, lambda: "running" in next(iter(rows(app, "campaigns").values())))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "paused" in next(iter(rows(app, "campaigns").values())))
+
+
+async def test_listening_without_a_phone_says_so(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        await wait_for(pilot, lambda: "READY" in row(app, "anna") and app.board.floor.users)
+        await cursor_on(pilot, app, "anna")
+        await pilot.press("l")
+        await wait_for(pilot, lambda: any("You have no phone" in n for n in notes(app)))
+        await anna.close()
+
+
+@pytest.mark.parametrize("user", ["anna"])
+async def test_an_agent_is_refused(human: RunningDaemon, user: str) -> None:
+    app = monitor(human, user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.error_text)
+    assert app.return_code == 77
+    assert "for supervisors and admins" in app.error_text and "anna" in app.error_text
+
+
+async def test_the_ops_check_the_group(human: RunningDaemon) -> None:
+    """agent.pause_other on an agent who is not logged in, or of no one's group: not found."""
+    async with DaemonClient(human.socket) as sam:
+        await sam.hello(act_as="sam")
+        with pytest.raises(Exception, match="not logged in"):
+            await sam.request("agent.pause_other", {"agent": "anna"})
