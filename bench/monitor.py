@@ -370,6 +370,13 @@ def report(
         f" ({changes / (end - start):.0f}/s, {requests} of them pause/ready by the harness),"
         f" {len(by_floor)} deliveries"
     )
+    states: dict[str, int] = {}
+    last: dict[str, float] = {}
+    for _arrival, agent, status, since in seen[0] if seen else []:
+        if last.get(agent) != since and start <= since < end:
+            states[status] = states.get(status, 0) + 1
+        last[agent] = since
+    print("  changes by new state: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
     print(f"{'agent state change -> agent.changed at every monitor':54} {'p50 / p99 ms':>15}")
     print(f"{'  from the floor time of the change (since)':54} {ms(by_floor)}")
     print(f"{'  from the harness pause/ready request sent':54} {ms(by_request)}")
