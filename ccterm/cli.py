@@ -30,6 +30,7 @@ from ccterm.commands.importing import import_command
 from ccterm.commands.monitor import monitor_command
 from ccterm.commands.report import report_command
 from ccterm.commands.simulate import simulate_command
+from ccterm.commands.supervise import agents_command, listen_command, message_command
 from ccterm.errors import CctermError, ConfigError
 
 app = typer.Typer(
@@ -52,6 +53,9 @@ app.command("report")(report_command)
 app.command("agent")(agent_command)
 app.command("monitor")(monitor_command)
 app.command("simulate")(simulate_command)
+app.command("agents")(agents_command)
+app.command("listen")(listen_command)
+app.command("message")(message_command)
 
 
 def _version(value: bool) -> None:

@@ -48,6 +48,9 @@ COMMANDS = [
     ["lead"],
     ["lead", "why"],
     ["simulate"],
+    ["agents"],
+    ["listen"],
+    ["message"],
 ]
 
 

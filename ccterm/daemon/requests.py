@@ -16,7 +16,7 @@ from ccterm.daemon.runner import Runner
 from ccterm.daemon.server import Identity, Session
 from ccterm.dialer.dispositions import DispositionError, effect
 from ccterm.errors import Conflict, NotFound, UsageError
-from ccterm.model import Campaign, Disposition
+from ccterm.model import Campaign, Disposition, Role
 from ccterm.sip.probe import probe_call
 from ccterm.sip.trunk import TrunkEvent, TrunkState
 from ccterm.store import campaigns, contacts, dialing, inbound
@@ -43,6 +43,17 @@ class Requests:
         async with self.runner.lock:
             agent = self.runner.core.agents.get(who.user)
             return None if agent is None else self.runner.core.wire(agent)
+
+    async def agents(self, who: Identity) -> list[dict[str, Any]]:
+        """The floor's agents `who` may see (a supervisor: their group), as their desks
+        see them, read between two steps like `snapshot`."""
+        async with self.runner.lock:
+            core = self.runner.core
+            return [
+                core.wire(agent)
+                for agent in core.agents.values()
+                if who.role is Role.ADMIN or agent.group == who.group
+            ]
 
     def group_of(self, agent: str) -> str | None:
         live = self.runner.core.agents.get(agent)

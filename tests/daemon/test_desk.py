@@ -287,7 +287,7 @@ async def test_messages_reach_only_their_agent(human: RunningDaemon) -> None:
     piotr = await as_agent(human, "piotr")
     sam = await as_agent(human, "sam", campaign=None)
     sent = await sam.request("message.send", {"to": "anna", "text": "Przerwa o 12:00"})
-    assert sent == {"sent": True, "online": True}
+    assert sent == {"sent": True, "online": True, "to": ["anna"], "reached": ["anna"]}
 
     async def next_message(client: DaemonClient) -> dict[str, Any]:
         async for event in client.events():

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ccterm.clock import local_day
 from ccterm.daemon.ops.base import Ops, arg_str, arg_time, op
 from ccterm.daemon.server import Identity, Session
-from ccterm.errors import Conflict, NotFound, UsageError
+from ccterm.errors import Conflict, Forbidden, NotFound, UsageError
 from ccterm.model import Role
 from ccterm.store import queue_report, reports
 from ccterm.typos import suggest
 
 DEFAULT_SERVICE_LEVEL = 20.0  # seconds: for a queue no longer in config.toml
+
+
+MONITOR_MODES = ("listen", "whisper", "barge")
+
+
+@op("agents.list", Role.SUPERVISOR, "watching agents")
+async def agents_list(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """The agents on the floor the caller may see (a supervisor: their group), as their desks
+    see them, with the daemon's `now` so the client counts times in state on its clock."""
+    who = session.identity
+    group = arg_str(args, "group", default="", limit=64)
+    if group and who.role is not Role.ADMIN and group != who.group:
+        raise Forbidden(f"you see only your own group, '{who.group}'")
+    agents = [a for a in await ops.center.agents(who) if not group or a["group"] == group]
+    return {"agents": sorted(agents, key=lambda a: a["name"]), "now": ops.clock.now()}
 
 
 @op("call.monitor", Role.SUPERVISOR, "listening in")
@@ -21,10 +37,31 @@ async def call_monitor(ops: Ops, session: Session, args: dict[str, Any]) -> dict
     who = session.identity
     agent = arg_str(args, "agent", limit=100)
     mode = arg_str(args, "mode", default="listen", limit=20)
-    group = ops.center.group_of(agent)
-    if group is None or not (who.role is Role.ADMIN or group == who.group):
-        raise NotFound(f"{agent} is not logged in", "see ccterm status for who is")
+    if mode not in MONITOR_MODES:
+        raise UsageError(f"mode '{mode}': listen, whisper or barge")
+    _seen_agent(ops, who, agent)
+    mine = ops.config.user(who.user)
+    if mine is None or not mine.phone:
+        entry = "your [[users]] entry" if mine else f'a [[users]] entry name = "{who.user}"'
+        raise Conflict(
+            f"you ({who.user}) have no phone to listen on",
+            f'add phone = "1001" (an extension) or "sip:1001@host" to {entry} in'
+            f" {ops.config.path}, then restart the daemon",
+            code="no_phone",
+        )
     return ops.center.monitor(who.user, agent, mode)
+
+
+def _seen_agent(ops: Ops, who: Identity, agent: str) -> None:
+    """An agent `who` may act on, logged in; else "no agent" in the same words for one of
+    another group as for nobody at all: what one may not see, one may not probe."""
+    user = ops.config.user(agent)
+    live = ops.center.group_of(agent)
+    group = user.group if user is not None else live
+    if group is None or not (who.role is Role.ADMIN or group == who.group):
+        raise NotFound(f"no agent '{agent}'", "ccterm agents lists the agents you see")
+    if live is None:
+        raise NotFound(f"{agent} is not logged in", "ccterm agents shows who is")
 
 
 @op("call.monitor.stop", Role.SUPERVISOR, "stopping listening")
@@ -34,17 +71,34 @@ async def call_monitor_stop(ops: Ops, session: Session, args: dict[str, Any]) ->
 
 @op("message.send", Role.SUPERVISOR, "sending messages")
 async def message_send(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """A popup on one user's desk (`to`), or on every logged-in agent's of `to_group`."""
     who = session.identity
-    to = arg_str(args, "to", limit=64)
     text = arg_str(args, "text", limit=2000).strip()
     if not text:
         raise UsageError("a message needs some text")
-    user = ops.config.user(to)
-    if user is None or (who.role is Role.SUPERVISOR and user.group != who.group):
-        raise NotFound(f"no user '{to}' in your group")
-    message = {"from": who.user, "to": to, "text": text, "at": ops.clock.now()}
-    ops.publish("message.received", message, lambda w: w.user == to)
-    return {"sent": True, "online": to in ops.center.online_users()}
+    online = ops.center.online_users()
+    if args.get("to_group") is not None:
+        group = arg_str(args, "to_group", limit=64)
+        if who.role is not Role.ADMIN and group != who.group:
+            raise Forbidden(f"you may message only your own group, '{who.group}'")
+        floor = await ops.center.agents(who)
+        to = sorted(a["name"] for a in floor if a["group"] == group and a["status"] != "offline")
+    else:
+        name = arg_str(args, "to", limit=64)
+        user = ops.config.user(name)
+        if user is None or (who.role is Role.SUPERVISOR and user.group != who.group):
+            raise NotFound(f"no user '{name}' in your group")
+        to = [name]
+    at = ops.clock.now()
+    for name in to:
+        message = {"from": who.user, "to": name, "text": text, "at": at}
+        ops.publish("message.received", message, _only(name))
+    reached = [n for n in to if n in online]
+    return {"sent": bool(to), "to": to, "online": bool(reached), "reached": reached}
+
+
+def _only(name: str) -> Callable[[Identity], bool]:
+    return lambda who: who.user == name
 
 
 @op("user.list", Role.SUPERVISOR, "listing users")
