@@ -10,6 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from ccterm.daemon import wallboard
 from ccterm.daemon.floor.effects import Dispose
 from ccterm.daemon.floor.state import Booked, Call, Lead
 from ccterm.daemon.runner import Runner
@@ -43,6 +44,11 @@ class Requests:
         async with self.runner.lock:
             agent = self.runner.core.agents.get(who.user)
             return None if agent is None else self.runner.core.wire(agent)
+
+    async def wallboard(self, who: Identity) -> dict[str, Any]:
+        """What `who` may see of the live floor, between two steps (wallboard.py)."""
+        async with self.runner.lock:
+            return wallboard.live(self.runner.core, who, self.runner.clock.now())
 
     def group_of(self, agent: str) -> str | None:
         live = self.runner.core.agents.get(agent)
