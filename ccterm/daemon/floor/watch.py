@@ -71,13 +71,37 @@ class Watch(InboundFloor):
         return spec.groups if spec is not None else frozenset()
 
     def call_reach(self, call: Call) -> Reach:
-        """Outbound: whoever sees its campaign; inbound: the queue's groups; either way also
-        the supervisors of its agent's group. An inbound call in no queue yet: admins."""
+        """Outbound: whoever sees its campaign; inbound: the queue's groups (before a queue,
+        those of every queue its number's menus lead to); also its agent's group."""
         agent = self.agents.get(call.agent or "")
         mine = frozenset({agent.group}) if agent is not None else frozenset()
         if isinstance(call.kind, Outbound):
             return call.kind.campaign_id, mine
+        if call.queue is None:
+            return None, self.route_groups(call) | mine
         return None, self.queue_groups(call.queue) | mine
+
+    def route_groups(self, call: Call) -> frozenset[str]:
+        """The groups of every queue the caller's number may lead to, through its menus."""
+        leg = self.legs.get(call.id)
+        if leg is None or leg.route is None:
+            return frozenset()
+        plan = leg.plan or self.plan
+        targets = [leg.route.start, leg.route.after_hours]
+        seen: set[str] = set()
+        groups: frozenset[str] = frozenset()
+        while targets:
+            target = targets.pop()
+            if target in seen:
+                continue
+            seen.add(target)
+            kind, _, name = target.partition(":")
+            if kind == "queue":
+                groups |= self.queue_groups(name)
+            elif kind == "menu" and name in plan.menus:
+                menu = plan.menus[name]
+                targets += [*menu.keys.values(), menu.fallback]
+        return groups
 
     def alert_reach(self, alert: alerts.Alert) -> Reach:
         if alert.agent is not None:
