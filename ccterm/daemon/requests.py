@@ -10,6 +10,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from ccterm.daemon import wallboard
 from ccterm.daemon.floor.effects import Dispose
 from ccterm.daemon.floor.state import Booked, Call, Lead
 from ccterm.daemon.runner import Runner
@@ -54,6 +55,11 @@ class Requests:
                 for agent in core.agents.values()
                 if who.role is Role.ADMIN or agent.group == who.group
             ]
+
+    async def wallboard(self, who: Identity) -> dict[str, Any]:
+        """What `who` may see of the live floor, between two steps (wallboard.py)."""
+        async with self.runner.lock:
+            return wallboard.live(self.runner.core, who, self.runner.clock.now())
 
     def group_of(self, agent: str) -> str | None:
         live = self.runner.core.agents.get(agent)

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from ccterm.clock import Alarm, Clock
+from ccterm.clock import Alarm, Clock, local_day
 from ccterm.config import Config
 from ccterm.daemon import commits
 from ccterm.daemon.audio import Media, PhoneNews
@@ -43,19 +43,22 @@ from ccterm.daemon.floor.state import Lead
 from ccterm.daemon.inbound_side import InboundSide
 from ccterm.daemon.messages import abandon_message, message_hold
 from ccterm.daemon.server import Identity, Server, campaign_audience
+from ccterm.daemon.wallboard import reach_audience
 from ccterm.dialer.dispositions import DispositionError
 from ccterm.dialer.hours import CallingHours
 from ccterm.dialer.windows import MONTH
 from ccterm.errors import Conflict
 from ccterm.ivr.prompts import PromptLibrary
 from ccterm.model import Campaign, CampaignStatus, Role
+from ccterm.monitor.alerts import LateCallbacks
 from ccterm.sip.trunk import InboundCall, Trunk, TrunkEvent
-from ccterm.store import campaigns, dialing, history
+from ccterm.store import campaigns, dialing, history, today
 from ccterm.store.db import Store
 from ccterm.store.leads import promote_due
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+LATE_EVERY = 60.0  # seconds between two reads of overdue callbacks
 MAX_ROUNDS = 1000  # effects feeding the core feeding effects: a bug if it goes on longer
 
 
@@ -85,6 +88,8 @@ class Runner:
             run=secrets.token_hex(2) + "-",
         )
         self.core = FloorCore(setup, clock.now())
+        self.core.new_day(local_day(clock.now())[0])
+        self._late_checked = 0.0  # when overdue callbacks were last read from the store
         self.inbound = InboundSide(
             store,
             self.core,
@@ -385,8 +390,24 @@ class Runner:
         async with self.store.connection() as db:  # one UPDATE: atomic by itself
             await promote_due(db, self.clock.now())
         await self.inbound.clock_work()
+        now = self.clock.now()
+        self.core.new_day(local_day(now)[0])
+        if now - self._late_checked >= LATE_EVERY:
+            self._late_checked = now
+            await self._late_callbacks(now)
+
+    async def _late_callbacks(self, now: float) -> None:
+        """Overdue contact callbacks of running campaigns, for the wallboard's alerts."""
+        found = []
+        for campaign_id, count, due in await today.late_callbacks(self.store, now):
+            campaign = self.core.campaigns.get(campaign_id)
+            if campaign is not None and campaign.status is CampaignStatus.RUNNING:
+                found.append(LateCallbacks(count, due, campaign_id, campaign.name))
+        self.core.late_leads = tuple(found)
 
     def _audience(self, one: Publish) -> Callable[[Identity], bool] | None:
+        if one.staff:
+            return reach_audience(self.core, (one.campaign_id, one.groups))
         if one.groups is not None:
             groups = one.groups
             return lambda who: who.role is Role.ADMIN or who.group in groups
@@ -399,8 +420,10 @@ class Runner:
                 or who.role is Role.ADMIN
                 or (who.role is Role.SUPERVISOR and who.group == group)
             )
-        if one.campaign_id is not None and one.campaign_id in self.core.campaigns:
-            return campaign_audience(self.core.campaigns[one.campaign_id])
+        if one.campaign_id is not None:
+            if one.campaign_id in self.core.campaigns:
+                return campaign_audience(self.core.campaigns[one.campaign_id])
+            return lambda who: who.role is Role.ADMIN  # a campaign unknown: none of theirs
         return None
 
     async def fresh(self, campaign: Campaign) -> Campaign:

@@ -80,6 +80,25 @@ def campaign_audience(campaign: Campaign) -> Callable[[Identity], bool]:
     return lambda who: campaign.visible_to(who.role, who.user, who.group)
 
 
+def staff_audience(
+    campaign: Campaign | None, groups: frozenset[str] | None
+) -> Callable[[Identity], bool]:
+    """The wallboard's events and rows: admins; supervisors who see the campaign or are of
+    one of `groups` (neither given: every supervisor); never agents."""
+    everyone = campaign is None and groups is None
+
+    def sees(who: Identity) -> bool:
+        if who.role is Role.ADMIN:
+            return True
+        if who.role is not Role.SUPERVISOR:
+            return False
+        if everyone or (groups is not None and who.group in groups):
+            return True
+        return campaign is not None and campaign.visible_to(who.role, who.user, who.group)
+
+    return sees
+
+
 Handler = Callable[["Session", str, dict[str, Any]], Awaitable[Any]]
 
 

@@ -108,6 +108,7 @@ class Simulation:
             calls_per_second=1e9,
             amd_seconds=scenario.amd_detect_seconds,
             burst=float(lines),
+            watch=False,
         )
         self.core = FloorCore(setup, START)
         self.core.policies[CAMPAIGN] = policy

@@ -242,6 +242,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX queue_callbacks_open ON queue_callbacks (queue, entered_at)
         WHERE state IN ('waiting', 'placing', 'review');
     """,
+    # v5: the wallboard's figures of today: every inbound call by its arrival (answered
+    # calls per agent, callbacks included, which join no queue).
+    """
+    CREATE INDEX inbound_arrived ON inbound_calls (arrived_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

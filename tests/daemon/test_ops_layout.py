@@ -51,8 +51,10 @@ def test_every_op_lives_in_its_resource_module() -> None:
         "dnc",
         "imports",
         "leads",
+        "monitor",
         "queues",
         "supervision",
     }
     assert OPS["call.monitor"].handler.__module__.endswith(".supervision")
     assert OPS["lead.why"].handler.__module__.endswith(".leads")
+    assert OPS["monitor.snapshot"].handler.__module__.endswith(".monitor")

@@ -49,6 +49,7 @@ class Setup:
     run: str = ""  # this run's mark in call ids that outlive it (inbound records)
     amd_seconds: float = 0.0  # a machine's line is held this long before the hang-up
     burst: float = 1.0  # calls that may start in the same instant
+    watch: bool = True  # publish call.changed and alerts for wallboards (not in simulations)
 
 
 class FloorBase:

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from ccterm.daemon.floor.base import TICK, Setup
 from ccterm.daemon.floor.effects import ClockWork, Effect, Hangup, Publish, Unbridge
-from ccterm.daemon.floor.inbound import InboundFloor
 from ccterm.daemon.floor.state import CallState, Inbound
+from ccterm.daemon.floor.watch import Watch
 from ccterm.dialer.pacing import Policy
 from ccterm.model import Campaign
 from ccterm.sip.trunk import (
@@ -29,12 +29,13 @@ from ccterm.sip.trunk import (
 )
 
 
-class FloorCore(InboundFloor):
+class FloorCore(Watch):
     def __init__(self, setup: Setup, now: float) -> None:
         super().__init__(setup, now)
         self.policies: dict[int, Policy] = {}
 
     def drain(self) -> list[Effect]:
+        self.watch()  # what changed for the wallboards, after the effects that changed it
         out, self.out = self.out, []
         return out
 
@@ -52,6 +53,7 @@ class FloorCore(InboundFloor):
         """An event about a customer's call (the runner routes phone legs and probes itself)."""
         if isinstance(event, TrunkStateChanged):
             self.trunk = event.state
+            self.trunk_detail = event.detail
             self.emit(Publish("trunk.state", {"state": str(event.state), "detail": event.detail}))
             if event.state is TrunkState.UP:
                 self.trunk_back(now)
@@ -102,6 +104,7 @@ class FloorCore(InboundFloor):
                 self.emit(ClockWork())
                 self.publish_pacing(now)
                 self.publish_queues(now)
+                self.check_alerts(now)
                 self.wake()
             elif kind == "rate":
                 self.wake()

@@ -96,13 +96,16 @@ class ClockWork:
 
 @dataclass(frozen=True, slots=True)
 class Publish:
-    """An event to clients; `campaign_id` or `agent` say who may see it."""
+    """An event to clients; `campaign_id` or `agent` say who may see it. `staff` events
+    (the wallboard's) go to admins and to supervisors who see the campaign or are of one
+    of `groups`; with neither set, to every supervisor; never to agents."""
 
     name: str
     data: dict[str, Any]
     campaign_id: int | None = None
     agent: str | None = None
     groups: frozenset[str] | None = None  # an inbound queue's: its groups and admins see it
+    staff: bool = False
 
 
 @dataclass(frozen=True, slots=True)

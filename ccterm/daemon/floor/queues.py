@@ -266,24 +266,26 @@ class Queues(Dialing):
 
     # -- what supervisors and the monitor see ----------------------------------------------
 
+    def queue_state(self, name: str, now: float) -> dict[str, Any]:
+        """A queue now, as queue.state carries it (and the wallboard's snapshot)."""
+        line = self.acd.in_line(name)
+        free = sum(
+            1
+            for a in self.agents.values()
+            if name in a.queues and a.status is AgentStatus.READY and a.call is None
+        )
+        return {
+            "queue": name,
+            "waiting": len([c for c in line if not c.callback]),
+            "callbacks": len([c for c in line if c.callback]),
+            "longest_wait": max((now - c.entered_at for c in line if not c.callback), default=0.0),
+            "agents_free": free,
+            "agents": sum(1 for a in self.agents.values() if name in a.queues and a.clients),
+        }
+
     def publish_queues(self, now: float) -> None:
         for name in self.acd.queues:
-            line = self.acd.in_line(name)
-            free = sum(
-                1
-                for a in self.agents.values()
-                if name in a.queues and a.status is AgentStatus.READY and a.call is None
-            )
-            data = {
-                "queue": name,
-                "waiting": len([c for c in line if not c.callback]),
-                "callbacks": len([c for c in line if c.callback]),
-                "longest_wait": max(
-                    (now - c.entered_at for c in line if not c.callback), default=0.0
-                ),
-                "agents_free": free,
-                "agents": sum(1 for a in self.agents.values() if name in a.queues and a.clients),
-            }
+            data = self.queue_state(name, now)
             self.emit(Publish("queue.state", data, groups=self.acd.queues[name].groups))
 
     def hangup_caller(self, call: Call) -> None:

@@ -13,6 +13,7 @@ from ccterm.daemon.ops import (  # noqa: F401 - importing a resource registers i
     dnc,
     imports,
     leads,
+    monitor,
     queues,
     supervision,
 )

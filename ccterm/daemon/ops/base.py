@@ -34,6 +34,7 @@ class Core(Protocol):
     """What a request may ask of the live core (daemon/runner.py's Runner), and no more."""
 
     async def snapshot(self, who: Identity) -> dict[str, Any] | None: ...
+    async def wallboard(self, who: Identity) -> dict[str, Any]: ...
     def session_count(self) -> int: ...
     def online_users(self) -> set[str]: ...
     def group_of(self, agent: str) -> str | None: ...
@@ -91,14 +92,17 @@ class OpSpec:
     role: Role
     handler: OpHandler
     summary: str
+    refusal: str = ""  # what a caller below `role` is told, when the default words are poor
 
 
 OPS: dict[str, OpSpec] = {}
 
 
-def op(name: str, role: Role, summary: str) -> Callable[[OpHandler], OpHandler]:
+def op(
+    name: str, role: Role, summary: str, *, refusal: str = ""
+) -> Callable[[OpHandler], OpHandler]:
     def register(fn: OpHandler) -> OpHandler:
-        OPS[name] = OpSpec(role, fn, summary)
+        OPS[name] = OpSpec(role, fn, summary, refusal)
         return fn
 
     return register
@@ -230,8 +234,9 @@ class Ops:
             raise UsageError(f"unknown op '{name}'{suggest(name, sorted(OPS))}", code="unknown_op")
         who = session.identity
         if not who.role.at_least(spec.role):
+            words = spec.refusal or f"{spec.summary} needs the {spec.role} role"
             raise Forbidden(
-                f"{spec.summary} needs the {spec.role} role; you ({who.user}) are {an(who.role)}",
+                f"{words}; you ({who.user}) are {an(who.role)}",
                 "ask an admin to change your role in config.toml"
                 if spec.role is not Role.ADMIN
                 else 'run it as root or as a user with role = "admin"',

@@ -1,0 +1,55 @@
+"""The wallboard (`ccterm monitor`): the live floor a supervisor may see, and today's figures."""
+
+# The snapshot is taken once per monitor connect; call.changed, agent.changed,
+# queue.state, campaign.pacing and alert.raised/cleared keep it live after that.
+# The live part is read off the floor between two steps (daemon/wallboard.py), then
+# today's figures come from the store, one indexed query per kind (store/today.py).
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccterm.clock import local_day
+from ccterm.daemon.ops.base import Ops, op
+from ccterm.daemon.server import Session
+from ccterm.model import Role
+from ccterm.store import today
+
+REFUSAL = "ccterm monitor is for supervisors and admins"
+
+
+@op("monitor.snapshot", Role.SUPERVISOR, "the wallboard", refusal=REFUSAL)
+async def monitor_snapshot(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Agents, calls, queues, campaigns and alerts: a supervisor's group's, an admin's all."""
+    board = await ops.center.wallboard(session.identity)
+    now = board["now"]
+    start = local_day(now)[0]
+    campaign_ids = [c["id"] for c in board["campaigns"]]
+    calls = await today.calls_today(ops.store, campaign_ids, start, now)
+    for campaign in board["campaigns"]:
+        empty = {"dials": 0, "connects": 0, "abandons": 0}
+        campaign["today"] = calls.campaigns.get(campaign["id"], empty)
+    for agent in board["agents"]:
+        agent["today"] = agent_today(agent["today"], calls.agents.get(agent["name"]))
+    levels = {q["queue"]: float(q["service_level"]) for q in board["queues"]}
+    queues = await today.queues_today(ops.store, levels, start) if levels else {}
+    for queue in board["queues"]:
+        queue["today"] = queues[queue["queue"]]
+    return board
+
+
+def agent_today(times: dict[str, Any], calls: dict[str, float] | None) -> dict[str, Any]:
+    """The floor's times today with the store's calls and talk: handle time is talk plus
+    wrap-up per answered call."""
+    count = int(calls["calls"]) if calls else 0
+    talk = round(calls["talk_s"], 1) if calls else 0.0
+    wrap = float(times["wrap_s"])
+    return {
+        "calls": count,
+        "talk_s": talk,
+        "wrap_s": wrap,
+        "aht_s": round((talk + wrap) / count, 1) if count else None,
+        "occupancy": times["occupancy"],
+        "logged_in_s": times["logged_in_s"],
+        "paused_s": times["paused_s"],
+    }
