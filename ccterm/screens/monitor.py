@@ -43,6 +43,7 @@ KEYS = {
 }
 ALWAYS = "[b]/[/b] filter [b]Tab[/b] next table [b]?[/b] keys [b]q[/b] quit"
 TALL = 40  # rows from which every table shows at once; below, one table at a time
+TODAY_EVERY = 15.0  # seconds between two reads of the day's figures
 
 
 class MonitorScreen(MonitorKeys, Screen[None]):
@@ -119,6 +120,7 @@ class MonitorScreen(MonitorKeys, Screen[None]):
     def on_mount(self) -> None:
         self.set_interval(FLUSH, self.flush)
         self.set_interval(1.0, self.tick)
+        self.set_interval(TODAY_EVERY, self.refresh_today)
         self.layout_for(self.size.height)
         self.show_table("agents")
         self.flush()
@@ -274,6 +276,19 @@ class MonitorScreen(MonitorKeys, Screen[None]):
             self.notify(exc.message, severity="error")
         else:
             self.floor.load(snap)
+        self.dirty = True
+
+    @work(exclusive=True, group="today")
+    async def refresh_today(self) -> None:
+        """The day's counts (calls, talk, service level) move with stored calls, not events:
+        read again now and then, cheaply (one snapshot)."""
+        if not self.online or not self.floor.full:
+            return
+        try:
+            snap = await self.app_.request("monitor.snapshot")
+        except CctermError:
+            return
+        self.floor.refresh_today(snap)
         self.dirty = True
 
     def disconnected(self, message: Disconnected) -> None:

@@ -79,6 +79,19 @@ class Floor:
                 self.pacing[int(campaign["id"])] = {"pacing": campaign["pacing"]}
         self.alerts = {str(a["id"]): a for a in snap.get("alerts", [])}
 
+    def refresh_today(self, snap: dict[str, Any]) -> None:
+        """Only the day's figures from a fresh snapshot (the live state comes by events)."""
+        for agent in snap.get("agents", []):
+            self.today[agent["name"]] = agent.get("today") or {}
+        for queue in snap.get("queues", []):
+            if queue["queue"] in self.queues:
+                self.queues[queue["queue"]]["today"] = queue.get("today") or {}
+        for campaign in snap.get("campaigns", []):
+            known = self.campaigns.get(int(campaign["id"]))
+            if known is not None:
+                known["today"] = campaign.get("today") or {}
+                known["abandon"] = campaign.get("abandon")
+
     # -- events -----------------------------------------------------------------------------
 
     def apply(self, name: str, data: dict[str, Any]) -> bool:
@@ -147,8 +160,13 @@ class Floor:
         if pacing:
             day, month = pacing.get("day") or {}, pacing.get("month") or {}
             return day.get("rate"), month.get("rate"), pacing.get("cap", cap)
-        if shown:
-            return shown.get("24h"), shown.get("30d"), shown.get("cap", cap)
+        if shown:  # the snapshot says it in percent
+
+            def frac(key: str) -> float | None:
+                value = shown.get(key)
+                return None if value is None else float(value) / 100
+
+            return frac("24h"), frac("30d"), frac("cap") if "cap" in shown else cap
         return None, None, cap
 
     def group_agents(self, group: str | None) -> list[str]:

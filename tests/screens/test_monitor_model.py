@@ -73,7 +73,7 @@ SNAPSHOT = {
             "settings": {"mode": "power", "dial_ratio": 2.0, "abandon_cap": 0.03},
             "pacing": {"policy": "power:2", "idle": 0, "ringing": 1, "waiting": 0},
             "today": {"dials": 40, "connects": 12, "abandons": 1},
-            "abandon": {"24h": 0.028, "30d": 0.01, "cap": 0.03},
+            "abandon": {"24h": 2.8, "30d": 1.0, "cap": 3.0},  # percent, as the daemon says
         }
     ],
     "alerts": [{"id": "a1", "kind": "trunk", "text": "trunk down", "at": NOW - 5}],
