@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from ccterm.errors import CctermError
 from ccterm.screens.dialogs import Confirm
+from ccterm.screens.monitor_charts import ChartsScreen
 from ccterm.screens.monitor_dialogs import AskText, MessageDialog, MonitorHelp
 from ccterm.screens.monitor_model import BUSY
 
@@ -313,6 +314,9 @@ class MonitorKeys(Screen[None]):
 
     def action_help(self) -> None:
         self.app.push_screen(MonitorHelp())
+
+    def action_charts(self) -> None:
+        self.app.push_screen(ChartsScreen(self.app_.request))
 
     @work(group="act")
     async def action_quit_monitor(self) -> None:

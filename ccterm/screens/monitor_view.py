@@ -182,7 +182,7 @@ def call_cells(call: dict[str, Any], now: float, floor: Floor) -> list[Any]:
 def queue_cells(queue: dict[str, Any]) -> list[Any]:
     """`service_level` is the queue's target in seconds: a longer wait shows red."""
     today = queue.get("today") or {}
-    sl = today.get("sl_answered", 0) / today["offered"] if today.get("offered") else None
+    sl = today.get("sl_answered")  # answered within the limit / answered; None: none yet
     longest = queue.get("longest_wait") or 0.0
     limit = queue.get("service_level")
     late = limit is not None and longest > float(limit)
@@ -284,9 +284,8 @@ def summary(floor: Floor, now: float, user: str, role: str) -> Text:
     queues = []
     for name, queue in sorted(floor.queues.items()):
         today = queue.get("today") or {}
-        sl = ""
-        if today.get("offered"):
-            sl = f" SL {today.get('sl_answered', 0) / today['offered'] * 100:.0f}%"
+        share = today.get("sl_answered")  # answered within the limit / answered
+        sl = "" if share is None else f" SL {share * 100:.0f}%"
         ab = f" ab {today['abandoned']}" if "abandoned" in today else ""
         queues.append(f"{name} {queue.get('waiting', 0)} waiting{sl}{ab}")
     if queues:

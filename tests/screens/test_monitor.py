@@ -230,3 +230,32 @@ async def test_the_ops_check_the_group(human: RunningDaemon) -> None:
         await sam.hello(act_as="sam")
         with pytest.raises(Exception, match="not logged in"):
             await sam.request("agent.pause_other", {"agent": "anna"})
+
+
+async def test_g_shows_todays_calls_per_quarter_hour(human: RunningDaemon) -> None:
+    """Two calls dialled and answered: the charts count them in the current quarter hour."""
+    from ccterm.screens.monitor_charts import ChartsScreen
+
+    leads = await load(human, "c", NUMBERS)
+    anna = await as_agent(human, "anna")
+    for lead in leads[:2]:
+        await anna.request("call.dial", {"lead_id": lead})
+        await until(status_is(anna, "on_call"))
+        await anna.request("call.hangup")
+        await until(status_is(anna, "wrapup"))
+        await anna.request("disposition.set", {"lead_id": lead, "code": "done"})
+    app = monitor(human)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "anna" in rows(app))
+        await pilot.press("g")
+        charts = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ChartsScreen) else None
+        )
+        data = await wait_for(pilot, lambda: charts.data)
+        assert sum(data["dials"]) == 2 and sum(data["connects"]) == 2
+        assert sum(data["abandons"]) == 0
+        now = human.virtual.now() if human.virtual else time.time()
+        assert data["dials"][int((now - data["start"]) // data["step"])] == 2
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.board)
+    await anna.close()

@@ -62,7 +62,7 @@ SNAPSHOT = {
             "agents_free": 0,
             "agents": 1,
             "service_level": 20.0,
-            "today": {"offered": 10, "answered": 9, "abandoned": 1, "sl_answered": 8},
+            "today": {"offered": 10, "answered": 9, "abandoned": 1, "sl_answered": 0.8},
         }
     ],
     "campaigns": [
@@ -122,3 +122,13 @@ def test_without_a_snapshot_calls_come_from_the_agents() -> None:
     floor.apply("agent.changed", ANNA)
     assert [c["agent"] for c in floor.call_list()] == ["anna"]
     assert [a["name"] for a in floor.agent_list()] == ["anna", "piotr"]
+
+
+def test_a_queue_with_nothing_answered_today_shows_no_service_level() -> None:
+    """The daemon's `sl_answered` is None until a call is answered: no figure, no crash."""
+    floor = Floor()
+    quiet = {"offered": 1, "answered": 0, "abandoned": 1, "sl_answered": None}
+    floor.load({**SNAPSHOT, "queues": [{**SNAPSHOT["queues"][0], "today": quiet}]})
+    summary = view.summary(floor, NOW, "sam", "supervisor").plain
+    assert "sales 2 waiting ab 1" in summary
+    assert plain(view.queue_cells(floor.queues["sales"])).endswith("– 1 1")

@@ -13,7 +13,7 @@ from ccterm.clock import local_day
 from ccterm.daemon.ops.base import Ops, op
 from ccterm.daemon.server import Session
 from ccterm.model import Role
-from ccterm.store import today
+from ccterm.store import series, today
 
 REFUSAL = "ccterm monitor is for supervisors and admins"
 
@@ -52,4 +52,30 @@ def agent_today(times: dict[str, Any], calls: dict[str, float] | None) -> dict[s
         "occupancy": times["occupancy"],
         "logged_in_s": times["logged_in_s"],
         "paused_s": times["paused_s"],
+    }
+
+
+@op("monitor.series", Role.SUPERVISOR, "the wallboard's charts", refusal=REFUSAL)
+async def monitor_series(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """Today in quarter hours, for the campaigns and queues the caller sees: dials, connects,
+    abandons, and each queue's service level."""
+    board = await ops.center.wallboard(session.identity)
+    now = board["now"]
+    start = local_day(now)[0]
+    end = start + series.STEP * (int((now - start) // series.STEP) + 1)
+    ids = [c["id"] for c in board["campaigns"]]
+    out = await series.outbound(ops.store, ids, start, end)
+    levels = {
+        q["queue"]: await series.service_level(
+            ops.store, q["queue"], float(q["service_level"]), start, end
+        )
+        for q in board["queues"]
+    }
+    return {
+        "start": start,
+        "step": series.STEP,
+        "dials": out.dials,
+        "connects": out.connects,
+        "abandons": out.abandons,
+        "service_level": levels,
     }
