@@ -22,17 +22,19 @@ from ccterm.errors import CctermError
 EVERY = 5.0  # seconds between two reads of the series
 
 
-def hours_axis(start: float, step: float, count: int) -> tuple[list[float], list[str]]:
-    """Ticks at each full hour of the day shown, labelled HH:00."""
+def hours_axis(start: float, step: float, first: int, count: int) -> tuple[list[float], list[str]]:
+    """Ticks at each full hour in the buckets shown, labelled HH:00."""
     per_hour = max(1, int(3600 // step))
-    ticks = [float(i) for i in range(0, count, per_hour)]
+    ticks = [float(i) for i in range(first, count) if i % per_hour == 0]
     return ticks, [local(start + i * step).strftime("%H:00") for i in ticks]
 
 
-def trimmed(values: list[Any]) -> int:
-    """How many buckets to show: from the first with anything to the last (at least 8)."""
+def window(values: list[Any], count: int) -> int:
+    """The first bucket to show: an hour before the day's first call (the working day, not
+    the night before it), and at least the last two hours."""
     used = [i for i, v in enumerate(values) if v]
-    return max(8, used[-1] + 1) if used else 8
+    first = max(0, used[0] - 4) if used else count
+    return max(0, min(first, count - 8))
 
 
 class ChartsScreen(Screen[None]):
@@ -77,17 +79,18 @@ class ChartsScreen(Screen[None]):
     def draw(self, data: dict[str, Any]) -> None:
         start, step = float(data["start"]), float(data["step"])
         dials, connects, abandons = data["dials"], data["connects"], data["abandons"]
-        count = min(len(dials), trimmed([*dials]))
-        ticks, labels = hours_axis(start, step, count)
+        count = len(dials)
+        first = window(dials, count)
+        ticks, labels = hours_axis(start, step, first, count)
         calls = self.query_one("#calls", PlotextPlot)
         plt = calls.plt
         plt.clear_data()
         plt.clear_figure()
-        x = list(range(count))
+        x = list(range(first, count))
         plt.title("Dials, connects and abandons")
-        plt.plot(x, dials[:count], label="dials", marker="braille")
-        plt.plot(x, connects[:count], label="connects", marker="braille")
-        plt.bar(x, abandons[:count], label="abandons")
+        plt.plot(x, dials[first:], label="dials", marker="braille")
+        plt.plot(x, connects[first:], label="connects", marker="braille")
+        plt.bar(x, abandons[first:], label="abandons")
         plt.xticks(ticks, labels)
         calls.refresh()
         levels = self.query_one("#levels", PlotextPlot)
@@ -96,7 +99,7 @@ class ChartsScreen(Screen[None]):
         plt.clear_figure()
         plt.title("Service level (answered within the queue's limit / answered)")
         for queue, shares in sorted(data["service_level"].items()):
-            points = [(i, s * 100) for i, s in enumerate(shares[:count]) if s is not None]
+            points = [(i, s * 100) for i, s in enumerate(shares) if s is not None and i >= first]
             if points:
                 plt.plot([p[0] for p in points], [p[1] for p in points], label=queue)
         plt.ylim(0, 100)
