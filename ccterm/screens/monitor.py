@@ -16,16 +16,17 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from ccterm.app import Banner, CctermApp, Connected, DaemonEvent, Disconnected, Refused
-from ccterm.clock import Clock
+from ccterm.clock import Clock, monotonic
 from ccterm.errors import CctermError, RemoteError
 from ccterm.screens import monitor_view as view
 from ccterm.screens.monitor_keys import MonitorKeys
 from ccterm.screens.monitor_model import Floor
 
-FLUSH = 0.25  # seconds: the most often the wallboard redraws
+FLUSH = 0.5  # seconds: the most often the wallboard redraws (events are batched till then)
 TABLES = ("agents", "calls", "queues", "campaigns")
 TITLES = {"agents": "Agents", "calls": "Calls", "queues": "Queues", "campaigns": "Campaigns"}
 COLUMNS = {
@@ -95,10 +96,13 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         self.current = "agents"
         self.tagged: set[str] = set()
         self.needle = ""
-        self.dirty = True
+        self._dirty = True
+        self._pending: Timer | None = None  # the redraw asked for, if one is
+        self._drawn = 0.0  # when the last redraw was (monotonic)
         self.online = False
         self.listening: str | None = None
         self.shown: dict[str, list[tuple[str, list[Any]]]] = {name: [] for name in TABLES}
+        self.texts: dict[str, Text] = {}  # what the summary and alerts show now
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -118,8 +122,21 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         )
         yield Static(id="keys", markup=True)
 
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:
+        """Something to show: redrawn at once after a quiet spell (a change shows within
+        milliseconds), else batched to at most one redraw per FLUSH under a busy floor."""
+        self._dirty = value
+        if value and self._pending is None and self.is_mounted:
+            wait = max(0.001, self._drawn + FLUSH - monotonic())  # (a timer needs > 0)
+            self._pending = self.set_timer(wait, self.flush)
+
     def on_mount(self) -> None:
-        self.set_interval(FLUSH, self.flush)
+        self.flush()
         self.set_interval(1.0, self.tick)
         self.set_interval(TODAY_EVERY, self.refresh_today)
         self.layout_for(self.size.height)
@@ -163,42 +180,62 @@ class MonitorScreen(MonitorKeys, Screen[None]):
 
     def flush(self) -> None:
         """Redraw what changed since the last time, if anything did."""
-        if not self.dirty:
+        self._pending = None
+        if not self._dirty:
             return
-        self.dirty = False
+        self._dirty = False
+        self._drawn = monotonic()
         now = self.clock.now()
         if self.online:
-            self.query_one("#summary", Static).update(
-                view.summary(self.floor, now, self.user, self.role)
-            )
+            self.put("#summary", view.summary(self.floor, now, self.user, self.role))
         for name in TABLES:
             self.sync(name, self.rows(name, now))
-        self.query_one("#alerts", Static).update(view.alert_lines(self.floor, now))
+        self.put("#alerts", view.alert_lines(self.floor, now))
         self.show_tabs()
 
+    def put(self, selector: str, text: Text) -> None:
+        """A Static's new text, only when it differs (a re-render costs more than a compare)."""
+        if self.texts.get(selector) != text:
+            self.texts[selector] = text
+            self.query_one(selector, Static).update(text)
+
     def sync(self, name: str, rows: list[tuple[str, list[Any]]]) -> None:
-        """Make the table show `rows`: cell by cell when the rows are the same ones in the
-        same order, else rebuilt, with the cursor kept on the row (key) it was on."""
+        """Make the table show `rows` with as little work as the change needs: rows gone
+        removed, new ones added, changed cells updated (widths measured again only when
+        a cell grows), and a new order by a sort in place (the agents, by their unique
+        name) rather than a rebuild. The cursor stays on the row (key) it was on."""
         table = self.table(name)
-        before = self.shown[name]
+        before = dict(self.shown[name])
         self.shown[name] = rows
-        if [k for k, _ in before] == [k for k, _ in rows]:
-            columns = [key for key, _ in COLUMNS[name]]
-            for (key, old), (_, new) in zip(before, rows, strict=True):
-                for column, was, cell in zip(columns, old, new, strict=True):
-                    if was != cell:
-                        table.update_cell(key, column, cell, update_width=True)
-            return
-        selected = self.selected(name)
-        index = table.cursor_row
-        table.clear()
+        wanted = {key: cells for key, cells in rows}
+        selected = self.selected(name) if table.row_count else None
+        columns = [key for key, _ in COLUMNS[name]]
+        for key in before.keys() - wanted.keys():
+            table.remove_row(key)
+        order = [k for k in before if k in wanted]
         for key, cells in rows:
-            table.add_row(*cells, key=key)
+            old = before.get(key)
+            if old is None:
+                table.add_row(*cells, key=key)
+                order.append(key)
+                continue
+            for column, was, cell in zip(columns, old, cells, strict=True):
+                if was != cell:
+                    wider = len(str(cell)) > len(str(was))
+                    table.update_cell(key, column, cell, update_width=wider)
         keys = [k for k, _ in rows]
-        if selected in keys:
-            index = keys.index(selected)
+        if order != keys:
+            if name == "agents":  # names are unique: sort in place by the order wanted
+                place = {k: i for i, k in enumerate(keys)}
+                table.sort("name", key=lambda agent: place.get(str(agent), 0))
+            else:
+                table.clear()
+                for key, cells in rows:
+                    table.add_row(*cells, key=key)
         if rows:
-            table.move_cursor(row=max(0, min(index, len(rows) - 1)), animate=False)
+            index = keys.index(selected) if selected in keys else table.cursor_row
+            if index != table.cursor_row or selected not in keys:
+                table.move_cursor(row=max(0, min(index, len(rows) - 1)), animate=False)
 
     def selected(self, name: str | None = None) -> str | None:
         """The key of the row under the cursor (an agent's name, a campaign's id)."""
