@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ccterm.commands import queue_view
+from ccterm.commands import agent_view, queue_view
 from ccterm.commands.campaign_view import progress_lines
 from ccterm.commands.common import ConfigOpt, JsonOpt, echo, emit_json, load_config, request
 from ccterm.errors import UsageError
@@ -33,11 +33,19 @@ def report_command(
         str | None,
         typer.Option("--queue", help="Report on an inbound queue instead.", show_default=False),
     ] = None,
+    agent: Annotated[
+        str | None,
+        typer.Option(
+            "--agent",
+            help="Report on an agent instead: time by state, pauses by reason, calls, talk.",
+            show_default=False,
+        ),
+    ] = None,
     start: Annotated[
         str | None,
         typer.Option(
             "--from",
-            help="With --queue: from this time (a date, '2026-03-02 08:00'); default today.",
+            help="With --queue or --agent: from this time ('2026-03-02 08:00'); default today.",
             show_default=False,
         ),
     ] = None,
@@ -45,7 +53,7 @@ def report_command(
         str | None,
         typer.Option(
             "--to",
-            help="With --queue: until this time; a date means to its end. Default: today's end.",
+            help="With --queue or --agent: until this time (a date: its end); default today's end.",
             show_default=False,
         ),
     ] = None,
@@ -60,14 +68,27 @@ def report_command(
     queue (offered, answered, abandoned, service level, waits, per hour)."""
     if csv_out and json_out:
         raise UsageError("choose one of --json and --csv")
-    if (campaign is None) == (queue is None):
+    if [campaign, queue, agent].count(None) != 2:
         raise UsageError(
-            "name a campaign, or a queue with --queue NAME (not both)",
-            "ccterm report spring, or ccterm report --queue sales",
+            "name one campaign, or a queue with --queue NAME, or an agent with --agent NAME",
+            "ccterm report spring, ccterm report --queue sales, ccterm report --agent anna",
         )
-    if queue is None and (start is not None or end is not None):
-        raise UsageError("--from and --to go with --queue: a campaign's report covers it whole")
+    if campaign is not None and (start is not None or end is not None):
+        raise UsageError(
+            "--from and --to go with --queue or --agent: a campaign's report covers it whole"
+        )
     cfg = load_config(config)
+    if agent is not None:
+        agent_data: dict[str, Any] = request(
+            cfg, "report.agent", {"name": agent, **queue_view.parse_range(start, end)}
+        )
+        if json_out:
+            emit_json(agent_data)
+        elif csv_out:
+            agent_view.print_csv(agent_data)
+        else:
+            agent_view.print_text(agent_data)
+        return
     if queue is not None:
         args: dict[str, Any] = {"name": queue, **queue_view.parse_range(start, end)}
         queue_data: dict[str, Any] = request(cfg, "report.queue", args)

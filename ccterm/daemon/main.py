@@ -32,7 +32,7 @@ from ccterm.errors import CctermError
 from ccterm.inbound_plan import load_prompts
 from ccterm.sip.simulated import SimProfile, SimulatedTrunk
 from ccterm.sip.trunk import Trunk
-from ccterm.store import dialing, inbound, sessions
+from ccterm.store import agent_log, dialing, inbound, sessions
 from ccterm.store.db import Store
 
 log = logging.getLogger("ccterm.daemon")
@@ -126,6 +126,7 @@ async def serve(
         store = await Store.open(config.daemon.database, clock)
         await _sync_users(store, config)
         await sessions.close_orphans(store)
+        await agent_log.close_all(store, clock.now())  # the floor starts empty
         orphans = await inbound.close_orphans(store, clock.now())
         if orphans:
             log.warning("%d inbound call(s) were in progress when the daemon stopped", orphans)

@@ -52,7 +52,7 @@ from ccterm.ivr.prompts import PromptLibrary
 from ccterm.model import Campaign, CampaignStatus, Role
 from ccterm.monitor.alerts import LateCallbacks
 from ccterm.sip.trunk import InboundCall, Trunk, TrunkEvent
-from ccterm.store import campaigns, dialing, history, today
+from ccterm.store import agent_log, campaigns, dialing, history, today
 from ccterm.store.db import Store
 from ccterm.store.leads import promote_due
 
@@ -108,6 +108,7 @@ class Runner:
         self.lead: dict[str, Any] | None = None  # the last disposition's lead, for its reply
         self.probes: dict[str, asyncio.Queue[TrunkEvent]] = {}
         self._closed = False
+        self._agent_states: dict[str, tuple[str, str]] = {}  # last logged, by agent
 
     def set_plan(self, config: Config) -> None:
         self.inbound.set_plan(config)
@@ -290,6 +291,8 @@ class Runner:
                 self.server.publish("lead.changed", data, campaign_audience(campaign))
         elif isinstance(one, Publish):
             self.server.publish(one.name, one.data, self._audience(one))
+            if one.name == "agent.changed":
+                await self._log_agent(one.data)
         elif isinstance(one, Originate):
             self.trunk.originate(
                 one.call_id, one.number, caller_id=one.caller_id, ring_timeout=one.ring_timeout
@@ -321,6 +324,19 @@ class Runner:
             self._abandoned(one)
         elif isinstance(one, ClockWork):
             await self._clock_work()
+
+    async def _log_agent(self, data: dict[str, Any]) -> None:
+        """An agent's new state (or pause reason) into agent_log, for the per-agent report;
+        the same state published again (a new call, a reconnect) writes nothing."""
+        name, status = str(data["name"]), str(data["status"])
+        reason = str(data.get("pause_reason") or "") if status == "paused" else ""
+        if self._agent_states.get(name) == (status, reason):
+            return
+        self._agent_states[name] = (status, reason)
+        try:
+            await agent_log.changed(self.store, name, status, reason, float(data["since"]))
+        except Exception:  # a report's detail: the floor goes on
+            log.exception("agent %s: state not logged", name)
 
     async def _take(self, one: Take, now: float) -> None:
         campaign = self.core.campaigns[one.campaign_id]

@@ -247,6 +247,20 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX inbound_arrived ON inbound_calls (arrived_at);
     """,
+    # v6: every agent's states over time (ready, on call, wrap-up, paused and why,
+    # offline), for the per-agent report: logged-in time, pauses by reason, wrap-up.
+    """
+    CREATE TABLE agent_log (
+        id INTEGER PRIMARY KEY,
+        agent TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        since REAL NOT NULL,
+        until REAL
+    );
+    CREATE INDEX agent_log_agent ON agent_log (agent, since);
+    CREATE INDEX agent_log_open ON agent_log (agent) WHERE until IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,7 +10,7 @@ from ccterm.daemon.ops.base import Ops, arg_str, arg_time, op
 from ccterm.daemon.server import Identity, Session
 from ccterm.errors import Conflict, Forbidden, NotFound, UsageError
 from ccterm.model import Role
-from ccterm.store import queue_report, reports
+from ccterm.store import agent_report, campaigns, queue_report, reports
 from ccterm.typos import suggest
 
 DEFAULT_SERVICE_LEVEL = 20.0  # seconds: for a queue no longer in config.toml
@@ -141,6 +141,29 @@ async def report_queue(ops: Ops, session: Session, args: dict[str, Any]) -> dict
         raise UsageError("the range is empty: 'to' must be after 'from'")
     report = await queue_report.queue_report(ops.store, name, start, end, service_level)
     return {**report, "configured": name in ops.config.inbound.queues}
+
+
+@op("report.agent", Role.AGENT, "reading reports")
+async def report_agent(ops: Ops, session: Session, args: dict[str, Any]) -> dict[str, Any]:
+    """One agent's [from, to) (default today): an agent may read their own; a supervisor
+    their group's; an admin anyone's."""
+    who = session.identity
+    name = arg_str(args, "name", limit=100)
+    user = ops.config.user(name)
+    mine = who.role is Role.ADMIN or name == who.user
+    if not mine and (who.role is Role.AGENT or user is None or user.group != who.group):
+        raise NotFound(f"no agent '{name}' of yours")
+    now = ops.clock.now()
+    today = local_day(now)
+    start, end = arg_time(args, "from"), arg_time(args, "to")
+    if start is None:
+        start = today[0] if end is None else local_day(end - 0.001)[0]
+    if end is None:
+        end = max(today[1], local_day(start)[1])
+    if end <= start:
+        raise UsageError("the range is empty: 'to' must be after 'from'")
+    targets = {c.id: c.settings.target_seconds for c in await campaigns.list_all(ops.store)}
+    return await agent_report.agent_report(ops.store, name, start, end, now, targets)
 
 
 async def _queue_service_level(ops: Ops, who: Identity, name: str) -> float:
