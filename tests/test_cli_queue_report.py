@@ -166,7 +166,7 @@ async def test_mistakes_are_one_line_with_the_way_out(daemon: RunningDaemon) -> 
         "  hint: queues: sales, support",
     ]
     both = await cli(daemon, "spring", "--queue", "sales")
-    assert both.returncode == 2 and "name a campaign, or a queue" in both.stderr
+    assert both.returncode == 2 and "name one campaign, or a queue" in both.stderr
     neither = await cli(daemon)
     assert neither.returncode == 2 and "ccterm report --queue sales" in neither.stderr
     ranged = await cli(daemon, "spring", "--from", "2026-01-01")

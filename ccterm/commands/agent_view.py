@@ -7,8 +7,8 @@ import sys
 from typing import Any
 
 from ccterm.clock import format_local
-from ccterm.commands.common import echo
 from ccterm.commands.queue_view import duration
+from ccterm.textout import echo
 
 
 def _line(label: str, value: str, note: str = "") -> str:

@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from typing import Any
 
-from ccterm.commands.common import echo, when
 from ccterm.model import BUCKET_LABELS, LEAD_BUCKETS, OPEN_BUCKETS
+from ccterm.textout import echo, when
 
 # What a bucket's count means, where its label alone may not say.
 _BUCKET_NOTES = {
@@ -166,3 +168,59 @@ def abandons_text(a: dict[str, Any]) -> str:
         return f"{label} {w['rate'] * 100:.1f} % ({w['abandoned']:,} of {w['answered']:,})"
 
     return f"{one('24 h', a['day'])}, {one('30 days', a['month'])}, cap {percent_text(a['cap'])}"
+
+
+def row(label: str, count: int, note: str = "") -> str:
+    """One aligned line of a section, as progress_lines aligns its own."""
+    return f"  {label:<18}{count:>9,}" + (f"  {note}" if note else "")
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:5.1f} %"
+
+
+def print_campaign_csv(data: dict[str, Any]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["section", "metric", "value"])
+    writer.writerow(["campaign", "name", data["campaign"]])
+    writer.writerow(["campaign", "status", data["status"]])
+    writer.writerow(["campaign", "mode", data["mode"]])
+    for section in ("progress", "dispositions", "not_disposed_by", "attempts", "quality"):
+        for key, value in data[section].items():
+            writer.writerow([section, key, value])
+
+
+def print_campaign_text(data: dict[str, Any]) -> None:
+    p, q, a = data["progress"], data["quality"], data["attempts"]
+    echo(f"Campaign '{data['campaign']}' — {data['status']}, {data['mode']}")
+    echo("")
+    echo("Progress")
+    for line in progress_lines(p):
+        echo(line)
+    echo("")
+    echo("Last disposition")
+    for code, count in data["dispositions"].items():
+        echo(row(code.replace("_", " "), count))
+    if data.get("not_disposed_by"):
+        echo("")
+        echo("Not disposed (answered, wrap-up ran out): by agent")
+        for agent, count in data["not_disposed_by"].items():
+            echo(row(agent, count))
+    echo("")
+    echo("Attempts")
+    echo(row("attempts", a["total"], f"on {p['tried']:,} contacts"))
+    echo(row("answered", a["answered"]))
+    echo("")
+    echo("List quality")
+    echo(row("rows read", q["rows"], f"in {q['imports']} import(s)"))
+    echo(row("invalid", q["invalid"], f"{_pct(q['invalid_share'])} of rows"))
+    echo(row("duplicates", q["duplicates"], f"{_pct(q['duplicate_share'])} of rows"))
+    for label, key, share in (
+        ("wrong number", "wrong_number", "wrong_share"),
+        ("fax", "fax", "fax_share"),
+        ("do-not-call", "do_not_call", None),
+        ("blocked", "blocked", "blocked_share"),
+        ("no such number", "no_such_number", "no_such_number_share"),
+        ("no more tries", "unreachable", "unreachable_share"),
+    ):
+        echo(row(label, q[key], f"{_pct(q[share])} of contacts" if share else ""))

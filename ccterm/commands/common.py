@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -15,9 +15,12 @@ import typer
 
 from ccterm import config as config_mod
 from ccterm.client import DaemonClient
-from ccterm.clock import SystemClock, format_local
+from ccterm.clock import SystemClock
 from ccterm.config import Config
 from ccterm.errors import Interrupted, UsageError
+from ccterm.textout import echo as echo
+from ccterm.textout import table as table
+from ccterm.textout import when as when
 
 T = TypeVar("T")
 
@@ -70,32 +73,9 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def echo(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-
-
 def note(text: str) -> None:
     """A remark for the person at the terminal: stderr, so stdout stays clean for pipes."""
     sys.stderr.write(text + "\n")
-
-
-def table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, right: set[int] | None = None
-) -> str:
-    """Plain aligned columns: readable in a terminal, stable in a pipe or a test."""
-    right = right or set()
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = []
-    for n, row in enumerate(cells):
-        parts = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        lines.append("  ".join(parts).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 _RELATIVE = re.compile(r"\+\s*(\d+)\s*([mhdw])", re.IGNORECASE)
@@ -135,10 +115,6 @@ def parse_minutes(text: str, what: str) -> int:
             f"{what}: '{text}' has no unit", f"write {value}m for minutes, {value}h for hours"
         )
     raise UsageError(f"{what}: '{text}' is not a delay", "write it like 30m, 2h or 1d")
-
-
-def when(ts: float | None) -> str:
-    return format_local(ts)
 
 
 def ago(seconds: float) -> str:

@@ -11,10 +11,10 @@ import re
 import sys
 from typing import Any
 
-from ccterm.clock import format_local, local_day
-from ccterm.commands.common import echo, parse_when, table
+from ccterm.clock import format_local
+from ccterm.textout import echo, table
 
-_DATE = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}")
+DATE = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}")  # a bare date (report.py: --to)
 HOUR_COLUMNS = (
     "hour",
     "offered",
@@ -33,19 +33,6 @@ HOUR_COLUMNS = (
     "abandon_wait",
     "abandoned_short",
 )
-
-
-def parse_range(start: str | None, end: str | None) -> dict[str, float]:
-    """--from/--to as the op's epoch seconds; a bare date in --to means to that day's end,
-    so `--from 2026-03-02 --to 2026-03-02` is the whole day."""
-    args: dict[str, float] = {}
-    if start is not None:
-        args["from"] = parse_when(start, what="--from")
-    if end is not None:
-        args["to"] = parse_when(end, what="--to")
-        if _DATE.fullmatch(end.strip()):
-            args["to"] = local_day(args["to"])[1]
-    return args
 
 
 def duration(seconds: float | None) -> str:

@@ -3,25 +3,22 @@ an inbound queue's calls, service level and waits (commands/queue_view.py)."""
 
 from __future__ import annotations
 
-import csv
-import sys
 from typing import Annotated, Any
 
 import typer
 
+from ccterm.clock import local_day
 from ccterm.commands import agent_view, queue_view
-from ccterm.commands.campaign_view import progress_lines
-from ccterm.commands.common import ConfigOpt, JsonOpt, echo, emit_json, load_config, request
+from ccterm.commands.campaign_view import print_campaign_csv, print_campaign_text
+from ccterm.commands.common import (
+    ConfigOpt,
+    JsonOpt,
+    emit_json,
+    load_config,
+    parse_when,
+    request,
+)
 from ccterm.errors import UsageError
-
-
-def row(label: str, count: int, note: str = "") -> str:
-    """One aligned line of a section, as progress_lines aligns its own."""
-    return f"  {label:<18}{count:>9,}" + (f"  {note}" if note else "")
-
-
-def _pct(share: float) -> str:
-    return f"{share * 100:5.1f} %"
 
 
 def report_command(
@@ -80,7 +77,7 @@ def report_command(
     cfg = load_config(config)
     if agent is not None:
         agent_data: dict[str, Any] = request(
-            cfg, "report.agent", {"name": agent, **queue_view.parse_range(start, end)}
+            cfg, "report.agent", {"name": agent, **parse_range(start, end)}
         )
         if json_out:
             emit_json(agent_data)
@@ -90,7 +87,7 @@ def report_command(
             agent_view.print_text(agent_data)
         return
     if queue is not None:
-        args: dict[str, Any] = {"name": queue, **queue_view.parse_range(start, end)}
+        args: dict[str, Any] = {"name": queue, **parse_range(start, end)}
         queue_data: dict[str, Any] = request(cfg, "report.queue", args)
         if json_out:
             emit_json(queue_data)
@@ -102,47 +99,20 @@ def report_command(
     data: dict[str, Any] = request(cfg, "report.campaign", {"name": campaign})
     if json_out:
         emit_json(data)
-        return
-    if csv_out:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["section", "metric", "value"])
-        writer.writerow(["campaign", "name", data["campaign"]])
-        writer.writerow(["campaign", "status", data["status"]])
-        writer.writerow(["campaign", "mode", data["mode"]])
-        for section in ("progress", "dispositions", "not_disposed_by", "attempts", "quality"):
-            for key, value in data[section].items():
-                writer.writerow([section, key, value])
-        return
-    p, q, a = data["progress"], data["quality"], data["attempts"]
-    echo(f"Campaign '{data['campaign']}' — {data['status']}, {data['mode']}")
-    echo("")
-    echo("Progress")
-    for line in progress_lines(p):
-        echo(line)
-    echo("")
-    echo("Last disposition")
-    for code, count in data["dispositions"].items():
-        echo(row(code.replace("_", " "), count))
-    if data.get("not_disposed_by"):
-        echo("")
-        echo("Not disposed (answered, wrap-up ran out): by agent")
-        for agent, count in data["not_disposed_by"].items():
-            echo(row(agent, count))
-    echo("")
-    echo("Attempts")
-    echo(row("attempts", a["total"], f"on {p['tried']:,} contacts"))
-    echo(row("answered", a["answered"]))
-    echo("")
-    echo("List quality")
-    echo(row("rows read", q["rows"], f"in {q['imports']} import(s)"))
-    echo(row("invalid", q["invalid"], f"{_pct(q['invalid_share'])} of rows"))
-    echo(row("duplicates", q["duplicates"], f"{_pct(q['duplicate_share'])} of rows"))
-    for label, key, share in (
-        ("wrong number", "wrong_number", "wrong_share"),
-        ("fax", "fax", "fax_share"),
-        ("do-not-call", "do_not_call", None),
-        ("blocked", "blocked", "blocked_share"),
-        ("no such number", "no_such_number", "no_such_number_share"),
-        ("no more tries", "unreachable", "unreachable_share"),
-    ):
-        echo(row(label, q[key], f"{_pct(q[share])} of contacts" if share else ""))
+    elif csv_out:
+        print_campaign_csv(data)
+    else:
+        print_campaign_text(data)
+
+
+def parse_range(start: str | None, end: str | None) -> dict[str, float]:
+    """--from/--to as the op's epoch seconds; a bare date in --to means to that day's end,
+    so `--from 2026-03-02 --to 2026-03-02` is the whole day."""
+    args: dict[str, float] = {}
+    if start is not None:
+        args["from"] = parse_when(start, what="--from")
+    if end is not None:
+        args["to"] = parse_when(end, what="--to")
+        if queue_view.DATE.fullmatch(end.strip()):
+            args["to"] = local_day(args["to"])[1]
+    return args

@@ -42,7 +42,10 @@ KEYS = {
     "calls": "",
     "queues": "",
 }
-ALWAYS = "[b]/[/b] filter [b]Tab[/b] next table [b]g[/b] charts [b]?[/b] keys [b]q[/b] quit"
+ALWAYS = (
+    "[b]/[/b] filter [b]Tab[/b] next table [b]v[/b] report [b]g[/b] charts [b]?[/b] keys"
+    " [b]q[/b] quit"
+)
 TALL = 40  # rows from which every table shows at once; below, one table at a time
 TODAY_EVERY = 15.0  # seconds between two reads of the day's figures
 
@@ -81,6 +84,7 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("g", "charts", "Charts"),
+        Binding("v", "report", "Report"),
         Binding("question_mark", "help", "Keys"),
         Binding("q", "quit_monitor", "Quit"),
     ]

@@ -8,6 +8,7 @@ or end someone's session asks first. The daemon checks every right again.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -18,6 +19,7 @@ from ccterm.screens.dialogs import Confirm
 from ccterm.screens.monitor_charts import ChartsScreen
 from ccterm.screens.monitor_dialogs import AskText, MessageDialog, MonitorHelp
 from ccterm.screens.monitor_model import BUSY
+from ccterm.screens.monitor_reports import PRINTERS, ReportScreen
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
@@ -317,6 +319,16 @@ class MonitorKeys(Screen[None]):
 
     def action_charts(self) -> None:
         self.app.push_screen(ChartsScreen(self.app_.request))
+
+    def action_report(self) -> None:
+        """The selected agent's, campaign's or queue's report (today), as on the command line."""
+        table = self.current
+        key = self.selected(table) if table in PRINTERS else None
+        if key is None:
+            self.notify("v: the report of the selected agent, campaign or queue")
+            return
+        name = str(self.floor.campaigns[int(key)]["name"]) if table == "campaigns" else key
+        self.app.push_screen(ReportScreen(table, name, self.app_.request, Path.cwd()))
 
     @work(group="act")
     async def action_quit_monitor(self) -> None:

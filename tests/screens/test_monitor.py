@@ -259,3 +259,31 @@ async def test_g_shows_todays_calls_per_quarter_hour(human: RunningDaemon) -> No
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.board)
     await anna.close()
+
+
+async def test_v_shows_the_selected_agents_report_and_e_saves_it_as_csv(
+    human: RunningDaemon, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ccterm.screens.monitor_reports import ReportScreen
+
+    monkeypatch.chdir(tmp_path)
+    await load(human, "c", NUMBERS)
+    anna = await as_agent(human, "anna")
+    app = monitor(human)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: "READY" in row(app, "anna"))
+        await cursor_on(pilot, app, "anna")
+        await pilot.press("v")
+        report = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ReportScreen) else None
+        )
+        await wait_for(pilot, lambda: report.data is not None)
+        body = str(report.query_one("#report-body").render())
+        assert "Agent 'anna'" in body and "logged in" in body and "target calls" in body
+        await pilot.press("e")
+        saved = tmp_path / "ccterm-report-agent-anna.csv"
+        await wait_for(pilot, saved.exists)
+        assert saved.read_text().startswith("section,metric,value\nagent,logged_in_s,")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.board)
+    await anna.close()
