@@ -97,11 +97,15 @@ class ChartsScreen(Screen[None]):
         plt = levels.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("Service level (answered within the queue's limit / answered)")
+        plt.title("Occupancy (on a call or wrapping up / logged in) and queues' service level")
+        busy = data.get("occupancy") or []
+        points = [(i, s * 100) for i, s in enumerate(busy) if s is not None and i >= first]
+        if points:
+            plt.plot([p[0] for p in points], [p[1] for p in points], label="occupancy %")
         for queue, shares in sorted(data["service_level"].items()):
             points = [(i, s * 100) for i, s in enumerate(shares) if s is not None and i >= first]
             if points:
-                plt.plot([p[0] for p in points], [p[1] for p in points], label=queue)
+                plt.plot([p[0] for p in points], [p[1] for p in points], label=f"SL {queue} %")
         plt.ylim(0, 100)
         plt.xticks(ticks, labels)
         levels.refresh()

@@ -63,3 +63,30 @@ async def service_level(
         answered[i] += 1
         quick[i] += at - entered <= within
     return [q / a if a else None for q, a in zip(quick, answered, strict=True)]
+
+
+async def occupancy(
+    store: Store, agents: list[str] | None, start: float, end: float, now: float, step: float = STEP
+) -> list[float | None]:
+    """Per bucket: time on a call or in wrap-up over time logged in, of these agents (None:
+    everyone), from agent_log (None: nobody logged in then)."""
+    size = _buckets(start, end, step)
+    busy, logged = [0.0] * size, [0.0] * size
+    rows = await store.fetchall(
+        "SELECT agent, status, since, coalesce(until, ?) FROM agent_log"
+        " WHERE since < ? AND coalesce(until, ?) > ?",
+        (now, end, now, start),
+    )
+    wanted = None if agents is None else set(agents)
+    for agent, status, since, until in rows:
+        if wanted is not None and agent not in wanted:
+            continue
+        lo, hi = max(since, start), min(until, end)
+        while lo < hi:
+            i = int((lo - start) // step)
+            edge = min(hi, start + (i + 1) * step)
+            logged[i] += edge - lo
+            if status in ("on_call", "wrapup"):
+                busy[i] += edge - lo
+            lo = edge
+    return [b / t if t else None for b, t in zip(busy, logged, strict=True)]

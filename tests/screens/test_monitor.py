@@ -254,6 +254,7 @@ async def test_g_shows_todays_calls_per_quarter_hour(human: RunningDaemon) -> No
         data = await wait_for(pilot, lambda: charts.data)
         assert sum(data["dials"]) == 2 and sum(data["connects"]) == 2
         assert sum(data["abandons"]) == 0
+        assert any(share for share in data["occupancy"] if share), "anna talked and wrapped up"
         now = human.virtual.now() if human.virtual else time.time()
         assert data["dials"][int((now - data["start"]) // data["step"])] == 2
         await pilot.press("escape")

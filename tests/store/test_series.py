@@ -50,3 +50,22 @@ async def test_dials_connects_and_abandons_per_quarter_hour(store: Store) -> Non
     assert day.connects == [1, 1, 0, 0]
     assert day.abandons == [1, 0, 0, 0]
     assert (await series.outbound(store, [], at("09:00:00"), at("10:00:00"))).dials == [0] * 4
+
+
+async def test_occupancy_per_quarter_hour_from_the_agents_states(store: Store) -> None:
+    from ccterm.store import agent_log
+
+    # anna: ready 09:00-09:05, on a call 09:05-09:20, wrap-up to 09:25, then paused (open)
+    await agent_log.changed(store, "anna", "ready", "", at("09:00:00"))
+    await agent_log.changed(store, "anna", "on_call", "", at("09:05:00"))
+    await agent_log.changed(store, "anna", "wrapup", "", at("09:20:00"))
+    await agent_log.changed(store, "anna", "paused", "lunch", at("09:25:00"))
+    await agent_log.changed(store, "bob", "ready", "", at("09:00:00"))  # bob: ready till 09:30
+    await agent_log.changed(store, "bob", "offline", "", at("09:30:00"))
+    now = at("09:40:00")
+    both = await series.occupancy(store, None, at("09:00:00"), at("10:00:00"), now)
+    # 09:00-09:15: anna 10 of 15 busy, bob 0 of 15; 09:15-09:30: anna 10 of 15, bob 0 of 15;
+    # 09:30-09:45: anna paused to now (10 min); 09:45-10:00: nobody (anna's row ends at now)
+    assert both == [pytest.approx(10 / 30), pytest.approx(10 / 30), 0.0, None]
+    anna = await series.occupancy(store, ["anna"], at("09:00:00"), at("10:00:00"), now)
+    assert anna[:2] == [pytest.approx(10 / 15), pytest.approx(10 / 15)]

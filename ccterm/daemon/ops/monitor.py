@@ -71,9 +71,12 @@ async def monitor_series(ops: Ops, session: Session, args: dict[str, Any]) -> di
         )
         for q in board["queues"]
     }
+    names = None if session.identity.role is Role.ADMIN else [a["name"] for a in board["agents"]]
+    busy = await series.occupancy(ops.store, names, start, end, now)
     return {
         "start": start,
         "step": series.STEP,
+        "occupancy": busy,
         "dials": out.dials,
         "connects": out.connects,
         "abandons": out.abandons,
