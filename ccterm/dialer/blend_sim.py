@@ -16,7 +16,6 @@ inbound_sim.py defines them) and the agents' time across both.
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterator
 from typing import IO, Any
@@ -33,6 +32,7 @@ from ccterm.daemon.floor.effects import (
     PlayPrompt,
     StopPrompt,
 )
+from ccterm.dialer.inbound_sim import Callers
 from ccterm.dialer.pacing import Policy
 from ccterm.dialer.scenario import Contact, Inbound, Scenario
 from ccterm.dialer.simulate import CAMPAIGN, Simulation
@@ -93,9 +93,7 @@ class BlendedSimulation(Simulation):
         self.spec: Inbound = scenario.inbound
         self.cap = policy.target if policy.kind == "predictive" else scenario.cap
         self.core.set_plan(plan(self.spec))  # the logged-in agents now serve the queue too
-        self.rng = random.Random(f"inbound:{seed}")  # not the contacts' stream
-        sigma2 = math.log(1 + self.spec.talk_cv**2)
-        self._mu, self._sigma = math.log(self.spec.talk_mean) - sigma2 / 2, math.sqrt(sigma2)
+        self.callers = Callers(self.spec, random.Random(f"inbound:{seed}"))  # its own stream
         self._next = 0
         self._inbound: set[str] = set()  # call ids of the callers
         self._gives_up: dict[str, Cancellable] = {}
@@ -116,14 +114,9 @@ class BlendedSimulation(Simulation):
         return super().run()
 
     def _schedule_arrival(self) -> None:
-        gap = self.rng.expovariate(self.spec.calls_per_hour / 3600.0)
+        gap = self.callers.gap()
         if self.clock.now() + gap < self._end:
             self.clock.call_later(gap, self._arrive)
-
-    def _talk(self) -> float:
-        if self.spec.talk_dist == "lognormal":
-            return self.rng.lognormvariate(self._mu, self._sigma)
-        return self.rng.expovariate(1.0 / self.spec.talk_mean)
 
     def _arrive(self) -> None:
         """A caller dials the number (the trunk reports it to the floor)."""
@@ -132,8 +125,8 @@ class BlendedSimulation(Simulation):
         self._inbound.add(call_id)
         self.offered += 1
         self._log("inbound_arrive", call=call_id)
-        if self.spec.patience > 0:
-            patience = self.rng.expovariate(1.0 / self.spec.patience)
+        patience = self.callers.patience()
+        if patience is not None:
             self._gives_up[call_id] = self.clock.call_later(
                 patience, lambda: self._give_up(call_id)
             )
@@ -175,7 +168,7 @@ class BlendedSimulation(Simulation):
                 timer.cancel()
         elif isinstance(one, Bridge) and one.call_id in self._inbound:
             call_id = one.call_id
-            self.clock.call_later(self._talk(), lambda: self.trunk.hangup(call_id))
+            self.clock.call_later(self.callers.talk(), lambda: self.trunk.hangup(call_id))
         elif isinstance(one, InboundQueued):
             self._log("inbound_queued", call=one.call_id)
         elif isinstance(one, InboundAnswered):

@@ -40,6 +40,30 @@ METRIC_KEYS = (
 )
 
 
+class Callers:
+    """An [inbound] scenario's random callers, drawn from one stream: the gap to the next
+    arrival (Poisson), a talk time (exponential or lognormal) and a patience."""
+
+    def __init__(self, spec: Inbound, rng: random.Random) -> None:
+        self.spec, self.rng = spec, rng
+        sigma2 = math.log(1 + spec.talk_cv**2)
+        self.mu, self.sigma = math.log(spec.talk_mean) - sigma2 / 2, math.sqrt(sigma2)
+
+    def gap(self) -> float:
+        return self.rng.expovariate(self.spec.calls_per_hour / 3600.0)
+
+    def talk(self) -> float:
+        if self.spec.talk_dist == "lognormal":
+            return self.rng.lognormvariate(self.mu, self.sigma)
+        return self.rng.expovariate(1.0 / self.spec.talk_mean)
+
+    def patience(self) -> float | None:
+        """Seconds before a waiting caller hangs up; None: they never do."""
+        if self.spec.patience <= 0:
+            return None
+        return self.rng.expovariate(1.0 / self.spec.patience)
+
+
 class InboundSimulation:
     """One run: build it, `run()` it, read the metrics."""
 
@@ -65,8 +89,7 @@ class InboundSimulation:
         self.wait_seconds = 0.0
         self.max_wait = 0.0
         self.busy_seconds = 0.0
-        sigma2 = math.log(1 + self.spec.talk_cv**2)
-        self._mu, self._sigma = math.log(self.spec.talk_mean) - sigma2 / 2, math.sqrt(sigma2)
+        self.callers = Callers(self.spec, self.rng)
 
     # -- the run --------------------------------------------------------------------------
 
@@ -76,14 +99,9 @@ class InboundSimulation:
         return self.metrics()
 
     def _schedule_arrival(self) -> None:
-        gap = self.rng.expovariate(self.spec.calls_per_hour / 3600.0)
+        gap = self.callers.gap()
         if self.clock.now() + gap < self._end:
             self.clock.call_later(gap, self._arrive)
-
-    def _talk(self) -> float:
-        if self.spec.talk_dist == "lognormal":
-            return self.rng.lognormvariate(self._mu, self._sigma)
-        return self.rng.expovariate(1.0 / self.spec.talk_mean)
 
     def _arrive(self) -> None:
         now = self.clock.now()
@@ -93,8 +111,8 @@ class InboundSimulation:
         self._arrived[caller] = now
         self.acd.join(caller, QUEUE, now)
         self._log("arrive", caller=caller)
-        if self.spec.patience > 0:
-            patience = self.rng.expovariate(1.0 / self.spec.patience)
+        patience = self.callers.patience()
+        if patience is not None:
             self._gives_up[caller] = self.clock.call_later(patience, lambda: self._give_up(caller))
         self._schedule_arrival()
         self._match()
@@ -123,7 +141,7 @@ class InboundSimulation:
             self.max_wait = max(self.max_wait, wait)
             self.waited += wait > 0
             self.within += wait <= self.spec.service_level
-            handle = self._talk() + self.spec.wrapup
+            handle = self.callers.talk() + self.spec.wrapup
             self.busy_seconds += min(now + handle, self._end) - now
             self._log("answer", caller=reserve.caller, agent=reserve.agent, wait=round(wait, 3))
             self.clock.call_later(handle, functools.partial(self._free, reserve.agent))
