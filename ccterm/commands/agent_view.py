@@ -60,6 +60,11 @@ def print_text(data: dict[str, Any]) -> None:
             echo(_line(code.replace("_", " "), f"{count:,}"))
 
 
+def inert(text: str) -> str:
+    """Free text (a pause reason) that a spreadsheet would run as a formula, kept as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def print_csv(data: dict[str, Any]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["section", "metric", "value"])
@@ -79,6 +84,6 @@ def print_csv(data: dict[str, Any]) -> None:
     ):
         writer.writerow(["agent", key, "" if data[key] is None else data[key]])
     for reason, seconds in data["pauses"].items():
-        writer.writerow(["pauses", reason, seconds])
+        writer.writerow(["pauses", inert(reason), seconds])
     for code, count in data["dispositions"].items():
         writer.writerow(["dispositions", code, count])

@@ -189,7 +189,10 @@ class Runner:
     async def step(self, feed: Callable[[float], T]) -> T:
         """One input under the lock: the core's answer, after its effects have run."""
         async with self.lock:
-            result = feed(self.clock.now())
+            try:
+                result = feed(self.clock.now())
+            finally:  # a feed that raised took its timers: the next wake-up is armed anyway
+                self._arm()
             await self.run_effects()
             return result
 

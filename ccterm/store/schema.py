@@ -259,6 +259,7 @@ MIGRATIONS: list[str] = [
         until REAL
     );
     CREATE INDEX agent_log_agent ON agent_log (agent, since);
+    CREATE INDEX agent_log_since ON agent_log (since);
     CREATE INDEX agent_log_open ON agent_log (agent) WHERE until IS NULL;
     """,
 ]

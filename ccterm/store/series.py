@@ -74,8 +74,8 @@ async def occupancy(
     busy, logged = [0.0] * size, [0.0] * size
     rows = await store.fetchall(
         "SELECT agent, status, since, coalesce(until, ?) FROM agent_log"
-        " WHERE since < ? AND coalesce(until, ?) > ?",
-        (now, end, now, start),
+        " WHERE since < ? AND (until IS NULL OR until > ?)",
+        (now, end, start),
     )
     wanted = None if agents is None else set(agents)
     for agent, status, since, until in rows:

@@ -66,3 +66,15 @@ def test_the_command_prints_the_agents_day_and_refuses_two_subjects(live: Any) -
     assert rows[0] == "section,metric,value" and "agent,calls,0" in rows
     both = ccterm("report", "c", "--agent", "nobody", config=live)
     assert both.returncode != 0 and "name one campaign" in both.stderr
+
+
+async def test_a_time_that_is_not_a_number_is_refused_and_csv_text_stays_text(
+    human: RunningDaemon,
+) -> None:
+    from ccterm.commands.agent_view import inert
+
+    anna = await as_agent(human, "anna", campaign=None)
+    with pytest.raises(Exception, match="must be a time"):
+        await anna.request("report.agent", {"name": "anna", "from": float("inf")})
+    assert inert('=HYPERLINK("x")') == '\'=HYPERLINK("x")' and inert("lunch") == "lunch"
+    await anna.close()

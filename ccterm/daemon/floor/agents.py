@@ -22,6 +22,7 @@ class AgentMoves(FloorBase):
         if live is None:
             phone = "down" if self.setup.audio else "simulated"
             live = self.agents[name] = Agent(name, group, phone)
+        live.group = group  # moved to another group in config.toml: whose they are now
         return live
 
     def logged_in(self, name: str) -> Agent:

@@ -57,7 +57,7 @@ def _seen_agent(ops: Ops, who: Identity, agent: str) -> None:
     another group as for nobody at all: what one may not see, one may not probe."""
     user = ops.config.user(agent)
     live = ops.center.group_of(agent)
-    group = user.group if user is not None else live
+    group = live if live is not None else (user.group if user is not None else None)
     if group is None or not (who.role is Role.ADMIN or group == who.group):
         raise NotFound(f"no agent '{agent}'", "ccterm agents lists the agents you see")
     if live is None:
@@ -151,7 +151,8 @@ async def report_agent(ops: Ops, session: Session, args: dict[str, Any]) -> dict
     name = arg_str(args, "name", limit=100)
     user = ops.config.user(name)
     mine = who.role is Role.ADMIN or name == who.user
-    if not mine and (who.role is Role.AGENT or user is None or user.group != who.group):
+    theirs = user is not None and user.role is Role.AGENT and user.group == who.group
+    if not mine and (who.role is Role.AGENT or not theirs):
         raise NotFound(f"no agent '{name}' of yours")
     now = ops.clock.now()
     today = local_day(now)
