@@ -123,6 +123,11 @@ group = "demo"
 name = "piotr"
 role = "agent"
 group = "demo"
+
+[[users]]                   # the supervisor: `ccterm monitor --user sam` watches as sam
+name = "sam"
+role = "supervisor"
+group = "demo"
 {admin}"""
     path = directory / "config.toml"
     path.write_text(text, encoding="utf-8")
@@ -287,6 +292,7 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
         signal.signal(stop_signal, hang_up)
     me = _command_name()
     second = f"{me} agent --config {config_path} --user piotr"
+    wallboard = f"{me} monitor --config {config_path} --user sam"
     code = 0
     try:
         wait_ready(base / "ccterm.sock", process, log_path)
@@ -294,6 +300,8 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
         echo("")
         echo("Open a second agent in another terminal:")
         echo(f"  {second}")
+        echo("The supervisor's wallboard, in a third:")
+        echo(f"  {wallboard}")
         echo(f"Reports while it runs:  {me} report {SAMPLE_CAMPAIGN} --config {config_path}")
         if headless:
             if wait:
@@ -313,6 +321,8 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
                 f" c switches to '{POWER_CAMPAIGN}', where the dialer calls for you.\n\n"
                 "A second agent, in another terminal:\n"
                 f"[b]{escape(second)}[/b]\n\n"
+                "The supervisor's wallboard, in a third:\n"
+                f"{escape(wallboard)}\n\n"
                 f"Reports while it runs:\n{escape(me)} report {SAMPLE_CAMPAIGN}"
                 f" --config {escape(str(config_path))}"
             )

@@ -7,6 +7,7 @@ not with events); the plots are redrawn only when a new answer came, at most onc
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from textual import work
@@ -20,6 +21,8 @@ from ccterm.clock import local
 from ccterm.errors import CctermError
 
 EVERY = 5.0  # seconds between two reads of the series
+LABEL = 6  # both charts' y labels this wide, so their quarters line up column for column
+PERCENTS = [0.0, 25.0, 50.0, 75.0, 100.0]
 
 
 def hours_axis(start: float, step: float, first: int, count: int) -> tuple[list[float], list[str]]:
@@ -35,6 +38,12 @@ def window(values: list[Any], count: int) -> int:
     used = [i for i, v in enumerate(values) if v]
     first = max(0, used[0] - 4) if used else count
     return max(0, min(first, count - 8))
+
+
+def counts_ticks(top: float) -> list[float]:
+    """Whole numbers on a count axis (plotext would label 0.17, 0.33 ... for a top of 1)."""
+    step = max(1, math.ceil(top / 5))
+    return [float(n) for n in range(0, int(top) + step, step)]
 
 
 class ChartsScreen(Screen[None]):
@@ -90,7 +99,15 @@ class ChartsScreen(Screen[None]):
         plt.title("Dials, connects and abandons")
         plt.plot(x, dials[first:], label="dials", marker="braille")
         plt.plot(x, connects[first:], label="connects", marker="braille")
-        plt.bar(x, abandons[first:], label="abandons")
+        # a bar of height 0 still draws a dash on the axis: only the quarters with abandons
+        hit = [(i, n) for i, n in zip(x, abandons[first:], strict=True) if n]
+        if hit:
+            plt.bar([i for i, _ in hit], [n for _, n in hit], label="abandons")
+        top = max([1, *dials[first:], *connects[first:]])
+        plt.ylim(0, top)
+        steps = counts_ticks(top)
+        plt.yticks(steps, [f"{n:>{LABEL}.0f}" for n in steps])
+        plt.xlim(first, count - 1)
         plt.xticks(ticks, labels)
         calls.refresh()
         levels = self.query_one("#levels", PlotextPlot)
@@ -107,5 +124,7 @@ class ChartsScreen(Screen[None]):
             if points:
                 plt.plot([p[0] for p in points], [p[1] for p in points], label=f"SL {queue} %")
         plt.ylim(0, 100)
+        plt.yticks(PERCENTS, [f"{n:.0f}%".rjust(LABEL) for n in PERCENTS])
+        plt.xlim(first, count - 1)  # the same quarters as the chart above, aligned
         plt.xticks(ticks, labels)
         levels.refresh()

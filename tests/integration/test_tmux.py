@@ -272,3 +272,70 @@ def test_monitor_at_80x24_shows_an_agent_and_their_state(terminal: None, workdir
     finally:
         daemon.terminate()
         daemon.wait(10)
+
+
+def test_monitor_at_200x50_on_the_demo_with_both_agents_working(
+    terminal: None, workdir: Path
+) -> None:
+    """The issue's walk-through in a big terminal: the demo, anna and piotr on its power
+    campaign, the wallboard in a third window as the demo's supervisor. Every table shows at
+    once; the agents' calls show in both the agents' and the calls' table; g draws today's
+    charts; v shows an agent's report; m reaches the whole group's desks."""
+    demo = workdir / "demo"
+    cfg = demo / "config.toml"
+    start(f"cd {workdir} && {CCTERM} demo --dir {demo} --headless", 200, 50)
+    wait_screen(lambda s: "monitor --config" in s and "--user sam" in s, within=40)
+    for agent in ("anna", "piotr"):
+        tmux(
+            "new-window", "-d", "-t", SESSION, "-n", agent,
+            f"unset COLUMNS LINES; {CCTERM} agent --config {cfg} --user {agent}"
+            " --campaign 'power demo'",
+        )  # fmt: skip
+    tmux(
+        "new-window", "-t", SESSION, "-n", "wall",
+        f"unset COLUMNS LINES; {CCTERM} monitor --config {cfg} --user sam",
+    )  # fmt: skip
+    tmux("resize-window", "-t", f"{SESSION}:wall", "-x", "200", "-y", "50")
+    wall = f"{SESSION}:wall"
+
+    def board() -> str:
+        return tmux("capture-pane", "-p", "-t", wall)
+
+    def until_board(check: Callable[[str], bool], within: float = 30.0) -> str:
+        deadline = time.monotonic() + within
+        text = board()
+        while not check(text) and time.monotonic() < deadline:
+            time.sleep(0.2)
+            text = board()
+        assert check(text), f"the wallboard never showed it:\n{text}"
+        return text
+
+    on_call = re.compile(r"(anna|piotr)\s+ON CALL\s+\d+:\d\d.*power demo\s+\+48")
+    text = until_board(lambda s: len(on_call.findall(s)) == 2, within=60)
+    assert "sam (supervisor)" in text
+    for title in ("─Agents", "─Calls", "─Queues", "─Campaigns"):
+        assert title in text, f"{title} shows at 200x50"
+    calls = text.split("─Calls", 1)[1].split("─Queues", 1)[0]
+    assert "anna" in calls and "piotr" in calls, "their calls are in the calls table"
+    assert re.search(r"power demo\s+running\s+power", text)
+    tmux("send-keys", "-t", wall, "g")
+    until_board(lambda s: "Dials, connects and abandons" in s and "Occupancy" in s)
+    tmux("send-keys", "-t", wall, "Escape")
+    until_board(lambda s: "─Agents" in s)
+    tmux("send-keys", "-t", wall, "v")
+    until_board(lambda s: "Report: agent" in s and "logged in" in s and "occupancy" in s)
+    tmux("send-keys", "-t", wall, "Escape")
+    until_board(lambda s: "─Agents" in s)
+    tmux("send-keys", "-t", wall, "m")
+    until_board(lambda s: "Message to:" in s)
+    tmux("send-keys", "-t", wall, "Down")  # the whole group
+    tmux("send-keys", "-t", wall, "-l", "Team meeting at 15:00")
+    tmux("send-keys", "-t", wall, "Enter")
+    until_board(lambda s: "Message sent to" in s)
+    for agent in ("anna", "piotr"):
+        deadline = time.monotonic() + 10
+        desk = ""
+        while "Team meeting at 15:00" not in desk and time.monotonic() < deadline:
+            time.sleep(0.2)
+            desk = tmux("capture-pane", "-p", "-t", f"{SESSION}:{agent}")
+        assert "Message from sam" in desk and "Team meeting at 15:00" in desk, desk

@@ -3,6 +3,7 @@ the keys do to the agents (their own clients see it)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -232,6 +233,19 @@ async def test_the_ops_check_the_group(human: RunningDaemon) -> None:
             await sam.request("agent.pause_other", {"agent": "anna"})
 
 
+def chart_text(charts: Any, name: str) -> str:
+    from textual_plotext import PlotextPlot
+
+    rendered = charts.query_one(f"#{name}", PlotextPlot).render()
+    return rendered.plain if isinstance(rendered, Text) else str(rendered)
+
+
+def hour_columns(text: str) -> dict[str, int]:
+    """Where each HH:00 label of the x axis sits, by column."""
+    axis = [line for line in text.splitlines() if re.search(r"\d\d:00", line)][-1]
+    return {m.group(): m.start() for m in re.finditer(r"\d\d:00", axis)}
+
+
 async def test_g_shows_todays_calls_per_quarter_hour(human: RunningDaemon) -> None:
     """Two calls dialled and answered: the charts count them in the current quarter hour."""
     from ccterm.screens.monitor_charts import ChartsScreen
@@ -257,6 +271,11 @@ async def test_g_shows_todays_calls_per_quarter_hour(human: RunningDaemon) -> No
         assert any(share for share in data["occupancy"] if share), "anna talked and wrapped up"
         now = human.virtual.now() if human.virtual else time.time()
         assert data["dials"][int((now - data["start"]) // data["step"])] == 2
+        await pilot.pause(0.1)
+        drawn = {name: chart_text(charts, name) for name in ("calls", "levels")}
+        assert "0.17" not in drawn["calls"], "counts are whole numbers"
+        hours = {name: hour_columns(text) for name, text in drawn.items()}
+        assert hours["calls"] and hours["calls"] == hours["levels"], "the quarters line up"
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.board)
     await anna.close()
