@@ -14,6 +14,18 @@ def echo(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
+def monitoring(agent: str, mode: str) -> str:
+    """Who hears whom now that a supervisor listens to, whispers to or barges in on `agent`."""
+    return {
+        "listen": f"Listening to {agent}: you hear both sides, nobody hears you.",
+        "whisper": f"Whispering to {agent}: they hear you, the customer does not.",
+        "barge": f"Barged in on {agent}'s call: they and the customer hear you.",
+    }[mode]
+
+
+STOPPED_LISTENING = "Stopped listening: your phone is hung up."
+
+
 def when(ts: float | None) -> str:
     return format_local(ts)
 

@@ -23,6 +23,7 @@ from ccterm.commands.common import (
     table,
 )
 from ccterm.errors import UsageError
+from ccterm.textout import STOPPED_LISTENING, monitoring
 
 GroupOpt = Annotated[
     str | None, typer.Option("--group", "-g", help="Only this group.", show_default=False)
@@ -122,7 +123,7 @@ def listen_command(
         if json_out:
             emit_json(done)
         else:
-            echo("Stopped listening: your phone is hung up.")
+            echo(STOPPED_LISTENING)
         return
     if agent is None:
         raise UsageError("say whom to listen to: ccterm listen AGENT", "or --stop to hang up")
@@ -135,12 +136,7 @@ def listen_command(
     if json_out:
         emit_json(done)
         return
-    what = {
-        "listen": f"Listening to {agent}: you hear both sides, nobody hears you.",
-        "whisper": f"Whispering to {agent}: they hear you, the customer does not.",
-        "barge": f"Barged in on {agent}'s call: they and the customer hear you.",
-    }[mode]
-    echo(what)
+    echo(monitoring(agent, mode))
     if done.get("phone") != "up":
         echo("Your phone is ringing: answer it.")
     echo("ccterm listen --stop hangs up.")

@@ -20,6 +20,7 @@ from ccterm.screens.monitor_charts import ChartsScreen
 from ccterm.screens.monitor_dialogs import AskText, MessageDialog, MonitorHelp
 from ccterm.screens.monitor_model import BUSY
 from ccterm.screens.monitor_reports import PRINTERS, ReportScreen
+from ccterm.textout import STOPPED_LISTENING, monitoring
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
@@ -121,14 +122,13 @@ class MonitorKeys(Screen[None]):
         answer = await self._ask("call.monitor", {"agent": agent, "mode": mode})
         if answer is not None:
             self.listening = f"{agent} ({mode})"
-            phone = answer.get("phone", "")
-            ringing = " — your phone rings: answer it" if phone == "ringing" else ""
-            self.notify(f"{mode.capitalize()}: {agent}{ringing}")
+            ringing = " Your phone rings: answer it." if answer.get("phone") == "ringing" else ""
+            self.notify(monitoring(agent, mode) + ringing)
             self.dirty = True
 
     async def stop_listening(self) -> None:
         if await self._ask("call.monitor.stop") is not None:
-            self.notify("Stopped listening")
+            self.notify(STOPPED_LISTENING)
         self.listening = None
         self.dirty = True
 

@@ -26,7 +26,7 @@ from tests.conftest import RunningDaemon, start_daemon, write_config
 from tests.desk_helpers import as_agent, load, until
 from tests.integration import sipprig
 from tests.integration.sipprig import PASSWORD, USER, free_media_port, free_port, needs_sipp, sipp
-from tests.integration.wire import Wire, needs_root, tone_level, tone_pcap
+from tests.integration.wire import Wire, hears, needs_root, tone_level, tone_pcap
 
 pytestmark = [needs_sipp, pytest.mark.sip]
 
@@ -371,11 +371,6 @@ async def test_listen_whisper_and_barge_route_the_supervisors_phone(
             daemon.stop.set()
             await daemon.task
             wire.close()
-
-    def hears(levels: dict[int, float], *tones: int) -> bool:
-        present = all(levels[hz] > 1500 for hz in tones)
-        absent = all(levels[hz] < 400 for hz in levels if hz not in tones)
-        return present and absent
 
     # the plain bridge: customer and agent hear each other, nobody else (not the stranger)
     assert hears(before["customer"], AGENT_HZ), before

@@ -26,7 +26,7 @@ from tests.integration.test_sip_daemon import (
     sip_config,
     trunk_is_up,
 )
-from tests.integration.wire import Wire, needs_root, tone_pcap
+from tests.integration.wire import Wire, hears, needs_root, tone_pcap
 
 pytestmark = [needs_sipp, pytest.mark.sip]
 
@@ -77,11 +77,6 @@ async def test_ccterm_listen_puts_both_sides_in_the_supervisors_phone(
             daemon.stop.set()
             await daemon.task
             wire.close()
-
-    def hears(got: dict[int, float], *present: int) -> bool:
-        return all(got[hz] > 1500 for hz in present) and all(
-            got[hz] < 400 for hz in got if hz not in present
-        )
 
     assert hears(levels["supervisor"], CUSTOMER_HZ, AGENT_HZ), levels
     assert hears(levels["agent"], CUSTOMER_HZ), levels

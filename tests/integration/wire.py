@@ -104,6 +104,14 @@ def tone_level(pcm: bytes, hz: float) -> float:
     return 2 * math.sqrt(power) / len(samples)
 
 
+def hears(levels: dict[int, float], *tones: int) -> bool:
+    """Each of `tones` clearly in the levels (a tone_pcap plays at 6000), and every other
+    tone measured absent: {hz: level} as heard_tones (test_sip_daemon.py) gives it."""
+    present = all(levels[hz] > 1500 for hz in tones)
+    absent = all(levels[hz] < 400 for hz in levels if hz not in tones)
+    return present and absent
+
+
 def rtp_pcap(path: Path, payloads: list[bytes], payload_type: int) -> Path:
     """A pcap of 20 ms RTP packets carrying these payloads, for sipp's play_pcap_audio.
 
