@@ -48,6 +48,7 @@ class PhoneNews:
     up: bool
     phone: str = ""
     reason: str = ""
+    listening: bool = False  # a supervisor's listening leg ended, not an agent's phone
 
 
 class Media:
@@ -267,9 +268,12 @@ class Media:
         if not isinstance(event, CallEnded):
             return None
         self.legs.pop(leg.id, None)
-        if self.monitors.get(leg.user) == leg.id:
+        if self.monitors.get(leg.user) == leg.id:  # their phone, not `s`: tell the wallboard
             self.monitors.pop(leg.user, None)
-            return None
+            why = "hung up" if leg.up else f"was not answered ({event.outcome})"
+            return PhoneNews(
+                leg.user, False, reason=f"your phone {why}: listening stopped", listening=True
+            )
         if self.agent_legs.get(leg.user) != leg.id:
             return None
         self.agent_legs.pop(leg.user, None)

@@ -459,7 +459,10 @@ class Runner:
             return
         if self.media.handles(event):
             news = self.media.on_event(event)
-            if news is not None:
+            if news is not None and news.listening:
+                data = {"reason": news.reason}
+                self.server.publish("monitor.ended", data, lambda who: who.user == news.agent)
+            elif news is not None:
                 await self.step(lambda now: self._phone(news, now))
             return
         probe = self.probes.get(getattr(event, "call_id", ""))

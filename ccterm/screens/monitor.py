@@ -340,6 +340,10 @@ class MonitorScreen(MonitorKeys, Screen[None]):
     def event(self, message: DaemonEvent) -> None:
         if message.name == "daemon.stopping":
             self.banner(" The daemon is stopping — reconnecting when it is back…")
+        elif message.name == "monitor.ended":  # our phone hung up or never answered
+            self.listening = None
+            self.dirty = True
+            self.notify(str(message.data.get("reason", "")), severity="warning", timeout=10)
         elif self.floor.apply(message.name, message.data):
             self.dirty = True
             if message.name == "alert.raised":

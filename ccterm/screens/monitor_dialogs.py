@@ -102,9 +102,10 @@ class MessageDialog(Dialog):
 
 HELP = """[b]Moving[/b]   Tab / Shift+Tab: the next table (agents, calls, queues, campaigns)
          ↑/↓ PgUp/PgDn within it; / filters every table (Esc clears)
-[b]Agents[/b]   on the selected agent, or on every agent tagged with Space:
+[b]Agents[/b]   on the selected agent (your phone hears one call at a time):
   l listen   w whisper   b barge in (asks)   s stop listening
              (on your own phone: phone = ... for you in [[users]])
+         on every agent tagged with Space, else the selected one:
   m message: a popup on their desk until dismissed (selected, tagged or group)
   p pause, with a reason (on a call: after the call and its wrap-up)
   o log out (asks; never one with a customer: pause them first)

@@ -23,7 +23,7 @@ from ccterm import config as config_mod
 from ccterm.client import DaemonClient
 from ccterm.sip import media
 from tests.conftest import RunningDaemon, start_daemon, write_config
-from tests.desk_helpers import as_agent, load, until
+from tests.desk_helpers import as_agent, event_of, load, until
 from tests.integration import sipprig
 from tests.integration.sipprig import PASSWORD, USER, free_media_port, free_port, needs_sipp, sipp
 from tests.integration.wire import Wire, hears, needs_root, tone_level, tone_pcap
@@ -416,6 +416,34 @@ async def test_an_agent_whose_phone_hangs_up_is_paused_and_can_be_called_again(
             await anna.client.close()
         trace = phone_peer.trace
     assert trace.count("INVITE sip:anna@") == 2  # called at log-in, and again on r
+
+
+async def test_a_supervisors_phone_hanging_up_ends_listening_and_says_so(
+    workdir: Path, tmp_path: Path
+) -> None:
+    """sam listens, then puts his handset down: his wallboard hears `monitor.ended`, he is no
+    longer listening, and anna's call goes on."""
+    with (
+        sipp(tmp_path / "trunk", sipprig.answer_and_talk()) as trunk_peer,
+        sipp(tmp_path / "phone", sipprig.answer_and_talk()) as phone_peer,
+        sipp(tmp_path / "sam", sipprig.answer_then_hang_up(1500)) as sam_peer,
+    ):
+        cfg = sip_config(workdir, trunk_peer.port, phone_peer.port, supervisor_port=sam_peer.port)
+        async with sip_daemon(cfg) as daemon:
+            anna = await anna_on(daemon, "power")
+            await until(lambda: anna.status_is("on_call"), within=15)
+            sam = await as_agent(daemon, "sam", campaign=None)
+            answer = await sam.request("call.monitor", {"agent": "anna", "mode": "listen"})
+            assert answer["phone"] == "ringing"
+            ended = await event_of(sam, "monitor.ended", within=15)
+            assert ended == {"reason": "your phone hung up: listening stopped"}
+            with pytest.raises(Exception, match="not listening to anyone"):
+                await sam.request("call.monitor.stop")
+            assert (await anna.state())["status"] == "on_call", "anna's call goes on"
+            await sam.close()
+            await anna.client.close()
+        trace = sam_peer.trace
+    assert trace.count("INVITE sip:sam@") == 1
 
 
 async def test_an_agent_hanging_up_the_phone_ends_the_customers_call(
