@@ -115,7 +115,7 @@ HELP = """[b]Moving[/b]   Tab / Shift+Tab: the next table (agents, calls, queues
 [b]Time[/b]     time in a state turns green at 10 s, yellow at 60 s, red at 5 min;
          ! !! !!! say the same without colour
 [b]Marks[/b]    * tagged; DESK GONE: the agent's desk left with a customer on the line
-[b]Charts[/b]   g: today per quarter hour (dials, connects, abandons; occupancy; queue service level)
+[b]Charts[/b]   g: today per quarter hour: dials, connects, abandons; occupancy; queue SL
 [b]Reports[/b]  v: the selected agent's, campaign's or queue's report; e in it saves a CSV
 q quits (and stops your listening)
 """
