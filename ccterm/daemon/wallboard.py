@@ -37,13 +37,13 @@ def abandon(core: FloorCore, campaign: Campaign, now: float) -> dict[str, float]
 
 def live(core: FloorCore, who: Identity, now: float) -> dict[str, Any]:
     """Everything on the floor `who` may see now; today's store figures come on top
-    (ops/monitor.py)."""
+    (ops/monitor.py), also the agents' times."""
 
     def sees(reach: Reach) -> bool:
         return reach_audience(core, reach)(who)
 
     agents = [
-        {**core.wire(a), "today": core.times_today(a, now)}
+        core.wire(a)
         for a in sorted(core.agents.values(), key=lambda a: a.name)
         if sees((None, frozenset({a.group})))
     ]

@@ -1,4 +1,4 @@
-"""What the floor tells wallboards: call.changed through a call's life, status times, heals."""
+"""What the floor tells wallboards: call.changed through a call's life, heals."""
 
 from __future__ import annotations
 
@@ -74,27 +74,6 @@ def test_a_call_changed_carries_the_monitor_fields_and_its_audience() -> None:
         "client": "",
     }
     assert (first.campaign_id, first.groups, first.staff) == (1, frozenset({"team"}), True)
-
-
-def test_time_per_status_today() -> None:
-    floor = Floor(DialMode.POWER)
-    floor.core.new_day(T0 - 100)
-    floor.login("anna")  # ready from T0
-    floor.wake(30)
-    floor.core.pause("anna", "coffee", floor.now)
-    floor.lines()
-    floor.wake(90)
-    times = floor.core.times_today(floor.core.agents["anna"], floor.now)
-    assert times == {
-        "on_call_s": 0.0,
-        "wrap_s": 0.0,
-        "paused_s": 60.0,
-        "logged_in_s": 90.0,
-        "occupancy": 0.0,
-    }
-    floor.core.new_day(T0 + 60)  # midnight: only what came after counts
-    times = floor.core.times_today(floor.core.agents["anna"], floor.now)
-    assert (times["paused_s"], times["logged_in_s"]) == (30.0, 30.0)
 
 
 def test_an_agent_on_a_call_that_vanished_is_healed_and_said_so() -> None:

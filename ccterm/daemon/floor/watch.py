@@ -3,9 +3,6 @@
 - `call.changed`: every call's state as monitors see it, found by comparing each
   call with what was last published when the effects are drained, so no call
   flow has to remember to tell (an ended call is published once with "ended").
-- Each agent's time per status today (wrap-up, pause, logged in), counted from
-  the status changes the floor makes; today starts at `new_day` (the runner's
-  local midnight). Since the daemon started, if it started today.
 - Healing, once a tick: an agent on a call with no live call behind it (the
   stuck-agent bug class of mod_callcenter) goes to wrap-up or back to work, and
   the heal is shown as an alert for a few minutes.
@@ -20,7 +17,7 @@ from typing import Any
 from ccterm.daemon.floor.base import log
 from ccterm.daemon.floor.effects import Publish
 from ccterm.daemon.floor.inbound import InboundFloor
-from ccterm.daemon.floor.state import RINGING, Agent, Call, CallState, Outbound
+from ccterm.daemon.floor.state import RINGING, Call, CallState, Outbound
 from ccterm.model import AgentStatus, CampaignStatus
 from ccterm.monitor import alerts
 
@@ -56,9 +53,6 @@ class Watch(InboundFloor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.shown: dict[str, tuple[tuple[Any, ...], dict[str, Any], Reach]] = {}
-        self.seen_status: dict[str, tuple[AgentStatus, float]] = {}
-        self.spent: dict[str, dict[str, float]] = {}  # agent -> status -> seconds today
-        self.day_start = 0.0
         self.trunk_detail = ""
         self.heals: list[alerts.Heal] = []
         self.late_leads: tuple[alerts.LateCallbacks, ...] = ()  # the runner's, from the store
@@ -113,7 +107,7 @@ class Watch(InboundFloor):
             return alert.campaign_id, frozenset()
         return None, None  # the trunk: every supervisor
 
-    # -- at every drain: calls and status times ---------------------------------------------
+    # -- at every drain: calls -------------------------------------------------------------
 
     def watch(self) -> None:
         if not self.setup.watch:
@@ -128,52 +122,9 @@ class Watch(InboundFloor):
         for call_id in [c for c in self.shown if c not in self.calls]:
             _, view, reach = self.shown.pop(call_id)
             self.staff("call.changed", {**view, "state": "ended", "ended": True}, reach)
-        for agent in self.agents.values():
-            self.account(agent)
 
     def staff(self, name: str, data: dict[str, Any], reach: Reach) -> None:
         self.emit(Publish(name, data, campaign_id=reach[0], groups=reach[1], staff=True))
-
-    def account(self, agent: Agent) -> None:
-        """The time of the status the agent just left, counted today."""
-        now_key = (agent.status, agent.since)
-        seen = self.seen_status.get(agent.name)
-        if seen == now_key:
-            return
-        if seen is not None:
-            self.add_spent(agent.name, seen[0], seen[1], agent.since)
-        self.seen_status[agent.name] = now_key
-
-    def add_spent(self, name: str, status: AgentStatus, start: float, end: float) -> None:
-        start = max(start, self.day_start)
-        if end > start:
-            mine = self.spent.setdefault(name, {})
-            mine[str(status)] = mine.get(str(status), 0.0) + end - start
-
-    def new_day(self, start: float) -> None:
-        """Today began at `start` (local midnight): yesterday's times are dropped."""
-        if start != self.day_start:
-            self.day_start = start
-            self.spent.clear()
-
-    def times_today(self, agent: Agent, now: float) -> dict[str, Any]:
-        """Seconds per status today, the current one up to `now`; occupancy = (talk + wrap-up)
-        over logged-in time."""
-        spent = dict(self.spent.get(agent.name, {}))
-        seen = self.seen_status.get(agent.name)
-        if seen is not None:
-            start = max(seen[1], self.day_start)
-            if now > start:
-                spent[str(seen[0])] = spent.get(str(seen[0]), 0.0) + now - start
-        logged = sum(s for status, s in spent.items() if status != AgentStatus.OFFLINE)
-        busy = spent.get(AgentStatus.ON_CALL, 0.0) + spent.get(AgentStatus.WRAPUP, 0.0)
-        return {
-            "on_call_s": round(spent.get(AgentStatus.ON_CALL, 0.0), 1),
-            "wrap_s": round(spent.get(AgentStatus.WRAPUP, 0.0), 1),
-            "paused_s": round(spent.get(AgentStatus.PAUSED, 0.0), 1),
-            "logged_in_s": round(logged, 1),
-            "occupancy": round(busy / logged, 4) if logged > 0 else None,
-        }
 
     # -- once a tick: heal, then alerts -------------------------------------------------------
 
