@@ -424,7 +424,10 @@ class Runner:
 
     def _audience(self, one: Publish) -> Callable[[Identity], bool] | None:
         if one.staff:
-            return reach_audience(self.core, (one.campaign_id, one.groups))
+            staff = reach_audience(self.core, (one.campaign_id, one.groups))
+            if one.admins:
+                return staff
+            return lambda who: who.role is not Role.ADMIN and staff(who)
         if one.groups is not None:
             groups = one.groups
             return lambda who: who.role is Role.ADMIN or who.group in groups

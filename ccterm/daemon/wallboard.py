@@ -18,11 +18,8 @@ from ccterm.model import Campaign
 
 
 def reach_audience(core: FloorCore, reach: Reach) -> Callable[[Identity], bool]:
-    campaign_id, groups = reach
-    campaign = core.campaigns.get(campaign_id) if campaign_id is not None else None
-    if campaign_id is not None and groups is None:
-        groups = frozenset()  # a campaign the floor does not know: admins only
-    return staff_audience(campaign, groups)
+    """Admins, and the supervisors of the groups the floor says see `reach` (seen_by)."""
+    return staff_audience(None, core.seen_by(reach))
 
 
 def abandon(core: FloorCore, campaign: Campaign, now: float) -> dict[str, float]:

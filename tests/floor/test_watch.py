@@ -76,6 +76,33 @@ def test_a_call_changed_carries_the_monitor_fields_and_its_audience() -> None:
     assert (first.campaign_id, first.groups, first.staff) == (1, frozenset({"team"}), True)
 
 
+def test_supervisors_who_stop_seeing_a_call_are_told_it_is_gone_and_no_more() -> None:
+    floor = Floor(DialMode.POWER, groups=("north",))
+    seen = watched(floor)
+    floor.login("anna")  # of "team"
+    floor.leads(1)
+    floor.ringing("c1-1")
+    assert [(p.data["state"], p.campaign_id, p.groups) for p in seen] == [
+        ("dialing", 1, frozenset({"team"})),
+        ("ringing", 1, frozenset({"team"})),
+    ]
+    seen.clear()
+    floor.settings(groups=("south",))  # north's supervisors see the campaign no more
+    floor.lines()
+    first, gone = seen
+    assert (first.data["state"], first.campaign_id, first.groups) == ("ringing", 1, {"team"})
+    assert gone.data == {"id": "c1-1", "ended": True, "gone": True}  # nothing else
+    assert (gone.groups, gone.staff, gone.admins) == (frozenset({"north"}), True, False)
+    seen.clear()
+    floor.now = T0 + 5
+    floor.answered("c1-1")
+    floor.now = T0 + 65
+    floor.ended("c1-1")
+    assert [p.data["state"] for p in seen] == ["connected", "ended"]
+    assert not [p for p in seen if p.groups is not None and "north" in p.groups]
+    assert seen[-1].groups == frozenset({"south", "team"})  # whoever saw it last
+
+
 def test_an_agent_on_a_call_that_vanished_is_healed_and_said_so() -> None:
     floor = Floor(DialMode.POWER)
     seen = watched(floor)
