@@ -126,7 +126,7 @@ async def serve(
         store = await Store.open(config.daemon.database, clock)
         await _sync_users(store, config)
         await sessions.close_orphans(store)
-        await agent_log.close_all(store, clock.now())  # the floor starts empty
+        await agent_log.close_all(store, clock.now())  # the floor starts empty (after a crash)
         orphans = await inbound.close_orphans(store, clock.now())
         if orphans:
             log.warning("%d inbound call(s) were in progress when the daemon stopped", orphans)
@@ -186,6 +186,7 @@ async def serve(
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(trunk.stop(), 10)
         if store is not None:
+            await _agents_offline(store, clock.now())
             await store.close()
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.remove_signal_handler(sig)
@@ -218,6 +219,18 @@ async def _sync_users(store: Store, config: Config) -> None:
             "INSERT INTO users (name, role, grp, phone, updated_at) VALUES (?, ?, ?, ?, ?)",
             [(u.name, str(u.role), u.group, u.phone, now) for u in config.users],
         )
+
+
+async def _agents_offline(store: Store, at: float) -> None:
+    """At a stop: whoever was on the floor is offline from now, not from the next start
+    (which closes what a crash left open: there the time down counts as the last state)."""
+    try:
+        closed = await agent_log.close_all(store, at)
+    except Exception:  # a report's detail: the store still closes
+        log.exception("agents' states not closed at the stop")
+    else:
+        if closed:
+            log.info("%d agent(s) on the floor at the stop: offline from now", closed)
 
 
 async def _watchdog(notifier: Notifier, interval: float) -> None:

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from ccterm.clock import Alarm, Clock, local_day
+from ccterm.clock import Alarm, Clock
 from ccterm.config import Config
 from ccterm.daemon import commits
 from ccterm.daemon.audio import Media, PhoneNews
@@ -88,7 +88,6 @@ class Runner:
             run=secrets.token_hex(2) + "-",
         )
         self.core = FloorCore(setup, clock.now())
-        self.core.new_day(local_day(clock.now())[0])
         self._late_checked = 0.0  # when overdue callbacks were last read from the store
         self.inbound = InboundSide(
             store,
@@ -410,7 +409,6 @@ class Runner:
             await promote_due(db, self.clock.now())
         await self.inbound.clock_work()
         now = self.clock.now()
-        self.core.new_day(local_day(now)[0])
         if now - self._late_checked >= LATE_EVERY:
             self._late_checked = now
             await self._late_callbacks(now)
@@ -426,7 +424,10 @@ class Runner:
 
     def _audience(self, one: Publish) -> Callable[[Identity], bool] | None:
         if one.staff:
-            return reach_audience(self.core, (one.campaign_id, one.groups))
+            staff = reach_audience(self.core, (one.campaign_id, one.groups))
+            if one.admins:
+                return staff
+            return lambda who: who.role is not Role.ADMIN and staff(who)
         if one.groups is not None:
             groups = one.groups
             return lambda who: who.role is Role.ADMIN or who.group in groups

@@ -18,11 +18,8 @@ from ccterm.model import Campaign
 
 
 def reach_audience(core: FloorCore, reach: Reach) -> Callable[[Identity], bool]:
-    campaign_id, groups = reach
-    campaign = core.campaigns.get(campaign_id) if campaign_id is not None else None
-    if campaign_id is not None and groups is None:
-        groups = frozenset()  # a campaign the floor does not know: admins only
-    return staff_audience(campaign, groups)
+    """Admins, and the supervisors of the groups the floor says see `reach` (seen_by)."""
+    return staff_audience(None, core.seen_by(reach))
 
 
 def abandon(core: FloorCore, campaign: Campaign, now: float) -> dict[str, float]:
@@ -37,13 +34,13 @@ def abandon(core: FloorCore, campaign: Campaign, now: float) -> dict[str, float]
 
 def live(core: FloorCore, who: Identity, now: float) -> dict[str, Any]:
     """Everything on the floor `who` may see now; today's store figures come on top
-    (ops/monitor.py)."""
+    (ops/monitor.py), also the agents' times."""
 
     def sees(reach: Reach) -> bool:
         return reach_audience(core, reach)(who)
 
     agents = [
-        {**core.wire(a), "today": core.times_today(a, now)}
+        core.wire(a)
         for a in sorted(core.agents.values(), key=lambda a: a.name)
         if sees((None, frozenset({a.group})))
     ]

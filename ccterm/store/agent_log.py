@@ -1,6 +1,8 @@
 """Agents' states over time: one row per state (and pause reason) from `since` to `until`,
-for the per-agent report. The runner writes a row each time an agent's state changes; a
-daemon that stops leaves open rows, closed at the next start (the agents went offline)."""
+for the per-agent report and the wallboard's today. The runner writes a row each time an
+agent's state changes; a daemon that stops closes the open rows then (the agents went
+offline); one that crashed leaves them open, closed at the next start, so its time down
+counts as the agents' last state (nothing records when it was last alive)."""
 
 from __future__ import annotations
 
@@ -21,22 +23,34 @@ async def changed(store: Store, agent: str, status: str, reason: str, at: float)
 
 
 async def close_all(store: Store, at: float) -> int:
-    """At a start: whoever was on the floor when the daemon stopped is offline since."""
+    """At a stop, and at a start after a crash: whoever was on the floor is offline since."""
     return await store.execute("UPDATE agent_log SET until = ? WHERE until IS NULL", (at,))
 
 
+Span = tuple[str, str, float]  # (status, reason, seconds)
+
+
 async def spans(
-    store: Store, agent: str, start: float, end: float, now: float
-) -> list[tuple[str, str, float]]:
-    """(status, reason, seconds) of each row overlapping [start, end), clipped to it (an
-    open row runs to `now`)."""
+    store: Store, agents: list[str], start: float, end: float, now: float
+) -> dict[str, list[Span]]:
+    """Per agent: (status, reason, seconds) of each row overlapping [start, end), clipped to
+    it (an open row runs to `now`). One query: per agent, the row holding `start` (the last
+    one from before it) and those after, a range of the (agent, since) index, so a day costs
+    the same whatever the length of the log."""
+    found: dict[str, list[Span]] = {name: [] for name in agents}
+    names = list(found)  # each once
+    if not names:
+        return found
     rows = await store.fetchall(
-        "SELECT status, reason, since, coalesce(until, ?) FROM agent_log"
-        " WHERE agent = ? AND since < ? AND coalesce(until, ?) > ?",
-        (now, agent, end, now, start),
+        f"WITH wanted (agent) AS (VALUES {', '.join('(?)' for _ in names)})"
+        " SELECT l.agent, l.status, l.reason, l.since, coalesce(l.until, ?)"
+        " FROM wanted w JOIN agent_log l ON l.agent = w.agent AND l.since < ?"
+        " AND l.since >= coalesce((SELECT max(p.since) FROM agent_log p"
+        " WHERE p.agent = w.agent AND p.since <= ?), ?)",
+        (*names, now, end, start, start),
     )
-    return [
-        (status, reason, min(until, end) - max(since, start))
-        for status, reason, since, until in rows
-        if min(until, end) > max(since, start)
-    ]
+    for agent, status, reason, since, until in rows:
+        lo, hi = max(since, start), min(until, end)
+        if hi > lo:
+            found[agent].append((status, reason, hi - lo))
+    return found

@@ -22,6 +22,7 @@ from tests.conftest import RunningDaemon, start_daemon, write_config
 from tests.desk_helpers import DESK_USERS, HUMAN, as_agent, load, status_is, until, wait
 
 SALES_DID, SUPPORT_DID = "+48221234500", "+48221234600"
+FRONT_DID = "+48221234700"  # a menu: 1 for sales, 2 for support
 SALES_NUMBERS = ["+48601234500", "+48601234501", "+48601234502", "+48601234503"]
 SUPPORT_NUMBERS = ["+48601234700", "+48601234701", "+48601234702", "+48601234703"]
 USERS = (
@@ -50,6 +51,18 @@ start = "queue:sales"
 did = "{SUPPORT_DID}"
 client = "Acme Help"
 start = "queue:support"
+
+[[inbound]]
+did = "{FRONT_DID}"
+client = "Acme Front"
+start = "menu:front"
+
+[menus.front]
+prompt = ["hold"]
+timeout = 5
+repeat = 0
+fallback = "hangup"
+keys = {{ "1" = "queue:sales", "2" = "queue:support" }}
 
 [queues.sales]
 groups = ["sales"]
@@ -286,6 +299,46 @@ async def test_a_supervisor_of_one_group_hears_nothing_of_the_other(
     assert {a["id"] for a in olgas.named("alert.raised")} >= {"queue_wait:support"}
     assert {a["id"] for a in sams.named("alert.raised")} >= {"queue_wait:sales"}
     for client in (anna, zoe, sam, olga):
+        await client.close()
+
+
+async def test_a_call_that_leaves_a_supervisors_view_is_taken_off_their_wallboard(
+    daemon: RunningDaemon,
+) -> None:
+    """In the menu both groups may get the caller, so both supervisors see the call; once
+    it is in support's queue sales' supervisor is told it is gone from their view (by its
+    id alone), and hears nothing of it after, while support's follows it to its end."""
+    sam, olga = await supervisor(daemon, "sam"), await supervisor(daemon, "olga")
+    admin = await supervisor(daemon, None)
+    sams, olgas, admins = Collector(sam), Collector(olga), Collector(admin)
+    zoe = await as_agent(daemon, "zoe", campaign=None)
+    await zoe.request("agent.login", {"campaign": ""})  # inbound only: support's queue
+    trunk(daemon).offer("in-f", FRONT_DID, "+48601234999", keys="2", hold=20)
+    await wait(2)  # in the menu: both see it
+    (sams_board, olgas_board) = [await s.request("monitor.snapshot") for s in (sam, olga)]
+    assert [c["id"] for c in sams_board["calls"]] == [c["id"] for c in olgas_board["calls"]]
+    assert [c["id"] for c in sams_board["calls"]] == ["in-f"]
+    await until(status_is(zoe, "on_call"))  # the caller pressed 2: support's queue, zoe
+    await wait(25)  # the caller hangs up
+    for collector in (sams, olgas, admins):
+        collector.stop()
+
+    mine = [e["data"] for e in sams.events if e["event"] == "call.changed"]
+    *shown, last = [d for d in mine if d["id"] == "in-f"]
+    assert shown and all(d["state"] in ("answering", "ivr") for d in shown), shown
+    assert all((d["queue"], d["agent"], d["client"]) == (None, None, "Acme Front") for d in shown)
+    assert last == {"id": "in-f", "ended": True, "gone": True}  # nothing of support's
+    assert mine[-1] is last  # and nothing after
+    for event in sams.events:
+        text = json.dumps(event["data"], ensure_ascii=False)
+        assert "zoe" not in text and "support" not in text, (event["event"], text)
+    for collected in (olgas, admins):  # they see it to its end, and nothing gone
+        theirs = collected.named("call.changed")
+        assert lives(theirs, "in-f")[-2:] == ["connected", "ended (ended)"]
+        assert not [d for d in theirs if d.get("gone")]
+        final = [d for d in theirs if d["id"] == "in-f"][-1]
+        assert (final["queue"], final["agent"], final["client"]) == ("support", "zoe", "Acme Front")
+    for client in (sam, olga, admin, zoe):
         await client.close()
 
 

@@ -1,4 +1,4 @@
-"""What the floor tells wallboards: call.changed through a call's life, status times, heals."""
+"""What the floor tells wallboards: call.changed through a call's life, heals."""
 
 from __future__ import annotations
 
@@ -76,25 +76,31 @@ def test_a_call_changed_carries_the_monitor_fields_and_its_audience() -> None:
     assert (first.campaign_id, first.groups, first.staff) == (1, frozenset({"team"}), True)
 
 
-def test_time_per_status_today() -> None:
-    floor = Floor(DialMode.POWER)
-    floor.core.new_day(T0 - 100)
-    floor.login("anna")  # ready from T0
-    floor.wake(30)
-    floor.core.pause("anna", "coffee", floor.now)
+def test_supervisors_who_stop_seeing_a_call_are_told_it_is_gone_and_no_more() -> None:
+    floor = Floor(DialMode.POWER, groups=("north",))
+    seen = watched(floor)
+    floor.login("anna")  # of "team"
+    floor.leads(1)
+    floor.ringing("c1-1")
+    assert [(p.data["state"], p.campaign_id, p.groups) for p in seen] == [
+        ("dialing", 1, frozenset({"team"})),
+        ("ringing", 1, frozenset({"team"})),
+    ]
+    seen.clear()
+    floor.settings(groups=("south",))  # north's supervisors see the campaign no more
     floor.lines()
-    floor.wake(90)
-    times = floor.core.times_today(floor.core.agents["anna"], floor.now)
-    assert times == {
-        "on_call_s": 0.0,
-        "wrap_s": 0.0,
-        "paused_s": 60.0,
-        "logged_in_s": 90.0,
-        "occupancy": 0.0,
-    }
-    floor.core.new_day(T0 + 60)  # midnight: only what came after counts
-    times = floor.core.times_today(floor.core.agents["anna"], floor.now)
-    assert (times["paused_s"], times["logged_in_s"]) == (30.0, 30.0)
+    first, gone = seen
+    assert (first.data["state"], first.campaign_id, first.groups) == ("ringing", 1, {"team"})
+    assert gone.data == {"id": "c1-1", "ended": True, "gone": True}  # nothing else
+    assert (gone.groups, gone.staff, gone.admins) == (frozenset({"north"}), True, False)
+    seen.clear()
+    floor.now = T0 + 5
+    floor.answered("c1-1")
+    floor.now = T0 + 65
+    floor.ended("c1-1")
+    assert [p.data["state"] for p in seen] == ["connected", "ended"]
+    assert not [p for p in seen if p.groups is not None and "north" in p.groups]
+    assert seen[-1].groups == frozenset({"south", "team"})  # whoever saw it last
 
 
 def test_an_agent_on_a_call_that_vanished_is_healed_and_said_so() -> None:

@@ -106,6 +106,7 @@ class Publish:
     agent: str | None = None
     groups: frozenset[str] | None = None  # an inbound queue's: its groups and admins see it
     staff: bool = False
+    admins: bool = True  # False: a staff event admins do not get (a call gone from a view)
 
 
 @dataclass(frozen=True, slots=True)

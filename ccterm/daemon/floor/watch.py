@@ -3,9 +3,10 @@
 - `call.changed`: every call's state as monitors see it, found by comparing each
   call with what was last published when the effects are drained, so no call
   flow has to remember to tell (an ended call is published once with "ended").
-- Each agent's time per status today (wrap-up, pause, logged in), counted from
-  the status changes the floor makes; today starts at `new_day` (the runner's
-  local midnight). Since the daemon started, if it started today.
+  Who sees a call (`call_reach`) changes with it: a caller in a menu is seen by
+  the groups of every queue it may lead to, then by its queue's. Supervisors
+  who saw a call and no longer do get `{"id", "ended": true, "gone": true}`:
+  off their wallboard, with nothing of where it went.
 - Healing, once a tick: an agent on a call with no live call behind it (the
   stuck-agent bug class of mod_callcenter) goes to wrap-up or back to work, and
   the heal is shown as an alert for a few minutes.
@@ -15,17 +16,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from ccterm.daemon.floor.base import log
 from ccterm.daemon.floor.effects import Publish
 from ccterm.daemon.floor.inbound import InboundFloor
-from ccterm.daemon.floor.state import RINGING, Agent, Call, CallState, Outbound
+from ccterm.daemon.floor.state import RINGING, Call, CallState, Outbound
 from ccterm.model import AgentStatus, CampaignStatus
 from ccterm.monitor import alerts
 
 Reach = tuple[int | None, frozenset[str] | None]  # (campaign id, groups) of a staff event
 ADMINS_ONLY: Reach = (None, frozenset())
+
+
+class Shown(NamedTuple):
+    """A call as last published: what changed it, what was said, whose supervisors saw it."""
+
+    key: tuple[Any, ...]
+    view: dict[str, Any]
+    seen_by: frozenset[str] | None
 
 
 def call_view(call: Call) -> dict[str, Any]:
@@ -55,10 +64,7 @@ def call_view(call: Call) -> dict[str, Any]:
 class Watch(InboundFloor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.shown: dict[str, tuple[tuple[Any, ...], dict[str, Any], Reach]] = {}
-        self.seen_status: dict[str, tuple[AgentStatus, float]] = {}
-        self.spent: dict[str, dict[str, float]] = {}  # agent -> status -> seconds today
-        self.day_start = 0.0
+        self.shown: dict[str, Shown] = {}
         self.trunk_detail = ""
         self.heals: list[alerts.Heal] = []
         self.late_leads: tuple[alerts.LateCallbacks, ...] = ()  # the runner's, from the store
@@ -103,6 +109,17 @@ class Watch(InboundFloor):
                 targets += [*menu.keys.values(), menu.fallback]
         return groups
 
+    def seen_by(self, reach: Reach) -> frozenset[str] | None:
+        """The groups whose supervisors see what has this reach (None: every supervisor);
+        admins see everything. A campaign's are those it names; one the floor does not know
+        adds none."""
+        campaign_id, groups = reach
+        if campaign_id is None:
+            return groups
+        campaign = self.campaigns.get(campaign_id)
+        named = frozenset(campaign.settings.groups) if campaign is not None else frozenset()
+        return named | (groups or frozenset())
+
     def alert_reach(self, alert: alerts.Alert) -> Reach:
         if alert.agent is not None:
             agent = self.agents.get(alert.agent)
@@ -113,67 +130,41 @@ class Watch(InboundFloor):
             return alert.campaign_id, frozenset()
         return None, None  # the trunk: every supervisor
 
-    # -- at every drain: calls and status times ---------------------------------------------
+    # -- at every drain: calls -------------------------------------------------------------
 
     def watch(self) -> None:
         if not self.setup.watch:
             return
         for call in self.calls.values():
             key = (call.state, call.agent, call.queue, call.answered_at, call.connected_at)
-            seen = self.shown.get(call.id)
-            if seen is None or seen[0] != key:
-                view, reach = call_view(call), self.call_reach(call)
-                self.shown[call.id] = (key, view, reach)
-                self.staff("call.changed", view, reach)
+            reach = self.call_reach(call)
+            seen_by = self.seen_by(reach)
+            before = self.shown.get(call.id)
+            if before is not None and before.key == key and before.seen_by == seen_by:
+                continue
+            view = call_view(call)
+            self.shown[call.id] = Shown(key, view, seen_by)
+            self.staff("call.changed", view, reach)
+            if before is not None:
+                self.gone_from(call.id, before.seen_by, seen_by)
         for call_id in [c for c in self.shown if c not in self.calls]:
-            _, view, reach = self.shown.pop(call_id)
-            self.staff("call.changed", {**view, "state": "ended", "ended": True}, reach)
-        for agent in self.agents.values():
-            self.account(agent)
+            _, view, seen_by = self.shown.pop(call_id)
+            ended = {**view, "state": "ended", "ended": True}
+            self.staff("call.changed", ended, (None, seen_by))  # whoever saw it last
+
+    def gone_from(
+        self, call_id: str, before: frozenset[str] | None, now: frozenset[str] | None
+    ) -> None:
+        """The supervisors of groups that saw the call and see it no more: it is off their
+        wallboard, by its id alone (admins see every call). A call's reach always names its
+        groups: never everyone."""
+        lost = before - now if before is not None and now is not None else frozenset()
+        if lost:
+            data = {"id": call_id, "ended": True, "gone": True}
+            self.emit(Publish("call.changed", data, groups=lost, staff=True, admins=False))
 
     def staff(self, name: str, data: dict[str, Any], reach: Reach) -> None:
         self.emit(Publish(name, data, campaign_id=reach[0], groups=reach[1], staff=True))
-
-    def account(self, agent: Agent) -> None:
-        """The time of the status the agent just left, counted today."""
-        now_key = (agent.status, agent.since)
-        seen = self.seen_status.get(agent.name)
-        if seen == now_key:
-            return
-        if seen is not None:
-            self.add_spent(agent.name, seen[0], seen[1], agent.since)
-        self.seen_status[agent.name] = now_key
-
-    def add_spent(self, name: str, status: AgentStatus, start: float, end: float) -> None:
-        start = max(start, self.day_start)
-        if end > start:
-            mine = self.spent.setdefault(name, {})
-            mine[str(status)] = mine.get(str(status), 0.0) + end - start
-
-    def new_day(self, start: float) -> None:
-        """Today began at `start` (local midnight): yesterday's times are dropped."""
-        if start != self.day_start:
-            self.day_start = start
-            self.spent.clear()
-
-    def times_today(self, agent: Agent, now: float) -> dict[str, Any]:
-        """Seconds per status today, the current one up to `now`; occupancy = (talk + wrap-up)
-        over logged-in time."""
-        spent = dict(self.spent.get(agent.name, {}))
-        seen = self.seen_status.get(agent.name)
-        if seen is not None:
-            start = max(seen[1], self.day_start)
-            if now > start:
-                spent[str(seen[0])] = spent.get(str(seen[0]), 0.0) + now - start
-        logged = sum(s for status, s in spent.items() if status != AgentStatus.OFFLINE)
-        busy = spent.get(AgentStatus.ON_CALL, 0.0) + spent.get(AgentStatus.WRAPUP, 0.0)
-        return {
-            "on_call_s": round(spent.get(AgentStatus.ON_CALL, 0.0), 1),
-            "wrap_s": round(spent.get(AgentStatus.WRAPUP, 0.0), 1),
-            "paused_s": round(spent.get(AgentStatus.PAUSED, 0.0), 1),
-            "logged_in_s": round(logged, 1),
-            "occupancy": round(busy / logged, 4) if logged > 0 else None,
-        }
 
     # -- once a tick: heal, then alerts -------------------------------------------------------
 

@@ -3,7 +3,9 @@
 # The snapshot is taken once per monitor connect; call.changed, agent.changed,
 # queue.state, campaign.pacing and alert.raised/cleared keep it live after that.
 # The live part is read off the floor between two steps (daemon/wallboard.py), then
-# today's figures come from the store, one indexed query per kind (store/today.py).
+# today's figures come from the store, one indexed query per kind (store/today.py; the
+# agents' times from their logged states, as `ccterm report --agent` counts them), so a
+# daemon restarted mid-day shows the whole day.
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from ccterm.clock import local_day
 from ccterm.daemon.ops.base import Ops, op
 from ccterm.daemon.server import Session
 from ccterm.model import Role
-from ccterm.store import series, today
+from ccterm.store import agent_report, series, today
 
 REFUSAL = "ccterm monitor is for supervisors and admins"
 
@@ -29,8 +31,10 @@ async def monitor_snapshot(ops: Ops, session: Session, args: dict[str, Any]) -> 
     for campaign in board["campaigns"]:
         empty = {"dials": 0, "connects": 0, "abandons": 0}
         campaign["today"] = calls.campaigns.get(campaign["id"], empty)
+    names = [a["name"] for a in board["agents"]]
+    times = await agent_report.times(ops.store, names, start, now, now)
     for agent in board["agents"]:
-        agent["today"] = agent_today(agent["today"], calls.agents.get(agent["name"]))
+        agent["today"] = agent_today(times[agent["name"]], calls.agents.get(agent["name"]))
     levels = {q["queue"]: float(q["service_level"]) for q in board["queues"]}
     queues = await today.queues_today(ops.store, levels, start) if levels else {}
     for queue in board["queues"]:
@@ -38,20 +42,20 @@ async def monitor_snapshot(ops: Ops, session: Session, args: dict[str, Any]) -> 
     return board
 
 
-def agent_today(times: dict[str, Any], calls: dict[str, float] | None) -> dict[str, Any]:
-    """The floor's times today with the store's calls and talk: handle time is talk plus
+def agent_today(times: agent_report.Times, calls: dict[str, float] | None) -> dict[str, Any]:
+    """The logged times today with the stored calls and talk: handle time is talk plus
     wrap-up per answered call."""
     count = int(calls["calls"]) if calls else 0
     talk = round(calls["talk_s"], 1) if calls else 0.0
-    wrap = float(times["wrap_s"])
+    wrap = round(times.spent("wrapup"), 1)
     return {
         "calls": count,
         "talk_s": talk,
         "wrap_s": wrap,
         "aht_s": round((talk + wrap) / count, 1) if count else None,
-        "occupancy": times["occupancy"],
-        "logged_in_s": times["logged_in_s"],
-        "paused_s": times["paused_s"],
+        "occupancy": times.occupancy,
+        "logged_in_s": round(times.logged_in, 1),
+        "paused_s": round(times.spent("paused"), 1),
     }
 
 
