@@ -19,6 +19,9 @@ WRAPUP_GRACE = 5.0  # seconds past a wrap-up's end before it counts as stuck
 CAP_MARGIN = 0.005  # half a percentage point under the abandon cap
 CALLBACK_LATE = 900.0  # seconds a due callback may wait before it is overdue
 HEALED_SHOWN = 300.0  # seconds a "healed" notice stays among the alerts
+# seconds the trunk may be down before it is an alert: the daemon's start before the first
+# registration, or one re-registration, is not an outage
+TRUNK_GRACE = 5.0
 PHONE_UP = ("up", "simulated", "ringing")  # a ringing phone is on its way up, not down
 
 
@@ -82,6 +85,7 @@ class Facts:
     campaigns: tuple[CampaignFacts, ...] = ()
     callbacks: tuple[LateCallbacks, ...] = ()
     heals: tuple[Heal, ...] = ()
+    trunk_since: float | None = None  # when the trunk took its state (None: long ago)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +165,8 @@ def evaluate(facts: Facts) -> dict[str, Alert]:
     """Every alert the facts call for now, by id (`at` is now: the Tracker keeps the first)."""
     now = facts.now
     found: list[Alert] = []
-    if facts.trunk in ("down", "failed"):
+    since = facts.trunk_since if facts.trunk_since is not None else now - TRUNK_GRACE
+    if facts.trunk in ("down", "failed") and now - since >= TRUNK_GRACE:
         detail = f": {facts.trunk_detail}" if facts.trunk_detail else ""
         found.append(Alert("trunk", "trunk", f"trunk {facts.trunk}{detail}", now))
     for agent in facts.agents:

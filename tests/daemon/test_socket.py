@@ -25,6 +25,11 @@ from tests.desk_helpers import db, until
 
 async def test_hello_gives_identity_snapshot_and_then_events(daemon: RunningDaemon) -> None:
     await daemon.request("campaign.create", {"name": "first", "settings": {"groups": ["sales"]}})
+
+    async def trunk_up() -> bool:  # the floor's trunk.state is out before the watcher's hello
+        return bool((await daemon.request("monitor.snapshot"))["trunk"]["state"] == "up")
+
+    await until(trunk_up, within=5)
     async with DaemonClient(daemon.socket) as watcher:
         hello = await watcher.hello()
         assert (hello["user"], hello["role"], hello["seq"]) == ("root", "admin", 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ccterm.monitor.alerts import (
+    TRUNK_GRACE,
     AgentFacts,
     CampaignFacts,
     Facts,
@@ -42,6 +43,17 @@ def test_the_trunk_down_is_raised_once_and_cleared_when_it_is_up() -> None:
     ]
     assert board.look(2, trunk="down", trunk_detail="no answer from sip.example.net") == []
     assert board.look(3, trunk="registering") == ["- trunk"]  # on its way up: no alarm
+
+
+def test_a_trunk_down_for_less_than_the_grace_is_no_alert() -> None:
+    """At the daemon's start the trunk is down until it registers; a re-registration takes
+    a moment: neither is an outage. Down past the grace is."""
+    board = Board()
+    assert board.look(0, trunk="down", trunk_since=T0) == []
+    assert board.look(TRUNK_GRACE - 0.5, trunk="down", trunk_since=T0) == []
+    assert board.look(TRUNK_GRACE, trunk="failed", trunk_detail="403", trunk_since=T0) == [
+        "+ trunk: trunk failed: 403"
+    ]
 
 
 def test_an_abandon_rate_near_the_cap_in_either_window() -> None:

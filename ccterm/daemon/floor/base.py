@@ -62,6 +62,7 @@ class FloorBase:
         self.waiting: list[Call] = []  # the safe harbor, first answered first
         self.timers = Timers()
         self.trunk = TrunkState.DOWN
+        self.trunk_since = now  # when it took that state: the trunk alert waits a grace
         self.out: list[Effect] = []
         self.pacers: dict[int, Pacer] = {}
         self.windows: dict[int, AbandonWindows] = {}

@@ -52,6 +52,8 @@ class FloorCore(Watch):
     def trunk_event(self, event: TrunkEvent, now: float) -> None:
         """An event about a customer's call (the runner routes phone legs and probes itself)."""
         if isinstance(event, TrunkStateChanged):
+            if event.state is not self.trunk:
+                self.trunk_since = now
             self.trunk = event.state
             self.trunk_detail = event.detail
             self.emit(Publish("trunk.state", {"state": str(event.state), "detail": event.detail}))

@@ -236,6 +236,7 @@ class Watch(InboundFloor):
             tuple(campaigns),
             (*self.late_leads, *self.late_queue_callbacks(now)),
             tuple(self.heals),
+            self.trunk_since,
         )
 
     def service_level(self, queue: str) -> float:
