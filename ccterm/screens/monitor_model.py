@@ -91,6 +91,7 @@ class Floor:
             if known is not None:
                 known["today"] = campaign.get("today") or {}
                 known["abandon"] = campaign.get("abandon")
+                known["progress"] = campaign.get("progress") or {}
 
     # -- events -----------------------------------------------------------------------------
 
@@ -107,7 +108,8 @@ class Floor:
             self.queues[data["queue"]] = {**self.queues.get(data["queue"], {}), **data}
         elif name == "campaign.changed" and "id" in data:
             old = self.campaigns.get(int(data["id"]), {})
-            keep: dict[str, Any] = {k: old[k] for k in ("today", "abandon", "pacing") if k in old}
+            kept = ("today", "abandon", "pacing", "progress")
+            keep: dict[str, Any] = {k: old[k] for k in kept if k in old}
             if data.get("archived_at") is not None:
                 self.campaigns.pop(int(data["id"]), None)
             else:

@@ -69,6 +69,7 @@ CAMPAIGN_COLUMNS = (
     ("mode", "Mode"),
     ("ratio", "Ratio"),
     ("pacing", "Pacing"),
+    ("progress", "Progress"),
     ("today", "Dials/conn."),
     ("abandon", "Aband. 24h/30d (cap)"),
 )
@@ -199,6 +200,13 @@ def queue_cells(queue: dict[str, Any]) -> list[Any]:
     ]
 
 
+def progress_text(progress: dict[str, Any]) -> str:
+    """'37% done, 180 to call' of the campaign's contacts (as `campaign show` counts them)."""
+    if not progress.get("total"):
+        return "–"
+    return f"{progress['done_share'] * 100:.0f}% done, {progress['open']:,} to call"
+
+
 def campaign_cells(campaign: dict[str, Any], floor: Floor) -> list[Any]:
     settings = campaign.get("settings") or {}
     mode = str(settings.get("mode", ""))
@@ -228,6 +236,7 @@ def campaign_cells(campaign: dict[str, Any], floor: Floor) -> list[Any]:
         mode,
         ratio,
         " ".join(inputs),
+        progress_text(campaign.get("progress") or {}),
         f"{today['dials']}/{today.get('connects', 0)}" if "dials" in today else "–",
         Text(
             f"{percent(day)}/{percent(month)} ({percent(cap)})",

@@ -12,6 +12,7 @@ import pytest
 from rich.text import Text
 
 from ccterm.client import DaemonClient
+from ccterm.daemon.ops.monitor import PROGRESS_FRESH
 from ccterm.screens.dialogs import Confirm
 from ccterm.screens.monitor import MonitorApp
 from ccterm.screens.monitor_dialogs import AskText, MessageDialog
@@ -190,10 +191,23 @@ async def test_slash_filters_and_escape_clears(human: RunningDaemon) -> None:
 
 
 async def test_tab_moves_between_tables_and_campaign_keys_act(human: RunningDaemon) -> None:
-    await load(human, "c", NUMBERS)
+    leads = await load(human, "c", NUMBERS)
     app = monitor(human)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: rows(app, "campaigns"))
+        assert "0% done, 4 to call" in next(iter(rows(app, "campaigns").values()))
+        anna = await as_agent(human, "anna")
+        await anna.request("call.dial", {"lead_id": leads[0]})
+        await until(status_is(anna, "on_call"))
+        await anna.request("call.hangup")
+        await until(status_is(anna, "wrapup"))
+        await anna.request("disposition.set", {"lead_id": leads[0], "code": "done"})
+        await anna.close()
+        await human.advance(PROGRESS_FRESH)  # the daemon counts a campaign's list anew
+        app.board.refresh_today()  # what the wallboard's 15 s timer does
+        await wait_for(
+            pilot, lambda: "25% done, 3 to call" in next(iter(rows(app, "campaigns").values()))
+        )
         for table in ("calls", "queues", "campaigns"):
             await pilot.press("tab")
             assert app.board.current == table

@@ -228,6 +228,8 @@ class Ops:
         self.started = monotonic()
         self.book = NumberBook(config.dialer.region)
         self._import_ids = itertools.count(1)
+        # the wallboard's progress column, by campaign id: (read at, progress); see ops/monitor
+        self.progress_read: dict[int, tuple[float, dict[str, Any]]] = {}
 
     async def __call__(self, session: Session, name: str, args: dict[str, Any]) -> Any:
         spec = OPS.get(name)
