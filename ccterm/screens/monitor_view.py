@@ -133,6 +133,9 @@ def agent_cells(
     else:
         work = ""
     call = agent.get("call") or {}
+    taken_from = (call.get("inbound") or {}).get("queue")
+    if taken_from:  # a blended agent on an inbound call works for that queue now
+        work = f"in: {taken_from}"
     if call:
         number = phone_text(str(call.get("e164") or "")) or "withheld"
         direction = "in" if call.get("direction") == "inbound" else "out"

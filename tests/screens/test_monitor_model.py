@@ -132,3 +132,19 @@ def test_a_queue_with_nothing_answered_today_shows_no_service_level() -> None:
     summary = view.summary(floor, NOW, "sam", "supervisor").plain
     assert "sales 2 waiting ab 1" in summary
     assert plain(view.queue_cells(floor.queues["sales"])).endswith("– 1 1")
+
+
+def test_a_blended_agent_on_an_inbound_call_shows_the_queue_not_the_campaign() -> None:
+    caller = {
+        "id": "in-1",
+        "direction": "inbound",
+        "e164": "+48601230000",
+        "state": "connected",
+        "started_at": NOW - 30,
+        "answered_at": NOW - 20,
+        "inbound": {"queue": "sales", "client": "Acme Bank", "did": "+48221234500"},
+    }
+    row = plain(view.agent_cells({**ANNA, "call": caller}, {}, NOW, tagged=False))
+    assert "in: sales" in row and " c " not in row and " in " in row
+    row = plain(view.agent_cells(ANNA, {}, NOW, tagged=False))
+    assert " c " in row and "in: sales" not in row  # on the campaign's call: the campaign
