@@ -56,7 +56,8 @@ async def lead_counts(db: aiosqlite.Connection, campaign_id: int, now: float) ->
             last[code or "new"] += n
             attempts += made
             tried += leads_tried
-    return LeadCounts(bucket_counts(pairs), dict(last.most_common()), attempts, tried)
+    by_count = dict(sorted(last.items(), key=lambda item: (-item[1], item[0])))  # ties: by name
+    return LeadCounts(bucket_counts(pairs), by_count, attempts, tried)
 
 
 # A campaign's calls, from its own rows of attempts (attempts_campaign): answered and
