@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -131,8 +132,11 @@ class ContactCard(ModalScreen[None]):
         tags = self.desk.tags_of(self.lead_id) if self.desk is not None else ()
         if tags:
             status += f"   tags: {', '.join(tags)}"
-        self.query_one("#card-bar", Static).update(bar)
-        self.query_one("#card-status", Static).update(escape(status))
+        try:
+            self.query_one("#card-bar", Static).update(bar)
+            self.query_one("#card-status", Static).update(escape(status))
+        except NoMatches:  # closing: its parts are gone while it is still on top
+            return
 
     def status_line(self, state: str) -> str:
         lead = self.card["lead"]
