@@ -25,6 +25,7 @@ from ccterm.numbers import Number, NumberBook
 SAMPLE_CAMPAIGN = "sample"
 POWER_CAMPAIGN = "power demo"
 DEMO_DNC = ["+48665681518", "+48608648876"]  # two people on the sample list
+DEMO_TAGS = ["interested", "price", "send offer"]  # the funnel: t on a call, then the report
 
 
 def _command_name() -> str:
@@ -233,6 +234,7 @@ def set_up(base: Path, config_path: Path) -> None:
                     "groups": ["demo"],
                     "mode": "manual",
                     "wrapup_seconds": 60,
+                    "tags": DEMO_TAGS,
                     "script": "Dzień dobry, {name}! Dzwonię z ccterm w sprawie oferty dla {Firma}.",
                 },
             },
@@ -248,6 +250,7 @@ def set_up(base: Path, config_path: Path) -> None:
                     "groups": ["demo"],
                     "mode": "power",
                     "wrapup_seconds": 30,
+                    "tags": DEMO_TAGS,
                     "script": "Dzień dobry, {name}! Mówi ccterm: czy to dobry moment na rozmowę?",
                 },
             },
@@ -318,7 +321,9 @@ def run_demo(directory: Path | None, *, headless: bool, wait: bool) -> int:
             welcome = (
                 "[b]The ccterm demo[/b]: you are agent anna on the simulated trunk.\n"
                 "Red rows marked ! are callbacks due now; more fall due in the next minutes."
-                f" c switches to '{POWER_CAMPAIGN}', where the dialer calls for you.\n\n"
+                f" c switches to '{POWER_CAMPAIGN}', where the dialer calls for you.\n"
+                "On a call or in wrap-up, t tags it for the campaign's funnel"
+                f" ({', '.join(DEMO_TAGS)}); the report counts them.\n\n"
                 "A second agent, in another terminal:\n"
                 f"[b]{escape(second)}[/b]\n\n"
                 "The supervisor's wallboard, in a third:\n"

@@ -158,6 +158,39 @@ def _names(key: str, value: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
+def funnel_tags(asked: Any, settings: CampaignSettings, campaign: str) -> tuple[str, ...]:
+    """The funnel tags an agent set on a call, as the campaign spells them, once each.
+
+    A tag the campaign does not have is refused, naming the ones it has: stored, a typo
+    would count in no row of the funnel, and the agent would never know.
+    """
+    if asked is None:
+        return ()
+    if not isinstance(asked, list | tuple) or not all(isinstance(t, str) for t in asked):
+        raise UsageError(f"tags: expected a list of tag names, got {_shown(asked)}")
+    if len(asked) > MAX_NAMES:
+        raise UsageError(f"tags: more than {MAX_NAMES} names")
+    asked = [t.strip() for t in asked if t.strip()]
+    if not asked:
+        return ()
+    if not settings.tags:
+        raise UsageError(
+            f"campaign '{campaign}' has no funnel tags, so '{asked[0]}' cannot be set",
+            f"a supervisor adds them: ccterm campaign edit '{campaign}' --tag interested",
+        )
+    by_fold = {t.casefold(): t for t in settings.tags}
+    out: dict[str, None] = {}
+    for tag in asked:
+        known = by_fold.get(tag.casefold())
+        if known is None:
+            raise UsageError(
+                f"'{tag[:60]}' is not a funnel tag of campaign '{campaign}'"
+                f"{suggest(tag, settings.tags)}; its tags: {', '.join(settings.tags)}"
+            )
+        out[known] = None
+    return tuple(out)
+
+
 def _shown(value: Any) -> str:
     """A wrong value as an error message quotes it: briefly, whatever its size or depth."""
     scalar = isinstance(value, str | int | float | bool | None)

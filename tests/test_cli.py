@@ -299,6 +299,13 @@ def test_the_headless_demo_sets_everything_up(tmp_path: Path) -> None:
     assert "Imported 120 of 120 rows into campaign 'power demo'" in done.stdout
     assert "--user piotr" in done.stdout
     assert not (tmp_path / "demo" / "ccterm.sock").exists(), "the daemon stopped with it"
+    with sqlite3.connect(tmp_path / "demo" / "ccterm.db") as con:
+        tags = con.execute(
+            "SELECT name, settings ->> '$.tags' FROM campaigns ORDER BY id"
+        ).fetchall()
+    assert tags == [
+        (name, '["interested","price","send offer"]') for name in ("sample", "power demo")
+    ]
     again = ccterm("demo", "--headless", "--no-wait", "--dir", str(tmp_path / "demo"))
     assert again.returncode == 1 and again.stderr == (
         f"ccterm: {tmp_path / 'demo'} holds an earlier demo\n"

@@ -1,4 +1,4 @@
-"""How a campaign reads on the terminal: its settings, its progress, its pacing.
+"""How a campaign reads on the terminal: its settings, its progress, its pacing, its report.
 
 `campaign show` and `report` print progress from the same counts (the buckets of
 `model.lead_bucket`, with the same labels), so the two always agree.
@@ -179,6 +179,50 @@ def _pct(share: float) -> str:
     return f"{share * 100:5.1f} %"
 
 
+def _of(part: int, whole: int, what: str) -> str:
+    return f"{_pct(part / whole if whole else 0.0)} of {what}"
+
+
+def _calls(n: int, what: str = "call") -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
+
+
+def funnel_lines(data: dict[str, Any]) -> list[str]:
+    """The funnel in contacts, each step a share of the one before, the calls beside; then
+    each funnel tag, and the contacts by status (their last disposition)."""
+    f, attempts = data["funnel"], data["attempts"]["total"]
+    contacts, tried, answered = f["contacts"], f["tried"], f["answered"]
+    target = f"{_calls(f['target_calls'])} of {f['target_seconds']} s or more"
+    lines = [
+        "Funnel (contacts; calls beside)",
+        row("contacts", contacts),
+        row("tried", tried, f"{_of(tried, contacts, 'contacts')}; {_calls(attempts, 'attempt')}"),
+        row(
+            "answered", answered, f"{_of(answered, tried, 'tried')}; {_calls(f['answered_calls'])}"
+        ),
+        row("target call", f["target"], f"{_of(f['target'], answered, 'answered')}; {target}"),
+    ]
+    if not f["tags"]:
+        hint = f"ccterm campaign edit '{data['campaign']}' --tag NAME"
+        lines.append(f"  {'tagged':<18}{'-':>9}  no funnel tags: a supervisor adds them ({hint})")
+    else:
+        share = _of(f["tagged"], answered, "answered")
+        lines.append(row("tagged", f["tagged"], f"{share}; {_calls(f['tagged_calls'])}"))
+    for tag, n in f["tags"].items():
+        note = f"{_of(n['contacts'], answered, 'answered')}; {_calls(n['calls'])}"
+        former = "; no longer a tag" if n.get("former") else ""
+        lines.append(sub_row(tag, n["contacts"], note + former))
+    lines.append("  by status (each contact's last disposition)")
+    for code, count in data["dispositions"].items():
+        lines.append(sub_row(code.replace("_", " "), count))
+    return lines
+
+
+def sub_row(label: str, count: int, note: str = "") -> str:
+    """A line under a line of `row`, indented, its count in the same column."""
+    return f"    {label:<16}{count:>9,}" + (f"  {note}" if note else "")
+
+
 def print_campaign_csv(data: dict[str, Any]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["section", "metric", "value"])
@@ -188,28 +232,29 @@ def print_campaign_csv(data: dict[str, Any]) -> None:
     for section in ("progress", "dispositions", "not_disposed_by", "attempts", "quality"):
         for key, value in data[section].items():
             writer.writerow([section, key, value])
+    for key, value in data["funnel"].items():
+        if key != "tags":
+            writer.writerow(["funnel", key, value])
+    for tag, counts in data["funnel"]["tags"].items():  # "tag:" first: never a formula
+        for key, value in counts.items():
+            writer.writerow(["funnel", f"tag:{tag}:{key}", value])
 
 
 def print_campaign_text(data: dict[str, Any]) -> None:
-    p, q, a = data["progress"], data["quality"], data["attempts"]
+    p, q = data["progress"], data["quality"]
     echo(f"Campaign '{data['campaign']}' — {data['status']}, {data['mode']}")
     echo("")
     echo("Progress")
     for line in progress_lines(p):
         echo(line)
     echo("")
-    echo("Last disposition")
-    for code, count in data["dispositions"].items():
-        echo(row(code.replace("_", " "), count))
+    for line in funnel_lines(data):
+        echo(line)
     if data.get("not_disposed_by"):
         echo("")
         echo("Not disposed (answered, wrap-up ran out): by agent")
         for agent, count in data["not_disposed_by"].items():
             echo(row(agent, count))
-    echo("")
-    echo("Attempts")
-    echo(row("attempts", a["total"], f"on {p['tried']:,} contacts"))
-    echo(row("answered", a["answered"]))
     echo("")
     echo("List quality")
     echo(row("rows read", q["rows"], f"in {q['imports']} import(s)"))

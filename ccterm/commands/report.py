@@ -1,4 +1,4 @@
-"""`ccterm report CAMPAIGN`: progress, statuses, attempts and list quality; `--queue NAME`:
+"""`ccterm report CAMPAIGN`: progress, the funnel by tag and status, list quality; `--queue NAME`:
 an inbound queue's calls, service level and waits (commands/queue_view.py)."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def report_command(
     config: ConfigOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Report on a campaign (progress, dispositions, attempts, list quality) or an inbound
+    """Report on a campaign (progress, the funnel by tag and status, list quality) or an inbound
     queue (offered, answered, abandoned, service level, waits, per hour)."""
     if csv_out and json_out:
         raise UsageError("choose one of --json and --csv")

@@ -66,4 +66,5 @@ async def dispose(store: Store, write: Dispose, campaign: Campaign) -> dict[str,
         actor=write.actor,
         attempt_id=write.attempt_id,
         note=write.note,
+        tags=write.tags,
     )

@@ -18,6 +18,7 @@ from ccterm.daemon.server import Identity, Session
 from ccterm.dialer.dispositions import DispositionError, effect
 from ccterm.errors import Conflict, NotFound, UsageError
 from ccterm.model import Campaign, Disposition, Role
+from ccterm.settings import funnel_tags
 from ccterm.sip.probe import probe_call
 from ccterm.sip.trunk import TrunkEvent, TrunkState
 from ccterm.store import campaigns, contacts, dialing, inbound
@@ -151,8 +152,10 @@ class Requests:
         *,
         callback_at: float | None,
         note: str,
+        tags: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """An agent's one keystroke: committed before this returns."""
+        """An agent's one keystroke: committed before this returns, with the funnel tags
+        checked against the campaign's tags of now (a supervisor may have just changed them)."""
         async with self.runner.locked():
             campaign_id, call = self.runner.core.disposing(who.user, lead_id)
             campaign = await self.runner.fresh(self.runner.core.campaigns[campaign_id])
@@ -170,7 +173,14 @@ class Requests:
             agent = who.user if code is Disposition.CALLBACK else None
             check(code, attempts, campaign, now, callback_at, agent)
             write = self.runner.core.disposition(
-                who.user, lead_id, code, now, attempts=attempts, callback_at=callback_at, note=note
+                who.user,
+                lead_id,
+                code,
+                now,
+                attempts=attempts,
+                callback_at=callback_at,
+                note=note,
+                tags=funnel_tags(tags, campaign.settings, campaign.name),
             )
             # committed before the floor moves: a failed write leaves the agent in wrap-up
             lead = await self.runner.commit(write)

@@ -104,7 +104,9 @@ class AgentScreen(DeskKeys, Screen[None]):
     def show_bar(self) -> None:
         now = self.clock.now()
         queues = queue_text(self.queue_states, (self.agent or {}).get("queues") or [])
-        bar = agent_line(self.agent, self.user, now, connected=self.online, queues=queues)
+        bar = agent_line(
+            self.agent, self.user, now, connected=self.online, queues=queues, tags=self.tags_of()
+        )
         self.query_one("#bar", Static).update(bar)
         empty = self.query_one("#empty", Static)
         if self.arriving is not None:
@@ -171,7 +173,7 @@ class AgentScreen(DeskKeys, Screen[None]):
         """A card (re)drawn: give it the live line at once, not at the next tick."""
         now = self.clock.now()
         card.live(
-            agent_line(self.agent, self.user, now, connected=self.online),
+            agent_line(self.agent, self.user, now, connected=self.online, tags=self.tags_of()),
             card.status_line(self.card_state(card.lead_id, now)),
         )
 

@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -27,7 +28,7 @@ from ccterm.screens import leadview
 class ContactCard(ModalScreen[None]):
     """Fields, script, history and notes of one contact.
 
-    The desk's keys work here too (dial, hang up, the dispositions, pause), for
+    The desk's keys work here too (dial, hang up, the dispositions, tags, pause), for
     this contact; `n` starts a note, Enter saves it and hands the keys back, Esc
     leaves the note box.
     """
@@ -39,6 +40,7 @@ class ContactCard(ModalScreen[None]):
         Binding("h", "desk('hangup')", "Hang up", show=False),
         Binding("p", "desk('toggle_pause')", "Pause", show=False),
         Binding("x", "desk('do_not_call')", "Do not call", show=False),
+        Binding("t", "desk('tags')", "Tags", show=False),
         Binding("q", "desk('quit')", "Quit", show=False),
         *[Binding(str(n), f"dispose({n})", "", show=False) for n in range(1, 8)],
     ]
@@ -72,7 +74,8 @@ class ContactCard(ModalScreen[None]):
             yield Static(id="card-bar")
             yield Static(id="card-title")
             yield Static(
-                "[dim]1-7 disposition  d dial  h hang up  n note  x do not call  Esc close[/dim]"
+                "[dim]1-7 disposition  t tags  d dial  h hang up  n note  x do not call"
+                "  Esc close[/dim]"
             )
             with VerticalScroll(id="card-body"):
                 yield Static(id="card-status")
@@ -122,11 +125,18 @@ class ContactCard(ModalScreen[None]):
             self.desk.feed_card(self)
 
     def live(self, bar: Text, status: str) -> None:
-        """The desk's status line and this contact's state, as of now (twice a second)."""
+        """The desk's status line and this contact's state, as of now (twice a second), with
+        the funnel tags picked for its call (here they wrap; the status line may cut them)."""
         if not self.is_mounted:  # pushed a moment ago: on_mount draws it in full
             return
-        self.query_one("#card-bar", Static).update(bar)
-        self.query_one("#card-status", Static).update(escape(status))
+        tags = self.desk.tags_of(self.lead_id) if self.desk is not None else ()
+        if tags:
+            status += f"   tags: {', '.join(tags)}"
+        try:
+            self.query_one("#card-bar", Static).update(bar)
+            self.query_one("#card-status", Static).update(escape(status))
+        except NoMatches:  # closing: its parts are gone while it is still on top
+            return
 
     def status_line(self, state: str) -> str:
         lead = self.card["lead"]
@@ -154,7 +164,8 @@ class ContactCard(ModalScreen[None]):
             )
         for d in self.card.get("dispositions", []):
             what = leadview.label(d["code"])
-            lines.append(f"{format_local(d['at'])}  {what} by {d['agent']}")
+            tagged = f" [{', '.join(d['tags'])}]" if d.get("tags") else ""
+            lines.append(f"{format_local(d['at'])}  {what}{tagged} by {d['agent']}")
         return escape("\n".join(lines)) if lines else "no calls yet"
 
     def _notes(self) -> str:

@@ -1,8 +1,10 @@
-"""The desk's keys: dial, hang up, pause, the dispositions, do-not-call, campaign, quit.
+"""The desk's keys: dial, hang up, pause, the dispositions, funnel tags, do-not-call,
+campaign, quit.
 
 A base of the agent's screen (agent.py), kept apart so each file has one job:
 this one turns keys into requests and asks first where a key would overwrite
-something the agent did not mean to.
+something the agent did not mean to. Funnel tags are held here, for one call, until
+its disposition carries them to the daemon (the only place they are stored).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from textual.screen import Screen
 from ccterm.errors import CctermError
 from ccterm.screens import leadview
 from ccterm.screens.card import ContactCard
-from ccterm.screens.dialogs import CallbackDialog, Confirm, DoNotCall, PickCampaign
+from ccterm.screens.dialogs import CallbackDialog, Confirm, DoNotCall, PickCampaign, TagPicker
 from ccterm.screens.pop import ScreenPop
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ class DeskKeys(Screen[None]):
         Binding("escape", "clear_find", "Clear", show=False),
         Binding("c", "campaign", "Campaign"),
         Binding("x", "do_not_call", "Do not call"),
+        Binding("t", "tags", "Tags"),
         Binding("r", "ring_phone", "Call my phone", show=False),
         Binding("question_mark", "help", "Keys"),
         Binding("q", "quit", "Quit"),
@@ -76,6 +79,9 @@ class DeskKeys(Screen[None]):
             for key, (code, label) in DISPOSITION_KEYS.items()
         ],
     ]
+
+    # (call id, lead id, tags): what `t` picked for that call, until its disposition is saved
+    tagged: tuple[str, int, tuple[str, ...]] | None = None
 
     if TYPE_CHECKING:  # supplied by AgentScreen
         clock: Clock
@@ -219,6 +225,9 @@ class DeskKeys(Screen[None]):
             if question and not await self.app.push_screen_wait(Confirm(question)):
                 return
         args: dict[str, Any] = {"lead_id": lead_id, "code": code}
+        tags = self.tags_of(lead_id)
+        if tags:
+            args["tags"] = list(tags)
         if code == "callback":
             at = await self.app.push_screen_wait(CallbackDialog(self.clock, who))
             if at is None:
@@ -228,10 +237,71 @@ class DeskKeys(Screen[None]):
         if result is None:
             return
         self.leads.change(result["lead"])
-        self.notify(f"{label_of(code)}: {who} — saved")
+        if tags and self.tagged is not None and self.tagged[1] == lead_id:
+            self.tagged = None  # saved with this call: the next starts with none
+            self.show_bar()
+        self.notify(
+            f"{label_of(code)}: {who} — saved" + (f", tags {', '.join(tags)}" if tags else "")
+        )
         screen = self.app.screen
         if isinstance(screen, ContactCard) and screen.lead_id == lead_id:
             screen.dismiss(None)  # this contact is handled; the next call pops its own card
+
+    def campaign_tags(self) -> list[str]:
+        """The funnel tags of the campaign the agent works, as the daemon last said."""
+        working = ((self.agent or {}).get("campaign") or {}).get("id")
+        for campaign in self.campaigns:
+            if campaign["id"] == working:
+                return list(campaign["settings"].get("tags") or [])
+        return []
+
+    def tags_of(self, lead_id: int | None = None) -> tuple[str, ...]:
+        """The tags picked for the call in hand, or for `lead_id`'s last call: still theirs
+        after the call (wrap-up ran out, 1-7 on the contact later), not a newer call's."""
+        if self.tagged is None:
+            return ()
+        call_id, tagged_lead, tags = self.tagged
+        call = (self.agent or {}).get("call") or {}
+        if lead_id is None:
+            return tags if call.get("id") == call_id else ()
+        newer = call.get("lead_id") == lead_id and call.get("id") != call_id
+        return tags if lead_id == tagged_lead and not newer else ()
+
+    @work(group="tags")
+    async def action_tags(self) -> None:
+        """Tick the campaign's funnel tags for the call in hand; its disposition sends them."""
+        agent = self.agent or {}
+        call = agent.get("call")
+        if self.inbound_in_hand() is not None:
+            self.notify(
+                "An inbound call has no funnel tags: they are a campaign's", severity="warning"
+            )
+            return
+        if (
+            not call
+            or call.get("lead_id") is None
+            or agent.get("status") not in ("on_call", "wrapup")
+        ):
+            self.notify(
+                "Tags are for the call in hand: t works on a call or in wrap-up", severity="warning"
+            )
+            return
+        tags = self.campaign_tags()
+        if not tags:
+            name = (agent.get("campaign") or {}).get("name", "")
+            self.notify(
+                f"Campaign '{name}' has no funnel tags; your supervisor can add them",
+                severity="warning",
+            )
+            return
+        who = call["name"] or leadview.phone_text(call["e164"])
+        picked = await self.app.push_screen_wait(TagPicker(tags, self.tags_of(), who))
+        if picked is None:
+            return
+        self.tagged = (call["id"], int(call["lead_id"]), tuple(picked))
+        self.show_bar()
+        shown = ", ".join(picked) if picked else "none"
+        self.notify(f"Tags for {who}: {shown} (saved with the disposition)")
 
     def action_campaign(self) -> None:
         self.pick_campaign()

@@ -1,4 +1,4 @@
-"""Pop-ups over the agent's screen: the callback time, messages, help, choices, questions.
+"""Pop-ups over the agent's screen: the callback time, messages, help, choices, tags, questions.
 
 Every dialog leaves the desk behind it as it is (no dimming: on a 16-colour
 terminal a dimmed status line turns grey on grey) and wraps its text to the
@@ -16,8 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
+from textual.widgets.selection_list import Selection
 
 from ccterm.clock import Clock, format_local, local
 
@@ -179,6 +180,9 @@ HELP = """[b]Moving[/b]   ↑/↓ or j/k, PgUp/PgDn, g/G first/last; / finds a n
   3 no answer  4 voicemail  5 busy (tried again later)
   6 wrong number  7 fax (never dialled again, in any campaign)
   On a contact never called, or finished, the key asks first.
+  t tags the call in hand (on the line or in wrap-up) with the campaign's
+  funnel tags: space, Enter or 1-9 ticks one, Esc keeps the ticks; they
+  show on the status line and go with the call's disposition.
 [b]Inbound[/b]  a caller put through to you pops up: client, number, the contact
          found by the number (fields, every call both ways, notes) and the
          script; an unknown caller gets a new contact: e fills it in, Ctrl+S
@@ -287,6 +291,50 @@ class PickCampaign(Dialog):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class TagPicker(Dialog):
+    """The campaign's funnel tags for the call in hand, ticked on and off; closing keeps the
+    ticks (nothing is sent until the disposition, so there is nothing to cancel)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,t", "done", "Done")]
+
+    DEFAULT_CSS = """
+    TagPicker SelectionList { height: auto; max-height: 12; }
+    """
+
+    def __init__(self, tags: list[str], chosen: tuple[str, ...], who: str) -> None:
+        super().__init__()
+        self.tags = tags
+        self.chosen = chosen
+        self.who = who
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Funnel tags for the call with {escape(self.who)}", classes="title")
+            yield SelectionList[str](
+                *[
+                    Selection(f"{n + 1 if n < 9 else ' '}  {escape(tag)}", tag, tag in self.chosen)
+                    for n, tag in enumerate(self.tags)
+                ]
+            )
+            yield Static(
+                "Space, Enter or 1-9 ticks a tag; Esc or t keeps the ticks", classes="hint"
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def on_key(self, event: Any) -> None:
+        if event.character and event.character in "123456789":
+            event.stop()
+            index = int(event.character) - 1
+            if index < len(self.tags):
+                self.query_one(SelectionList).toggle(self.tags[index])
+
+    def action_done(self) -> None:
+        ticked = set(self.query_one(SelectionList).selected)
+        self.dismiss(tuple(tag for tag in self.tags if tag in ticked))
 
 
 class Confirm(Dialog):

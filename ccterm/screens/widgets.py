@@ -303,9 +303,11 @@ def agent_line(
     *,
     connected: bool = True,
     queues: str = "",
+    tags: tuple[str, ...] = (),
 ) -> Text:
-    """The status bar: state, campaign, phone leg, and the call in hand; two lines, the state
-    and the timers first, so where the screen cuts them (no wrap) the end is what goes."""
+    """The status bar: state, campaign, phone leg, and the call in hand with the funnel tags
+    picked for it; two lines, the state and the timers first, so where the screen cuts them
+    (no wrap) the end is what goes (the card repeats the tags, wrapped)."""
     if agent is None:
         agent = {"status": "offline", "campaign": None, "phone": "-", "call": None}
     status = agent["status"]
@@ -353,6 +355,8 @@ def agent_line(
         extra = agent.get("lines", 0) - (0 if call["state"] == "connected" else 1)
         if extra > 0:
             second.append(f"  +{extra} more line(s) ringing")
+        if tags:
+            second.append(f"  tags: {', '.join(tags)}", style="bold green")
     elif agent.get("lines", 0):
         second.append(f" Dialling {agent['lines']} line(s)...", style="cyan")
     return Text("\n").join([first, second]) if second.plain else first
@@ -360,7 +364,7 @@ def agent_line(
 
 KEYS_TEXT = (
     "[b]1[/b] Done [b]2[/b] New contact [b]3[/b] No answer [b]4[/b] Voicemail [b]5[/b] Busy "
-    "[b]6[/b] Wrong no. [b]7[/b] Fax\n"
+    "[b]6[/b] Wrong no. [b]7[/b] Fax [b]t[/b] Tags\n"
     "[b]d[/b] Dial [b]h[/b] Hang up [b]p[/b] Pause [b]Enter[/b] Card [b]/[/b] Find "
     "[b]x[/b] DNC [b]c[/b] Campaign [b]?[/b] Keys [b]q[/b] Quit"
 )

@@ -213,8 +213,10 @@ async def dispose(
     actor: str,
     attempt_id: int | None = None,
     note: str = "",
+    tags: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Apply a disposition in one transaction; returns the lead as the agent's list shows it."""
+    """Apply a disposition in one transaction; returns the lead as the agent's list shows it.
+    `tags` (the funnel's, checked by the caller) go in the same commit as the code."""
     now = store.clock.now()
     major, minor = rank_sql(campaign.settings.lead_order)
     async with store.transaction() as db:
@@ -236,9 +238,17 @@ async def dispose(
             ),
         )
         await db.execute(
-            "INSERT INTO dispositions (attempt_id, lead_id, code, agent, note, at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (attempt_id, lead_id, code, actor, note, now),
+            "INSERT INTO dispositions (attempt_id, lead_id, code, agent, note, tags, at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                attempt_id,
+                lead_id,
+                code,
+                actor,
+                note,
+                json.dumps(list(tags), ensure_ascii=False),
+                now,
+            ),
         )
         await db.execute(
             "UPDATE callbacks SET done_at = ? WHERE lead_id = ? AND done_at IS NULL", (now, lead_id)
@@ -263,7 +273,10 @@ async def dispose(
                 "INSERT INTO notes (contact_id, lead_id, author, text, at) VALUES (?, ?, ?, ?, ?)",
                 (contact_id, lead_id, actor, note, now),
             )
-        await log_event(db, now, actor, "disposition", json.dumps({"lead": lead_id, "code": code}))
+        logged: dict[str, Any] = {"lead": lead_id, "code": code}
+        if tags:
+            logged["tags"] = list(tags)
+        await log_event(db, now, actor, "disposition", json.dumps(logged, ensure_ascii=False))
         async with db.execute(f"{LIST_SELECT} WHERE l.id = ?", (lead_id,)) as cursor:
             listed = await cursor.fetchone()
     assert listed is not None
@@ -365,11 +378,13 @@ async def card(store: Store, lead_id: int) -> dict[str, Any] | None:
         ) as cursor:
             attempts = [dict(r) for r in await cursor.fetchall()]
         async with db.execute(
-            "SELECT at, code, agent, note FROM dispositions WHERE lead_id = ?"
+            "SELECT at, code, agent, note, tags FROM dispositions WHERE lead_id = ?"
             " ORDER BY at DESC LIMIT 50",
             (lead_id,),
         ) as cursor:
-            dispositions = [dict(r) for r in await cursor.fetchall()]
+            dispositions = [
+                dict(r) | {"tags": json.loads(r["tags"])} for r in await cursor.fetchall()
+            ]
         async with db.execute(
             "SELECT at, author, text FROM notes WHERE contact_id = ? ORDER BY at DESC LIMIT 50",
             (row["contact_id"],),

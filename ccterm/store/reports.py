@@ -1,8 +1,10 @@
-"""Campaign reports: progress, statuses, attempts and the quality of the list.
+"""Campaign reports: progress, the funnel, statuses, attempts and the quality of the list.
 
 Progress counts each lead once, in the bucket `model.lead_bucket` gives it: the
 same definition `campaign show` and the agent's desk use, so the parts always add
-up to the number of contacts.
+up to the number of contacts. The funnel counts contacts at each step (tried,
+answered, a target call, each funnel tag) with the calls beside them; a target call
+is a talk with an agent of at least `target_seconds`, as the agent report counts it.
 """
 
 from __future__ import annotations
@@ -54,7 +56,73 @@ async def lead_counts(db: aiosqlite.Connection, campaign_id: int, now: float) ->
             last[code or "new"] += n
             attempts += made
             tried += leads_tried
-    return LeadCounts(bucket_counts(pairs), dict(last.most_common()), attempts, tried)
+    by_count = dict(sorted(last.items(), key=lambda item: (-item[1], item[0])))  # ties: by name
+    return LeadCounts(bucket_counts(pairs), by_count, attempts, tried)
+
+
+# A campaign's calls, from its own rows of attempts (attempts_campaign): answered and
+# target calls, and the contacts (one lead each in a campaign) that had any.
+_CALLS = (
+    "SELECT count(*), coalesce(sum(answered_at IS NOT NULL), 0),"
+    " count(DISTINCT CASE WHEN answered_at IS NOT NULL THEN lead_id END),"
+    " coalesce(sum(connected_at IS NOT NULL"
+    "  AND coalesce(ended_at, :now) - connected_at >= :target), 0),"
+    " count(DISTINCT CASE WHEN connected_at IS NOT NULL"
+    "  AND coalesce(ended_at, :now) - connected_at >= :target THEN lead_id END)"
+    " FROM attempts WHERE campaign_id = :campaign"
+)
+# Tagged dispositions, reached through the campaign's leads (leads_campaign, then
+# dispositions_lead): never a pass over every campaign's history. A call disposed twice
+# (wrap-up ran out, then the agent) counts once; a disposition from the list is its own.
+_CALL_KEY = "coalesce(d.attempt_id, -d.id)"
+_TAGGED = (
+    f"SELECT count(DISTINCT d.lead_id), count(DISTINCT {_CALL_KEY})"
+    " FROM leads l JOIN dispositions d ON d.lead_id = l.id"
+    " WHERE l.campaign_id = :campaign AND d.tags != '[]'"
+)
+_BY_TAG = (
+    f"SELECT t.value, count(DISTINCT d.lead_id), count(DISTINCT {_CALL_KEY})"
+    " FROM leads l JOIN dispositions d ON d.lead_id = l.id, json_each(d.tags) t"
+    " WHERE l.campaign_id = :campaign AND d.tags != '[]' GROUP BY t.value"
+)
+
+
+async def funnel(
+    db: aiosqlite.Connection, campaign: Campaign, leads: LeadCounts, now: float
+) -> tuple[dict[str, Any], int]:
+    """The funnel, and the campaign's calls (for its attempts). Contacts at each step,
+    calls beside them; every tag of the campaign in its order, then any tag found on calls
+    that the campaign no longer has (marked `former`: its calls still happened)."""
+    params = {"campaign": campaign.id, "now": now, "target": campaign.settings.target_seconds}
+    async with db.execute(_CALLS, params) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    calls, answered_calls, answered, target_calls, target = row
+    async with db.execute(_TAGGED, params) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    tagged, tagged_calls = row
+    async with db.execute(_BY_TAG, params) as cursor:
+        found = {tag: (contacts, n) for tag, contacts, n in await cursor.fetchall()}
+    tags: dict[str, dict[str, Any]] = {}
+    for tag in campaign.settings.tags:
+        contacts, n = found.pop(tag, (0, 0))
+        tags[tag] = {"contacts": contacts, "calls": n}
+    for tag, (contacts, n) in sorted(found.items()):
+        tags[tag] = {"contacts": contacts, "calls": n, "former": True}
+    counts = {
+        "contacts": sum(leads.buckets.values()),
+        "tried": leads.tried,
+        "answered": answered,
+        "answered_calls": answered_calls,
+        "target": target,
+        "target_calls": target_calls,
+        "target_seconds": campaign.settings.target_seconds,
+        "tagged": tagged,
+        "tagged_calls": tagged_calls,
+        "tags": tags,
+    }
+    return counts, calls
 
 
 def progress(leads: LeadCounts) -> dict[str, Any]:
@@ -79,9 +147,12 @@ async def campaign_progress(store: Store, campaign_ids: list[int]) -> dict[int, 
 
 
 async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
+    """Everything `ccterm report CAMPAIGN` shows; each query reads only this campaign's rows."""
     cid = campaign.id
+    now = store.clock.now()
     async with store.connection() as db:
-        leads = await lead_counts(db, cid, store.clock.now())
+        leads = await lead_counts(db, cid, now)
+        funnel_counts, calls = await funnel(db, campaign, leads, now)
         counts, statuses = leads.buckets, leads.last_dispositions
         total = sum(counts.values())
         exhausted, blocked = counts["exhausted"], counts["blocked"]
@@ -105,14 +176,6 @@ async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
             row = await cursor.fetchone()
         assert row is not None
         imports, rows, imported, duplicates, invalid = row
-        async with db.execute(
-            "SELECT count(*), coalesce(sum(answered_at IS NOT NULL), 0) FROM attempts"
-            " WHERE campaign_id = ?",
-            (cid,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
-        calls, answered = row
         # answered calls whose agent let wrap-up run out, still waiting for a result: by agent
         async with db.execute(
             "SELECT d.agent, count(*) FROM leads l JOIN dispositions d ON d.id ="
@@ -127,9 +190,14 @@ async def campaign_report(store: Store, campaign: Campaign) -> dict[str, Any]:
         "status": str(campaign.status),
         "mode": str(campaign.settings.mode),
         "progress": progress(leads),
+        "funnel": funnel_counts,
         "dispositions": statuses,
         "not_disposed_by": undisposed,
-        "attempts": {"total": leads.attempts, "calls": calls, "answered": answered},
+        "attempts": {
+            "total": leads.attempts,
+            "calls": calls,
+            "answered": funnel_counts["answered_calls"],
+        },
         "quality": {
             "imports": imports,
             "rows": rows,

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, SelectionList
 
 from ccterm.client import DaemonClient
 from ccterm.clock import VirtualClock
 from ccterm.screens.agent import AgentApp
 from ccterm.screens.card import ContactCard
-from ccterm.screens.dialogs import CallbackDialog, Confirm, MessagePopup
+from ccterm.screens.dialogs import CallbackDialog, Confirm, MessagePopup, TagPicker
 from ccterm.screens.widgets import LeadList
 from tests.conftest import STEP, VIRTUAL, RunningDaemon, start_daemon
 from tests.desk_helpers import db, load
@@ -390,3 +390,52 @@ async def test_a_popped_card_never_covers_a_question(human: RunningDaemon) -> No
         await wait_for(pilot, lambda: status(app) in ("dialing", "on_call"))
         await pilot.pause(0.5)
         assert app.screen is question
+
+
+async def test_t_tags_the_call_and_its_disposition_carries_them(human: RunningDaemon) -> None:
+    """Tags are picked on the card during the call, shown on the card and the status line,
+    and saved with the disposition; a campaign without tags says so."""
+    tags = ["interested", "price", "send offer"]
+    leads = await load(human, "c", NUMBERS[:2], tags=tags, wrapup_seconds=600)
+    app = make_app(human)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot, app, 2)
+        await pilot.press("t")
+        await wait_for(
+            pilot, lambda: any("t works on a call or in wrap-up" in n for n in notes(app))
+        )
+        assert not isinstance(app.screen, TagPicker)
+        await select(pilot, app, leads[0])
+        await pilot.press("d")
+        card = await shown(pilot, app, ContactCard)
+        await wait_for(pilot, lambda: status(app) == "on_call")
+        await pilot.press("t")
+        picker = await shown(pilot, app, TagPicker)
+        # 1 and 3 tick the first and the third; Enter ticks the highlighted; 3 again unticks
+        await pilot.press("1", "3", "down", "enter", "3")
+        assert list(picker.query_one(SelectionList).selected) == ["interested", "price"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is card)
+        await wait_for(pilot, lambda: "tags: interested, price" in card_text(card, "#card-status"))
+        assert "tags: interested, price" in str(app.desk.query_one("#bar").render())
+        await pilot.press("h")
+        await wait_for(pilot, lambda: status(app) == "wrapup")
+        await pilot.press("1")
+        await wait_for(pilot, lambda: db(human, "SELECT tags FROM dispositions"))
+        assert db(human, "SELECT lead_id, code, tags FROM dispositions") == [
+            (leads[0], "done", '["interested", "price"]')
+        ]
+        await wait_for(pilot, lambda: any("tags interested, price" in n for n in notes(app)))
+        assert app.desk.tagged is None and app.desk.tags_of(leads[0]) == ()
+
+        # the supervisor takes the tags away: the desk hears it, and t says so
+        await human.request("campaign.edit", {"name": "c", "settings": {"tags": []}})
+        await wait_for(pilot, lambda: app.desk.campaign_tags() == [])
+        await wait_for(pilot, lambda: status(app) == "ready")
+        await wait_for(pilot, lambda: app.screen is app.desk)
+        await select(pilot, app, leads[1])
+        await pilot.press("d")
+        await wait_for(pilot, lambda: status(app) == "on_call")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: any("has no funnel tags" in n for n in notes(app)))
+        assert not isinstance(app.screen, TagPicker)

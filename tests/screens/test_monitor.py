@@ -321,3 +321,39 @@ async def test_v_shows_the_selected_agents_report_and_e_saves_it_as_csv(
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.board)
     await anna.close()
+
+
+async def test_v_on_a_campaign_shows_its_funnel_and_e_saves_it(
+    human: RunningDaemon, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ccterm.screens.monitor_reports import ReportScreen
+
+    monkeypatch.chdir(tmp_path)
+    leads = await load(human, "c", NUMBERS, tags=["interested", "price"], wrapup_seconds=600)
+    anna = await as_agent(human, "anna")
+    await anna.request("call.dial", {"lead_id": leads[0]})
+    await until(status_is(anna, "on_call"))
+    await anna.request("call.hangup")
+    await until(status_is(anna, "wrapup"))
+    await anna.request(
+        "disposition.set", {"lead_id": leads[0], "code": "done", "tags": ["interested"]}
+    )
+    app = monitor(human)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: rows(app, "campaigns"))
+        await pilot.press("tab", "tab", "tab")
+        assert app.board.current == "campaigns"
+        await pilot.press("v")
+        report = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, ReportScreen) else None
+        )
+        await wait_for(pilot, lambda: report.data is not None)
+        body = str(report.query_one("#report-body").render())
+        assert "Funnel (contacts; calls beside)" in body
+        assert "    interested              1  100.0 % of answered; 1 call" in body
+        assert "    price                   0" in body
+        await pilot.press("e")
+        saved = tmp_path / "ccterm-report-campaign-c.csv"
+        await wait_for(pilot, saved.exists)
+        assert "funnel,tag:interested:contacts,1" in saved.read_text().splitlines()
+    await anna.close()

@@ -308,6 +308,7 @@ class AgentMoves(FloorBase):
         attempts: int,
         callback_at: float | None,
         note: str,
+        tags: tuple[str, ...] = (),
     ) -> Dispose:
         """The write an agent's disposition makes (checked; nothing changes yet)."""
         campaign, call = self.disposing(name, lead_id)
@@ -324,6 +325,7 @@ class AgentMoves(FloorBase):
             callback_at=callback_at,
             callback_agent=name if code is Disposition.CALLBACK else None,
             note=note,
+            tags=tags,
         )
 
     def disposed(self, write: Dispose, now: float) -> None:

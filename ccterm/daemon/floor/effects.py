@@ -189,7 +189,8 @@ class FinishAttempt(Commit):
 @dataclass(frozen=True, slots=True)
 class Dispose(Commit):
     """A disposition, its lead update computed at the commit under the campaign's settings
-    of now; `keep_callback` keeps a callback already booked (a wrap-up default)."""
+    of now; `keep_callback` keeps a callback already booked (a wrap-up default); `tags`:
+    the campaign's funnel tags the agent set on the call, stored with it."""
 
     campaign_id: int
     lead_id: int
@@ -202,6 +203,7 @@ class Dispose(Commit):
     callback_agent: str | None = None
     note: str = ""
     keep_callback: bool = False
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ class Core(Protocol):
         *,
         callback_at: float | None,
         note: str,
+        tags: tuple[str, ...] = (),
     ) -> dict[str, Any]: ...
     async def callback_again(self, callback_id: int) -> None: ...
     async def dispose_inbound(

@@ -6,12 +6,21 @@ from typing import Any
 
 from ccterm import __version__, wire
 from ccterm.daemon.ops.admin import trunk_status
-from ccterm.daemon.ops.base import Ops, an, arg_int, arg_str, arg_time, op, require_manage
+from ccterm.daemon.ops.base import (
+    Ops,
+    an,
+    arg_int,
+    arg_list,
+    arg_str,
+    arg_time,
+    op,
+    require_manage,
+)
 from ccterm.daemon.server import Identity, Session
 from ccterm.dialer.dispositions import DispositionError
 from ccterm.errors import Forbidden, NotFound, UsageError
 from ccterm.model import Role
-from ccterm.settings import AGENT_DISPOSITIONS, Disposition, parse_choice
+from ccterm.settings import AGENT_DISPOSITIONS, MAX_NAMES, Disposition, parse_choice
 from ccterm.store import campaigns, sessions
 from ccterm.typos import suggest
 
@@ -134,7 +143,13 @@ async def disposition_set(ops: Ops, session: Session, args: dict[str, Any]) -> d
         raise UsageError(f"'{code}' is set by the dialer, not by an agent")
     callback_at = arg_time(args, "callback_at")
     note = arg_str(args, "note", default="", limit=4000)
+    tags = tuple(arg_list(args, "tags", limit=MAX_NAMES)) if args.get("tags") is not None else ()
     if "call_id" in args:  # an inbound call in wrap-up: it has no lead of its own
+        if tags:  # refused, not dropped: the agent would believe them counted
+            raise UsageError(
+                "funnel tags belong to a campaign's calls; an inbound call has none",
+                "set the disposition without tags",
+            )
         call_id = arg_str(args, "call_id", limit=200)
         return await ops.center.dispose_inbound(
             session.identity, call_id, code, callback_at=callback_at, note=note
@@ -145,6 +160,7 @@ async def disposition_set(ops: Ops, session: Session, args: dict[str, Any]) -> d
         code,
         callback_at=callback_at,
         note=note,
+        tags=tags,
     )
     return {"lead": lead}
 
