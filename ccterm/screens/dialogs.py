@@ -318,12 +318,20 @@ class TagPicker(Dialog):
                     for n, tag in enumerate(self.tags)
                 ]
             )
+            yield Static(self.ticked_text(self.chosen), id="ticked")
             yield Static(
                 "Space, Enter or 1-9 ticks a tag; Esc or t keeps the ticks", classes="hint"
             )
 
+    def ticked_text(self, ticked: tuple[str, ...] | list[str]) -> str:
+        """The ticks in words too: the list marks them by colour only."""
+        return "ticked: " + (escape(", ".join(t for t in self.tags if t in ticked)) or "none")
+
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
+        self.query_one("#ticked", Static).update(self.ticked_text(event.selection_list.selected))
 
     def on_key(self, event: Any) -> None:
         if event.character and event.character in "123456789":

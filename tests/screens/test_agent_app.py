@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
-from textual.widgets import Input, SelectionList
+from textual.widgets import Input, SelectionList, Static
 
 from ccterm.client import DaemonClient
 from ccterm.clock import VirtualClock
@@ -414,6 +414,8 @@ async def test_t_tags_the_call_and_its_disposition_carries_them(human: RunningDa
         # 1 and 3 tick the first and the third; Enter ticks the highlighted; 3 again unticks
         await pilot.press("1", "3", "down", "enter", "3")
         assert list(picker.query_one(SelectionList).selected) == ["interested", "price"]
+        ticked = picker.query_one("#ticked", Static).render()
+        assert str(ticked) == "ticked: interested, price", "in words, not by colour only"
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is card)
         await wait_for(pilot, lambda: "tags: interested, price" in card_text(card, "#card-status"))
