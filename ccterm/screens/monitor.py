@@ -1,9 +1,11 @@
 """`ccterm monitor`: the supervisor's wallboard — agents, calls, queues, campaigns, alerts.
 
 Events from the daemon change the model (monitor_model.py) and set a dirty
-flag; a timer redraws at most four times a second, so a burst of events costs
-one redraw. Rows are kept by key: when agents re-sort, the cursor stays on the
-agent it was on. The keys' actions live in monitor_keys.py.
+flag; the first change after a quiet spell is drawn at once, then at most twice
+a second, so a burst of events costs one redraw. Rows are kept by key: when
+agents re-sort, the cursor stays on the agent it was on. The tables are
+LiveTables (livetable.py): a cell goes through Rich again only when it shows
+something new. The keys' actions live in monitor_keys.py.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from ccterm.app import Banner, CctermApp, Connected, DaemonEvent, Disconnected, Refused
 from ccterm.clock import Clock, monotonic
 from ccterm.errors import CctermError, RemoteError
 from ccterm.screens import monitor_view as view
+from ccterm.screens.livetable import LiveTable
 from ccterm.screens.monitor_keys import MonitorKeys
 from ccterm.screens.monitor_model import Floor
 
@@ -46,6 +50,9 @@ ALWAYS = (
     "[b]/[/b] filter [b]Tab[/b] next table [b]v[/b] report [b]g[/b] charts [b]?[/b] keys"
     " [b]q[/b] quit"
 )
+KEY_LINES = {  # parsed once: the line is put at every redraw
+    name: Text.from_markup(f"{keys}  {ALWAYS}" if keys else ALWAYS) for name, keys in KEYS.items()
+}
 TALL = 40  # rows from which every table shows at once; below, one table at a time
 TODAY_EVERY = 15.0  # seconds between two reads of the day's figures
 
@@ -113,9 +120,7 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         yield Static(id="summary")
         yield Static(id="tabs")
         for name in TABLES:
-            table: DataTable[Any] = DataTable(
-                id=name, cursor_type="row", zebra_stripes=True, classes="titled"
-            )
+            table = LiveTable(id=name, cursor_type="row", zebra_stripes=True, classes="titled")
             table.border_title = TITLES[name]
             for key, title in COLUMNS[name]:
                 table.add_column(title, key=key)
@@ -199,7 +204,7 @@ class MonitorScreen(MonitorKeys, Screen[None]):
 
     def put(self, selector: str, text: Text) -> None:
         """A Static's new text, only when it differs (a re-render costs more than a compare)."""
-        if self.texts.get(selector) != text:
+        if not view.same(self.texts.get(selector), text):
             self.texts[selector] = text
             self.query_one(selector, Static).update(text)
 
@@ -224,8 +229,10 @@ class MonitorScreen(MonitorKeys, Screen[None]):
                 order.append(key)
                 continue
             for column, was, cell in zip(columns, old, cells, strict=True):
-                if was != cell:
-                    wider = len(str(cell)) > len(str(was))
+                if not view.same(was, cell):
+                    # measured only when wider than the column: DataTable measures a whole
+                    # column again when told of a cell narrower than it
+                    wider = view.width(cell) > table.columns[ColumnKey(column)].content_width
                     table.update_cell(key, column, cell, update_width=wider)
         keys = [k for k, _ in rows]
         if order != keys:
@@ -264,9 +271,8 @@ class MonitorScreen(MonitorKeys, Screen[None]):
             tabs.append(f"  tagged: {len(self.tagged)}", style="bold")
         if self.listening:
             tabs.append(f"  listening: {self.listening}", style="bold magenta")
-        self.query_one("#tabs", Static).update(tabs)
-        keys = KEYS[self.current]
-        self.query_one("#keys", Static).update(f"{keys}  {ALWAYS}" if keys else ALWAYS)
+        self.put("#tabs", tabs)
+        self.put("#keys", KEY_LINES[self.current])
 
     def show_table(self, name: str) -> None:
         for other in TABLES:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from ccterm.screens.leadview import phone_text
@@ -303,6 +304,18 @@ def alert_lines(floor: Floor, now: float) -> Text:
         out.append(" ! ", style="bold white on red")
         out.append(f" {clock(now - (alert.get('at') or now))} ago  {alert.get('text', '')}")
     return out
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two cells show the same (rich's Text == leaves out the style)."""
+    if isinstance(a, Text) and isinstance(b, Text):
+        return a == b and a.style == b.style
+    return bool(a == b)
+
+
+def width(cell: Any) -> int:
+    """A cell's width on the screen."""
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
 
 def matches(cells: list[Any], needle: str) -> bool:

@@ -76,6 +76,23 @@ async def test_agents_appear_as_they_log_in_and_change_state(human: RunningDaemo
         await anna.close()
 
 
+def drawn(app: MonitorApp, table: str = "agents") -> list[str]:
+    """The table's lines as the screen shows them (rendered, not the model)."""
+    widget = app.board.table(table)
+    return ["".join(s.text for s in widget.render_line(y)) for y in range(widget.size.height)]
+
+
+async def test_a_pause_reason_is_shown_as_typed_not_read_as_markup(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        await anna.request("agent.pause", {"reason": "[/] back [b]soon[/b]"})
+        await wait_for(pilot, lambda: "PAUSED" in row(app, "anna"))
+        await wait_for(pilot, lambda: any("[/] back [b]soon[/b]" in line for line in drawn(app)))
+        await anna.close()
+
+
 async def test_the_cursor_stays_on_its_agent_when_rows_re_sort(human: RunningDaemon) -> None:
     await load(human, "c", NUMBERS)
     app = monitor(human)
