@@ -53,8 +53,19 @@ ALWAYS = (
 KEY_LINES = {  # parsed once: the line is put at every redraw
     name: Text.from_markup(f"{keys}  {ALWAYS}" if keys else ALWAYS) for name, keys in KEYS.items()
 }
+NO_DAY: dict[str, Any] = {}  # an agent without today's figures (read only)
+Fixed = tuple[tuple[Any, ...], list[Any]]  # a row's cells but its clocks, and their sources
 TALL = 40  # rows from which every table shows at once; below, one table at a time
 TODAY_EVERY = 15.0  # seconds between two reads of the day's figures
+
+
+def kept_cells(kept: dict[str, Fixed], key: str, sources: tuple[Any, ...]) -> list[Any] | None:
+    """A row's cells that do not move with the clock, as made last time if made from the
+    same objects (the model replaces an agent's or a call's data on each event)."""
+    was = kept.get(key)
+    if was is not None and all(a is b for a, b in zip(was[0], sources, strict=True)):
+        return was[1]
+    return None
 
 
 class MonitorScreen(MonitorKeys, Screen[None]):
@@ -114,6 +125,7 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         self.listening: str | None = None
         self.shown: dict[str, list[tuple[str, list[Any]]]] = {name: [] for name in TABLES}
         self.texts: dict[str, Text] = {}  # what the summary and alerts show now
+        self.fixed: dict[str, dict[str, Fixed]] = {name: {} for name in TABLES}  # kept_cells
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
@@ -170,16 +182,27 @@ class MonitorScreen(MonitorKeys, Screen[None]):
     def rows(self, name: str, now: float) -> list[tuple[str, list[Any]]]:
         floor = self.floor
         out: list[tuple[str, list[Any]]] = []
+        kept, self.fixed[name] = self.fixed[name], {}  # rows gone are dropped
+        sources: tuple[Any, ...]
         if name == "agents":
             for agent in floor.agent_list():
                 key = agent["name"]
-                today = floor.today.get(key, {})
-                cells = view.agent_cells(
-                    agent, today, now, tagged=key in self.tagged, steps=self.steps
+                today = floor.today.get(key, NO_DAY)  # (one object: the row's cells are kept)
+                tagged = key in self.tagged
+                sources = (agent, today, tagged)
+                fixed = kept_cells(kept, key, sources) or view.agent_fixed(
+                    agent, today, tagged=tagged
                 )
-                out.append((key, cells))
+                self.fixed[name][key] = (sources, fixed)
+                out.append((key, view.agent_clocks(fixed, agent, now, self.steps)))
         elif name == "calls":
-            out = [(str(c["id"]), view.call_cells(c, now, floor)) for c in floor.call_list()]
+            for call in floor.call_list():
+                key = str(call["id"])
+                campaign = floor.campaigns.get(call.get("campaign_id") or -1)
+                sources = (call, campaign)
+                fixed = kept_cells(kept, key, sources) or view.call_fixed(call, floor)
+                self.fixed[name][key] = (sources, fixed)
+                out.append((key, view.call_clocks(fixed, call, now)))
         elif name == "queues":
             out = [(q, view.queue_cells(data)) for q, data in sorted(floor.queues.items())]
         else:

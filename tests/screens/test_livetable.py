@@ -9,6 +9,8 @@ from typing import Any
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.widgets import DataTable
 
 from ccterm.screens.livetable import LiveTable
@@ -45,10 +47,11 @@ class Pair(App[None]):
 
 
 def drawn(table: DataTable[Any]) -> list[list[tuple[str, Any, Any]]]:
-    """Every line on screen: each segment's text, style and the metadata a click reads."""
+    """Every line on screen, as Textual keeps it between refreshes (a line left out of a
+    refresh shows as it was): each segment's text, style and the metadata a click reads."""
     lines = []
-    for y in range(table.size.height):
-        segments: list[Segment] = list(table.render_line(y))
+    for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height)):
+        segments: list[Segment] = list(strip)
         lines.append([(s.text, s.style, s.style.meta if s.style else None) for s in segments])
     return lines
 
@@ -80,6 +83,16 @@ async def test_live_table_draws_what_data_table_draws() -> None:
         assert "agent 19" in text_of(lines[1])
         for table in app.tables():  # the same words as other rows show, in another colour
             table.update_cell("a19", "state", Text("READY", style="red"))
+        await same_on_both(app, pilot)
+        for table in app.tables():  # scrolled down: the same, lines under the header
+            table.move_cursor(row=15)
+        await same_on_both(app, pilot)
+        for table in app.tables():  # rows near the bottom, on screen only when scrolled
+            for row in range(12, 16):
+                table.update_cell_at(Coordinate(row, 2), Text(f"9:{row:02d}"))
+        await same_on_both(app, pilot)
+        for table in app.tables():
+            table.sort("time", key=str)
         await same_on_both(app, pilot)
         for table in app.tables():  # a cell grows: the column widens
             table.update_cell("a18", "note", "a longer note", update_width=True)
