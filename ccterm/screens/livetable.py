@@ -27,6 +27,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text, TextType
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -45,6 +46,7 @@ class LiveTable(DataTable[Any]):
         self._alike: dict[tuple[Any, ...], Lines] = {}  # unplaced, by what it shows, how
         self._rows_refreshed_by_caller = False
         self._one_line_rows = True  # no row was added taller than a line (or of auto height)
+        self._pass_styles: dict[Any, Style] | None = None  # while render_lines runs
         super().__init__(*args, **kwargs)
 
     def _render_cell(
@@ -102,6 +104,33 @@ class LiveTable(DataTable[Any]):
         ]
         cells[(column_index, how)] = (value, row_index, lines, bare)
         return lines
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """As DataTable's; the styles it reads for each line (the widget's, a row's) are
+        worked out once for the pass (each is a walk up the DOM)."""
+        self._pass_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_styles = None
+
+    @property
+    def rich_style(self) -> Style:
+        if self._pass_styles is None:
+            return super().rich_style
+        style = self._pass_styles.get(None)
+        if style is None:
+            style = self._pass_styles[None] = super().rich_style
+        return style
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        if self._pass_styles is None or row_index < max(self.fixed_rows, 0):
+            return super()._get_row_style(row_index, base_style)
+        key = (row_index % 2, base_style)
+        style = self._pass_styles.get(key)
+        if style is None:
+            style = self._pass_styles[key] = super()._get_row_style(row_index, base_style)
+        return style
 
     def _cell(self, row_index: int, column_index: int) -> tuple[RowKey, int, object] | None:
         """(row key, row height, value) of a header or body cell; None for a row label or
