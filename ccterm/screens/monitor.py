@@ -1,9 +1,11 @@
 """`ccterm monitor`: the supervisor's wallboard — agents, calls, queues, campaigns, alerts.
 
 Events from the daemon change the model (monitor_model.py) and set a dirty
-flag; a timer redraws at most four times a second, so a burst of events costs
-one redraw. Rows are kept by key: when agents re-sort, the cursor stays on the
-agent it was on. The keys' actions live in monitor_keys.py.
+flag; the first change after a quiet spell is drawn at once, then at most twice
+a second, so a burst of events costs one redraw. Rows are kept by key: when
+agents re-sort, the cursor stays on the agent it was on. The tables are
+LiveTables (livetable.py): a cell goes through Rich again only when it shows
+something new. The keys' actions live in monitor_keys.py.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from ccterm.app import Banner, CctermApp, Connected, DaemonEvent, Disconnected, Refused
 from ccterm.clock import Clock, monotonic
 from ccterm.errors import CctermError, RemoteError
 from ccterm.screens import monitor_view as view
+from ccterm.screens.livetable import LiveTable
 from ccterm.screens.monitor_keys import MonitorKeys
 from ccterm.screens.monitor_model import Floor
 
@@ -46,8 +50,22 @@ ALWAYS = (
     "[b]/[/b] filter [b]Tab[/b] next table [b]v[/b] report [b]g[/b] charts [b]?[/b] keys"
     " [b]q[/b] quit"
 )
+KEY_LINES = {  # parsed once: the line is put at every redraw
+    name: Text.from_markup(f"{keys}  {ALWAYS}" if keys else ALWAYS) for name, keys in KEYS.items()
+}
+NO_DAY: dict[str, Any] = {}  # an agent without today's figures (read only)
+Fixed = tuple[tuple[Any, ...], list[Any]]  # a row's cells but its clocks, and their sources
 TALL = 40  # rows from which every table shows at once; below, one table at a time
 TODAY_EVERY = 15.0  # seconds between two reads of the day's figures
+
+
+def kept_cells(kept: dict[str, Fixed], key: str, sources: tuple[Any, ...]) -> list[Any] | None:
+    """A row's cells that do not move with the clock, as made last time if made from the
+    same objects (the model replaces an agent's or a call's data on each event)."""
+    was = kept.get(key)
+    if was is not None and all(a is b for a, b in zip(was[0], sources, strict=True)):
+        return was[1]
+    return None
 
 
 class MonitorScreen(MonitorKeys, Screen[None]):
@@ -107,15 +125,14 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         self.listening: str | None = None
         self.shown: dict[str, list[tuple[str, list[Any]]]] = {name: [] for name in TABLES}
         self.texts: dict[str, Text] = {}  # what the summary and alerts show now
+        self.fixed: dict[str, dict[str, Fixed]] = {name: {} for name in TABLES}  # kept_cells
 
     def compose(self) -> ComposeResult:
         yield Banner(id="banner")
         yield Static(id="summary")
         yield Static(id="tabs")
         for name in TABLES:
-            table: DataTable[Any] = DataTable(
-                id=name, cursor_type="row", zebra_stripes=True, classes="titled"
-            )
+            table = LiveTable(id=name, cursor_type="row", zebra_stripes=True, classes="titled")
             table.border_title = TITLES[name]
             for key, title in COLUMNS[name]:
                 table.add_column(title, key=key)
@@ -165,16 +182,27 @@ class MonitorScreen(MonitorKeys, Screen[None]):
     def rows(self, name: str, now: float) -> list[tuple[str, list[Any]]]:
         floor = self.floor
         out: list[tuple[str, list[Any]]] = []
+        kept, self.fixed[name] = self.fixed[name], {}  # rows gone are dropped
+        sources: tuple[Any, ...]
         if name == "agents":
             for agent in floor.agent_list():
                 key = agent["name"]
-                today = floor.today.get(key, {})
-                cells = view.agent_cells(
-                    agent, today, now, tagged=key in self.tagged, steps=self.steps
+                today = floor.today.get(key, NO_DAY)  # (one object: the row's cells are kept)
+                tagged = key in self.tagged
+                sources = (agent, today, tagged)
+                fixed = kept_cells(kept, key, sources) or view.agent_fixed(
+                    agent, today, tagged=tagged
                 )
-                out.append((key, cells))
+                self.fixed[name][key] = (sources, fixed)
+                out.append((key, view.agent_clocks(fixed, agent, now, self.steps)))
         elif name == "calls":
-            out = [(str(c["id"]), view.call_cells(c, now, floor)) for c in floor.call_list()]
+            for call in floor.call_list():
+                key = str(call["id"])
+                campaign = floor.campaigns.get(call.get("campaign_id") or -1)
+                sources = (call, campaign)
+                fixed = kept_cells(kept, key, sources) or view.call_fixed(call, floor)
+                self.fixed[name][key] = (sources, fixed)
+                out.append((key, view.call_clocks(fixed, call, now)))
         elif name == "queues":
             out = [(q, view.queue_cells(data)) for q, data in sorted(floor.queues.items())]
         else:
@@ -199,7 +227,7 @@ class MonitorScreen(MonitorKeys, Screen[None]):
 
     def put(self, selector: str, text: Text) -> None:
         """A Static's new text, only when it differs (a re-render costs more than a compare)."""
-        if self.texts.get(selector) != text:
+        if not view.same(self.texts.get(selector), text):
             self.texts[selector] = text
             self.query_one(selector, Static).update(text)
 
@@ -224,8 +252,10 @@ class MonitorScreen(MonitorKeys, Screen[None]):
                 order.append(key)
                 continue
             for column, was, cell in zip(columns, old, cells, strict=True):
-                if was != cell:
-                    wider = len(str(cell)) > len(str(was))
+                if not view.same(was, cell):
+                    # measured only when wider than the column: DataTable measures a whole
+                    # column again when told of a cell narrower than it
+                    wider = view.width(cell) > table.columns[ColumnKey(column)].content_width
                     table.update_cell(key, column, cell, update_width=wider)
         keys = [k for k, _ in rows]
         if order != keys:
@@ -264,9 +294,8 @@ class MonitorScreen(MonitorKeys, Screen[None]):
             tabs.append(f"  tagged: {len(self.tagged)}", style="bold")
         if self.listening:
             tabs.append(f"  listening: {self.listening}", style="bold magenta")
-        self.query_one("#tabs", Static).update(tabs)
-        keys = KEYS[self.current]
-        self.query_one("#keys", Static).update(f"{keys}  {ALWAYS}" if keys else ALWAYS)
+        self.put("#tabs", tabs)
+        self.put("#keys", KEY_LINES[self.current])
 
     def show_table(self, name: str) -> None:
         for other in TABLES:

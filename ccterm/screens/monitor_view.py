@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from ccterm.screens.leadview import phone_text
@@ -98,12 +99,23 @@ def state_text(status: str) -> Text:
     return Text(label, style=f"bold {colour}" if status in BUSY else colour)
 
 
+EMPTY = Text("")
+_CLOCKS: dict[tuple[str, int], Text] = {}  # a clock's text by (what it reads, its step)
+
+
 def time_text(since: float | None, now: float, steps: tuple[float, ...]) -> Text:
+    """The time in a state, escalated; one Text per value, shared (the table renders a
+    value it has seen once, on any row, without Rich: see livetable.py)."""
     if since is None:
-        return Text("")
+        return EMPTY
     seconds = now - since
-    step = level(seconds, steps)
-    return Text(clock(seconds) + " " + "!" * step, style=LEVEL_STYLE[step])
+    key = (clock(seconds), level(seconds, steps))
+    text = _CLOCKS.get(key)
+    if text is None:
+        if len(_CLOCKS) > 20_000:
+            _CLOCKS.clear()
+        text = _CLOCKS[key] = Text(key[0] + " " + "!" * key[1], style=LEVEL_STYLE[key[1]])
+    return text
 
 
 def call_age(call: dict[str, Any], now: float) -> float:
@@ -115,6 +127,10 @@ def talk_time(call: dict[str, Any], now: float) -> float | None:
     return None if answered is None else now - answered
 
 
+AGENT_TIME, AGENT_DUR = 3, 8  # the agent cells that move with the clock
+CALL_AGE, CALL_TALK = 1, 6
+
+
 def agent_cells(
     agent: dict[str, Any],
     today: dict[str, Any],
@@ -123,6 +139,12 @@ def agent_cells(
     tagged: bool,
     steps: tuple[float, ...] = STEPS,
 ) -> list[Any]:
+    return agent_clocks(agent_fixed(agent, today, tagged=tagged), agent, now, steps)
+
+
+def agent_fixed(agent: dict[str, Any], today: dict[str, Any], *, tagged: bool) -> list[Any]:
+    """An agent's cells but the two that move with the clock (None there): the same for
+    as long as the agent's data is (agent_clocks adds the clocks)."""
     status = str(agent.get("status", "unknown"))
     campaign = agent.get("campaign")
     queues = agent.get("queues") or []
@@ -139,10 +161,8 @@ def agent_cells(
     if call:
         number = phone_text(str(call.get("e164") or "")) or "withheld"
         direction = "in" if call.get("direction") == "inbound" else "out"
-        talk = talk_time(call, now)
-        dur = clock(talk if talk is not None else call_age(call, now))
     else:
-        number = direction = dur = ""
+        number = direction = ""
     reason = str(agent.get("pause_reason") or "")
     if agent.get("pause_after_call"):
         reason = f"after call: {reason}" if reason else "after call"
@@ -153,12 +173,12 @@ def agent_cells(
         "*" if tagged else " ",
         str(agent["name"]),
         state_text(status),
-        time_text(agent.get("since"), now, steps) if status != "offline" else Text(""),
+        None,
         reason,
         work,
         number,
         direction,
-        dur,
+        None,
         str(agent.get("phone") or ""),
         str(today["calls"]) if "calls" in today else "",
         clock(today.get("talk_s")),
@@ -167,20 +187,48 @@ def agent_cells(
     ]
 
 
+def agent_clocks(
+    fixed: list[Any], agent: dict[str, Any], now: float, steps: tuple[float, ...] = STEPS
+) -> list[Any]:
+    """The agent's cells at `now`: time in state and the call's duration filled in."""
+    cells = list(fixed)
+    online = agent.get("status", "unknown") != "offline"
+    cells[AGENT_TIME] = time_text(agent.get("since"), now, steps) if online else EMPTY
+    call = agent.get("call") or {}
+    if call:
+        talk = talk_time(call, now)
+        cells[AGENT_DUR] = clock(talk if talk is not None else call_age(call, now))
+    else:
+        cells[AGENT_DUR] = ""
+    return cells
+
+
 def call_cells(call: dict[str, Any], now: float, floor: Floor) -> list[Any]:
+    return call_clocks(call_fixed(call, floor), call, now)
+
+
+def call_fixed(call: dict[str, Any], floor: Floor) -> list[Any]:
+    """A call's cells but its age and talk time (None there)."""
     state = str(call.get("state", ""))
     campaign = floor.campaigns.get(call.get("campaign_id") or -1, {})
     where = str(campaign.get("name") or call.get("queue") or call.get("client") or "")
     style = "cyan" if state in RINGING else "magenta" if state == "connected" else ""
     return [
         Text(state, style=style),
-        clock(call_age(call, now)),
+        None,
         "in" if call.get("direction") == "inbound" else "out",
         phone_text(str(call.get("e164") or "")) or "withheld",
         str(call.get("agent") or ""),
         where,
-        clock(talk_time(call, now)),
+        None,
     ]
+
+
+def call_clocks(fixed: list[Any], call: dict[str, Any], now: float) -> list[Any]:
+    cells = list(fixed)
+    cells[CALL_AGE] = clock(call_age(call, now))
+    cells[CALL_TALK] = clock(talk_time(call, now))
+    return cells
 
 
 def queue_cells(queue: dict[str, Any]) -> list[Any]:
@@ -315,6 +363,20 @@ def alert_lines(floor: Floor, now: float) -> Text:
         out.append(" ! ", style="bold white on red")
         out.append(f" {clock(now - (alert.get('at') or now))} ago  {alert.get('text', '')}")
     return out
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two cells show the same (rich's Text == leaves out the style)."""
+    if a is b:
+        return True
+    if isinstance(a, Text) and isinstance(b, Text):
+        return a == b and a.style == b.style
+    return bool(a == b)
+
+
+def width(cell: Any) -> int:
+    """A cell's width on the screen."""
+    return cell.cell_len if isinstance(cell, Text) else cell_len(str(cell))
 
 
 def matches(cells: list[Any], needle: str) -> bool:

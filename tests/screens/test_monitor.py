@@ -78,6 +78,53 @@ async def test_agents_appear_as_they_log_in_and_change_state(human: RunningDaemo
         await anna.close()
 
 
+def drawn(app: MonitorApp, table: str = "agents") -> list[str]:
+    """The table's lines as the screen shows them (rendered, not the model)."""
+    widget = app.board.table(table)
+    return ["".join(s.text for s in widget.render_line(y)) for y in range(widget.size.height)]
+
+
+async def test_a_pause_reason_is_shown_as_typed_not_read_as_markup(human: RunningDaemon) -> None:
+    await load(human, "c", NUMBERS)
+    app = monitor(human)
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        await anna.request("agent.pause", {"reason": "[/] back [b]soon[/b]"})
+        await wait_for(pilot, lambda: "PAUSED" in row(app, "anna"))
+        await wait_for(pilot, lambda: any("[/] back [b]soon[/b]" in line for line in drawn(app)))
+        await anna.close()
+
+
+async def test_time_in_state_ticks_on_screen_and_escalates(human: RunningDaemon) -> None:
+    """The clock cell as drawn (the cells are kept between redraws: only the clocks move),
+    with steps at 1, 2 and 3 s for a short test."""
+    await load(human, "c", NUMBERS)
+    assert human.virtual is not None
+    app = MonitorApp(human.socket, clock=human.virtual, act_as="sam", steps=(1.0, 2.0, 3.0))
+    async with app.run_test(size=(120, 30)) as pilot:
+        anna = await as_agent(human, "anna")
+        await anna.request("agent.pause", {"reason": "tea"})
+        await wait_for(pilot, lambda: any("PAUSED" in line for line in drawn(app)))
+        await cursor_on(pilot, app, "piotr")  # (the cursor's row has the cursor's colours)
+
+        def clock() -> tuple[str, Any]:
+            table = app.board.table("agents")
+            for y in range(table.size.height):
+                segments = list(table.render_line(y))
+                if " anna " in "".join(s.text for s in segments):
+                    cell = next(s for s in segments if ":" in s.text)  # 0:05 !!
+                    return cell.text.strip(), cell.style
+            raise AssertionError("anna not on screen")
+
+        assert clock()[0] in ("0:00", "0:01 !")
+        for text, colour in (("!", "green"), ("!!", "yellow"), ("!!!", "red")):
+            await wait_for(pilot, lambda text=text: clock()[0].endswith(" " + text))
+            assert clock()[1].color.name == colour
+        seen = clock()[0]
+        await wait_for(pilot, lambda: clock()[0] != seen)  # still ticking, each second
+        await anna.close()
+
+
 async def test_the_cursor_stays_on_its_agent_when_rows_re_sort(human: RunningDaemon) -> None:
     await load(human, "c", NUMBERS)
     app = monitor(human)
