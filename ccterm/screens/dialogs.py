@@ -214,9 +214,9 @@ class HelpScreen(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(), VerticalScroll():
+            if self.extra:  # first: the help outgrew a short terminal, and this is what to copy
+                yield Static(self.extra + "\n", id="extra")
             yield Static(HELP)
-            if self.extra:
-                yield Static(self.extra, id="extra")
             tail = "  y copies the command" if self.copy else ""
             yield Static(f"Esc closes{tail}", classes="hint")
 

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
@@ -218,12 +219,15 @@ class MonitorScreen(MonitorKeys, Screen[None]):
         self._dirty = False
         self._drawn = monotonic()
         now = self.clock.now()
-        if self.online:
-            self.put("#summary", view.summary(self.floor, now, self.user, self.role))
-        for name in TABLES:
-            self.sync(name, self.rows(name, now))
-        self.put("#alerts", view.alert_lines(self.floor, now))
-        self.show_tabs()
+        try:
+            if self.online:
+                self.put("#summary", view.summary(self.floor, now, self.user, self.role))
+            for name in TABLES:
+                self.sync(name, self.rows(name, now))
+            self.put("#alerts", view.alert_lines(self.floor, now))
+            self.show_tabs()
+        except NoMatches:  # a redraw that fired while the app was taking the screen down
+            return
 
     def put(self, selector: str, text: Text) -> None:
         """A Static's new text, only when it differs (a re-render costs more than a compare)."""
