@@ -20,24 +20,15 @@ from textual.widgets import Static
 
 from ccterm.screens.dialogs import Confirm
 from ccterm.screens.monitor import MonitorApp
-from tests.conftest import start_daemon
-from tests.desk_helpers import as_agent, load, status_is, until
-from tests.integration import sipprig
-from tests.integration.sipprig import free_media_port, needs_sipp, sipp
-from tests.integration.test_sip_daemon import (
-    AGENT_HZ,
-    CUSTOMER_HZ,
-    SUPERVISOR_HZ,
-    heard_tones,
-    sip_config,
-    trunk_is_up,
-)
-from tests.integration.wire import Wire, hears, needs_root, tone_pcap
+from tests.desk_helpers import until
+from tests.integration.sipprig import needs_sipp
+from tests.integration.test_sip_daemon import AGENT_HZ, CUSTOMER_HZ, SUPERVISOR_HZ
+from tests.integration.three_phones import Levels, ThreePhones, anna_on_a_call
+from tests.integration.wire import hears, needs_root
 from tests.screens.test_monitor import cursor_on, notes, row, wait_for
 
 pytestmark = [needs_sipp, pytest.mark.sip]
 
-Levels = dict[str, dict[int, float]]  # per phone, per tone: what was sent to it
 LISTEN = "Listening to anna: you hear both sides, nobody hears you."
 WHISPER = "Whispering to anna: they hear you, the customer does not."
 BARGE = "Barged in on anna's call: they and the customer hear you."
@@ -47,21 +38,14 @@ BARGE = "Barged in on anna's call: they and the customer hear you."
 async def test_the_wallboards_keys_route_the_supervisors_phone(
     workdir: Path, tmp_path: Path
 ) -> None:
-    ports = {who: free_media_port() for who in ("customer", "agent", "supervisor")}
-    tones = {"customer": CUSTOMER_HZ, "agent": AGENT_HZ, "supervisor": SUPERVISOR_HZ}
-
-    def peer(who: str) -> Any:
-        pcap = tone_pcap(tmp_path / f"{who}.pcap", tones[who], 40)
-        return sipp(tmp_path / who, sipprig.answer_and_talk(pcap), media_port=ports[who])
-
     last: list[float] = []  # the last window: since, until
 
     async def window(seconds: float) -> Levels:
-        since = wire.mark()
+        since = rig.wire.mark()
         await asyncio.sleep(seconds)
-        end = wire.mark()
+        end = rig.wire.mark()
         last[:] = [since, end]
-        return {who: heard_tones(wire, port, since, end) for who, port in ports.items()}
+        return rig.levels(since, end)
 
     async def route(shows: Callable[[Levels], bool]) -> Levels:
         """Until short windows show the key took effect, then a second of the new route."""
@@ -88,49 +72,38 @@ async def test_the_wallboards_keys_route_the_supervisors_phone(
             pilot, lambda: doing in tabs(app) if doing else "listening:" not in tabs(app)
         )
 
-    wire = Wire()
-    with peer("customer") as trunk_peer, peer("agent") as agent_peer, peer("supervisor") as sup:
-        cfg = sip_config(workdir, trunk_peer.port, agent_peer.port, supervisor_port=sup.port)
-        daemon = await start_daemon(cfg)
-        try:
-            await trunk_is_up(daemon)
-            await load(daemon, "c", ["+48601234567"], mode="power")
-            anna = await as_agent(daemon, "anna")
-            await until(status_is(anna, "on_call"), within=15)
-            app = MonitorApp(daemon.socket, act_as="sam")
-            async with app.run_test(size=(120, 30)) as pilot:
-                await wait_for(pilot, lambda: "ON CALL" in row(app, "anna") and app.board.online)
-                await cursor_on(pilot, app, "anna")
+    rig: ThreePhones
+    async with anna_on_a_call(workdir, tmp_path, 40) as rig:
+        app = MonitorApp(rig.daemon.socket, act_as="sam")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await wait_for(pilot, lambda: "ON CALL" in row(app, "anna") and app.board.online)
+            await cursor_on(pilot, app, "anna")
 
-                await pilot.press("l")
-                await told(pilot, app, LISTEN + " Your phone rings: answer it.", "listen")
-                listen = await route(lambda got: got["supervisor"][AGENT_HZ] > 1500)
+            await pilot.press("l")
+            await told(pilot, app, LISTEN + " Your phone rings: answer it.", "listen")
+            listen = await route(lambda got: got["supervisor"][AGENT_HZ] > 1500)
 
-                await pilot.press("w")
-                await told(pilot, app, WHISPER, "whisper")
-                whisper = await route(lambda got: got["agent"][SUPERVISOR_HZ] > 1500)
+            await pilot.press("w")
+            await told(pilot, app, WHISPER, "whisper")
+            whisper = await route(lambda got: got["agent"][SUPERVISOR_HZ] > 1500)
 
-                await pilot.press("b")
-                ask = await wait_for(
-                    pilot, lambda: app.screen if isinstance(app.screen, Confirm) else None
-                )
-                assert "Barge in on anna's call? The customer hears you too." in ask.question
-                asking = await window(0.6)  # not barged in yet: still a whisper
-                await pilot.press("y")
-                await told(pilot, app, BARGE, "barge")
-                barge = await route(lambda got: got["customer"][SUPERVISOR_HZ] > 1500)
+            await pilot.press("b")
+            ask = await wait_for(
+                pilot, lambda: app.screen if isinstance(app.screen, Confirm) else None
+            )
+            assert "Barge in on anna's call? The customer hears you too." in ask.question
+            asking = await window(0.6)  # not barged in yet: still a whisper
+            await pilot.press("y")
+            await told(pilot, app, BARGE, "barge")
+            barge = await route(lambda got: got["customer"][SUPERVISOR_HZ] > 1500)
 
-                await pilot.press("s")
-                await told(pilot, app, "Stopped listening: your phone is hung up.", None)
-                after = await route(lambda got: max(got["supervisor"].values()) < 400)
-                to_sam = wire.rtp_to(ports["supervisor"], *last)
-                sam_phone = sup.trace  # before the daemon stops (and hangs up what is left)
-            await anna.request("call.hangup")
-            await anna.close()
-        finally:
-            daemon.stop.set()
-            await daemon.task
-            wire.close()
+            await pilot.press("s")
+            await told(pilot, app, "Stopped listening: your phone is hung up.", None)
+            after = await route(lambda got: max(got["supervisor"].values()) < 400)
+            to_sam = rig.wire.rtp_to(rig.ports["supervisor"], *last)
+            sam_phone = rig.phones[
+                "supervisor"
+            ].trace  # before the daemon stops (and hangs up what is left)
     # l: sam hears both sides; neither hears him
     assert hears(listen["supervisor"], CUSTOMER_HZ, AGENT_HZ), listen
     assert hears(listen["agent"], CUSTOMER_HZ), listen

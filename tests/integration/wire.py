@@ -106,7 +106,7 @@ def tone_level(pcm: bytes, hz: float) -> float:
 
 def hears(levels: dict[int, float], *tones: int) -> bool:
     """Each of `tones` clearly in the levels (a tone_pcap plays at 6000), and every other
-    tone measured absent: {hz: level} as heard_tones (test_sip_daemon.py) gives it."""
+    tone measured absent: {hz: level} as heard_tones (three_phones.py) gives it."""
     present = all(levels[hz] > 1500 for hz in tones)
     absent = all(levels[hz] < 400 for hz in levels if hz not in tones)
     return present and absent
